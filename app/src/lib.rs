@@ -1,0 +1,1 @@
+//! Roofline Lab's browser app.

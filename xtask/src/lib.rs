@@ -1,0 +1,2 @@
+//! Library half of xtask: the static file server and a minimal WebDriver client, shared with the
+//! end-to-end tests.
