@@ -10,13 +10,23 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq)]
 pub enum ArgError {
     /// A flag that the subcommand does not know.
-    UnknownFlag { flag: String, allowed: Vec<&'static str> },
+    UnknownFlag {
+        flag: String,
+        allowed: Vec<&'static str>,
+    },
     /// A flag given without its value.
     MissingValue { flag: String },
     /// A required flag that was not given.
-    Missing { flag: &'static str, what: &'static str },
+    Missing {
+        flag: &'static str,
+        what: &'static str,
+    },
     /// A value that does not parse or is out of range.
-    Invalid { flag: &'static str, value: String, allowed: String },
+    Invalid {
+        flag: &'static str,
+        value: String,
+        allowed: String,
+    },
     /// A positional argument where a flag was expected.
     Unexpected { arg: String },
 }
@@ -29,7 +39,11 @@ impl fmt::Display for ArgError {
             }
             ArgError::MissingValue { flag } => write!(f, "{flag} needs a value"),
             ArgError::Missing { flag, what } => write!(f, "missing {flag}: {what}"),
-            ArgError::Invalid { flag, value, allowed } => {
+            ArgError::Invalid {
+                flag,
+                value,
+                allowed,
+            } => {
                 write!(f, "invalid value for {flag}: '{value}'; allowed: {allowed}")
             }
             ArgError::Unexpected { arg } => write!(f, "unexpected argument '{arg}'"),
@@ -70,11 +84,17 @@ impl Flags {
             } else if valued.contains(&name.as_str()) {
                 let value = match inline {
                     Some(v) => v,
-                    None => it.next().cloned().ok_or(ArgError::MissingValue { flag: name.clone() })?,
+                    None => it
+                        .next()
+                        .cloned()
+                        .ok_or(ArgError::MissingValue { flag: name.clone() })?,
                 };
                 flags.values.insert(name, value);
             } else {
-                return Err(ArgError::UnknownFlag { flag: name, allowed: allowed() });
+                return Err(ArgError::UnknownFlag {
+                    flag: name,
+                    allowed: allowed(),
+                });
             }
         }
         Ok(flags)
@@ -93,12 +113,17 @@ impl Flags {
     /// A number, accepting scientific notation (`7.5e9`) and the suffixes K, M, B/G and T
     /// (powers of 1000), as in `70B` parameters. `None` when the flag was not given.
     pub fn number(&self, flag: &'static str) -> Result<Option<f64>, ArgError> {
-        let Some(raw) = self.get(flag) else { return Ok(None) };
-        parse_number(raw).map(Some).ok_or_else(|| ArgError::Invalid {
-            flag,
-            value: raw.to_string(),
-            allowed: "a finite number such as 4096, 7.5e9 or 70B (suffixes K, M, B/G, T)".into(),
-        })
+        let Some(raw) = self.get(flag) else {
+            return Ok(None);
+        };
+        parse_number(raw)
+            .map(Some)
+            .ok_or_else(|| ArgError::Invalid {
+                flag,
+                value: raw.to_string(),
+                allowed: "a finite number such as 4096, 7.5e9 or 70B (suffixes K, M, B/G, T)"
+                    .into(),
+            })
     }
 
     /// A required number.
@@ -143,8 +168,12 @@ mod tests {
 
     #[test]
     fn flags_parse_values_switches_and_reject_unknowns() {
-        let f = Flags::parse(&strings(&["--a", "1", "--json", "--b=2"]), &["--a", "--b"], &["--json"])
-            .unwrap();
+        let f = Flags::parse(
+            &strings(&["--a", "1", "--json", "--b=2"]),
+            &["--a", "--b"],
+            &["--json"],
+        )
+        .unwrap();
         assert_eq!(f.get("--a"), Some("1"));
         assert_eq!(f.get("--b"), Some("2"));
         assert!(f.has("--json"));

@@ -1,1 +1,24 @@
-//! Roofline Lab's kernels: WGSL sources, the registry, cost models, CPU references and timing.
+//! Roofline Lab's kernels: WGSL sources, the registry, cost models, CPU references and the
+//! timing harness, for the browser (WebGPU) and native (Vulkan, Metal, DX12) alike.
+//!
+//! Architecture invariant: this crate knows nothing of any UI (no `leptos`); the browser app and
+//! the `lab` CLI both call [`run_kernel`] with a [`Gpu`] and get back a [`Measurement`].
+
+mod error;
+pub mod gpu;
+pub mod harness;
+pub mod matmul;
+pub mod measurement;
+pub mod registry;
+pub mod rng;
+pub mod run;
+pub mod shape;
+pub mod stream;
+
+pub use error::KernelError;
+pub use gpu::{AdapterChoice, AdapterSummary, Gpu};
+pub use harness::{TimeStats, TimingMethod, TimingOptions};
+pub use measurement::{Measurement, ResultsFile, Verification};
+pub use registry::{KernelSpec, REGISTRY};
+pub use run::{RunOptions, run_kernel};
+pub use shape::{Cost, Dtype, Shape};

@@ -1,0 +1,230 @@
+//! The one list of kernels that the browser, the CLI and the tests all read.
+//!
+//! Each entry names a kernel family and variant, carries its WGSL source (one file per variant,
+//! embedded at compile time so the browser and native builds run the very same text), the adapter
+//! features it needs, and its analytic cost model. Host code for each family lives in its own
+//! module ([`crate::stream`], [`crate::matmul`]).
+
+use crate::KernelError;
+use crate::shape::{Cost, Dtype, Shape};
+
+/// Which host code drives a kernel: the families share buffers layouts and CPU references.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// Streaming bandwidth probes over one f32 buffer.
+    Stream(StreamOp),
+    /// Matrix multiply C = A · B.
+    Matmul,
+}
+
+/// What a streaming probe does with each element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamOp {
+    /// Read every element once (and reduce, so the reads cannot be dropped).
+    Read,
+    /// Read every element and write it to a second buffer.
+    Copy,
+}
+
+/// One kernel variant.
+#[derive(Debug, Clone, Copy)]
+pub struct KernelSpec {
+    /// Kernel name as the CLI and UI show it (`stream`, `matmul`).
+    pub kernel: &'static str,
+    /// Variant name (`read`, `copy`, `naive`, …).
+    pub variant: &'static str,
+    /// Path of the WGSL file under `kernels/wgsl/`.
+    pub file: &'static str,
+    /// The WGSL source.
+    pub source: &'static str,
+    /// Element type.
+    pub dtype: Dtype,
+    /// Adapter features the variant needs.
+    pub features: wgpu::Features,
+    /// Host code family.
+    pub family: Family,
+    /// One-line description for tables and tooltips.
+    pub summary: &'static str,
+    /// The size used when none is given: large enough to mean something on a laptop GPU, small
+    /// enough to finish in a second on a software rasterizer.
+    pub default_shape: Shape,
+}
+
+impl KernelSpec {
+    /// `kernel/variant`, the id used in tables, JSON and pipeline caches.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.kernel, self.variant)
+    }
+
+    /// The analytic FLOPs and minimum bytes of one launch at `shape`.
+    pub fn cost(&self, shape: &Shape) -> Result<Cost, KernelError> {
+        match (self.family, shape) {
+            (Family::Stream(op), Shape::Stream { elements }) => {
+                let n = *elements as f64;
+                Ok(match op {
+                    // One add per element; every element read once.
+                    StreamOp::Read => Cost {
+                        flops: n,
+                        bytes: 4.0 * n,
+                    },
+                    // No arithmetic; every element read once and written once.
+                    StreamOp::Copy => Cost {
+                        flops: 0.0,
+                        bytes: 8.0 * n,
+                    },
+                })
+            }
+            (Family::Matmul, Shape::Matmul { m, n, k }) => {
+                let (m, n, k) = (*m as f64, *n as f64, *k as f64);
+                let elem = match self.dtype {
+                    Dtype::F32 => 4.0,
+                    Dtype::F16 => 2.0,
+                };
+                // 2·M·N·K: one multiply and one add per (i, j, p); A and B read once, C written once.
+                Ok(Cost {
+                    flops: 2.0 * m * n * k,
+                    bytes: elem * (m * k + k * n + m * n),
+                })
+            }
+            _ => Err(self.wrong_shape(shape)),
+        }
+    }
+
+    pub(crate) fn wrong_shape(&self, shape: &Shape) -> KernelError {
+        let expected = match self.family {
+            Family::Stream(_) => "a stream shape (a number of f32 elements)",
+            Family::Matmul => "a matmul shape M×N×K",
+        };
+        KernelError::InvalidShape {
+            kernel: self.id(),
+            reason: format!("got {shape}, expected {expected}"),
+        }
+    }
+}
+
+/// Every kernel variant Roofline Lab knows, in ladder order within each kernel.
+pub const REGISTRY: &[KernelSpec] = &[
+    KernelSpec {
+        kernel: "stream",
+        variant: "read",
+        file: "stream/read.wgsl",
+        source: include_str!("../wgsl/stream/read.wgsl"),
+        dtype: Dtype::F32,
+        features: wgpu::Features::empty(),
+        family: Family::Stream(StreamOp::Read),
+        summary: "read a buffer once (vec4 loads, grid stride): the memory read ceiling",
+        default_shape: Shape::Stream { elements: 16 << 20 },
+    },
+    KernelSpec {
+        kernel: "stream",
+        variant: "copy",
+        file: "stream/copy.wgsl",
+        source: include_str!("../wgsl/stream/copy.wgsl"),
+        dtype: Dtype::F32,
+        features: wgpu::Features::empty(),
+        family: Family::Stream(StreamOp::Copy),
+        summary: "copy one buffer to another (vec4, grid stride): read + write bandwidth",
+        default_shape: Shape::Stream { elements: 16 << 20 },
+    },
+    KernelSpec {
+        kernel: "matmul",
+        variant: "naive",
+        file: "matmul/naive.wgsl",
+        source: include_str!("../wgsl/matmul/naive.wgsl"),
+        dtype: Dtype::F32,
+        features: wgpu::Features::empty(),
+        family: Family::Matmul,
+        summary: "one thread per output element, straight from global memory",
+        default_shape: Shape::Matmul {
+            m: 512,
+            n: 512,
+            k: 512,
+        },
+    },
+];
+
+/// The distinct kernel names, in registry order.
+pub fn kernel_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for spec in REGISTRY {
+        if !names.contains(&spec.kernel) {
+            names.push(spec.kernel);
+        }
+    }
+    names
+}
+
+/// All variants of a kernel, in ladder order.
+pub fn variants(kernel: &str) -> Result<Vec<&'static KernelSpec>, KernelError> {
+    let found: Vec<_> = REGISTRY.iter().filter(|s| s.kernel == kernel).collect();
+    if found.is_empty() {
+        return Err(KernelError::UnknownKernel {
+            name: kernel.to_string(),
+            available: kernel_names().join(", "),
+        });
+    }
+    Ok(found)
+}
+
+/// One variant by `kernel` and `variant` name.
+pub fn find(kernel: &str, variant: &str) -> Result<&'static KernelSpec, KernelError> {
+    let all = variants(kernel)?;
+    all.iter()
+        .copied()
+        .find(|s| s.variant == variant)
+        .ok_or_else(|| KernelError::UnknownKernel {
+            name: format!("{kernel}/{variant}"),
+            available: all.iter().map(|s| s.id()).collect::<Vec<_>>().join(", "),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_files_match_sources() {
+        let mut ids: Vec<String> = REGISTRY.iter().map(KernelSpec::id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), REGISTRY.len());
+        for spec in REGISTRY {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/wgsl/");
+            let on_disk = std::fs::read_to_string(format!("{path}{}", spec.file)).unwrap();
+            assert_eq!(
+                on_disk,
+                spec.source,
+                "{} embeds a different file",
+                spec.id()
+            );
+        }
+    }
+
+    #[test]
+    fn cost_models_match_hand_counts() {
+        let mm = find("matmul", "naive").unwrap();
+        let c = mm.cost(&Shape::Matmul { m: 2, n: 3, k: 4 }).unwrap();
+        // 2·2·3·4 = 48 FLOPs; (2·4 + 4·3 + 2·3) = 26 floats = 104 bytes.
+        assert_eq!(c.flops, 48.0);
+        assert_eq!(c.bytes, 104.0);
+        let copy = find("stream", "copy")
+            .unwrap()
+            .cost(&Shape::Stream { elements: 10 })
+            .unwrap();
+        assert_eq!((copy.flops, copy.bytes), (0.0, 80.0));
+        let read = find("stream", "read")
+            .unwrap()
+            .cost(&Shape::Stream { elements: 10 })
+            .unwrap();
+        assert_eq!((read.flops, read.bytes), (10.0, 40.0));
+        assert!(mm.cost(&Shape::Stream { elements: 1 }).is_err());
+    }
+
+    #[test]
+    fn lookups_name_what_exists() {
+        let e = find("matmul", "nope").unwrap_err().to_string();
+        assert!(e.contains("matmul/naive"), "{e}");
+        let e = variants("conv").unwrap_err().to_string();
+        assert!(e.contains("stream") && e.contains("matmul"), "{e}");
+    }
+}

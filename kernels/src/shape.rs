@@ -1,0 +1,122 @@
+//! Problem shapes, element types and the analytic cost of a kernel at a shape.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The size of one kernel launch. Each kernel family has its own kind of shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Shape {
+    /// A streaming kernel over `elements` f32 values.
+    Stream {
+        /// Number of f32 elements in each buffer.
+        elements: u64,
+    },
+    /// C (m×n) = A (m×k) · B (k×n).
+    Matmul {
+        /// Rows of A and C.
+        m: u32,
+        /// Columns of B and C.
+        n: u32,
+        /// Columns of A, rows of B.
+        k: u32,
+    },
+}
+
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Shape::Stream { elements } => {
+                write!(
+                    f,
+                    "{elements} f32 ({})",
+                    human_bytes(*elements as f64 * 4.0)
+                )
+            }
+            Shape::Matmul { m, n, k } => write!(f, "{m}×{n}×{k}"),
+        }
+    }
+}
+
+/// Element type of a kernel's data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dtype {
+    /// 32-bit IEEE float.
+    F32,
+    /// 16-bit IEEE float.
+    F16,
+}
+
+impl fmt::Display for Dtype {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Dtype::F32 => "f32",
+            Dtype::F16 => "f16",
+        })
+    }
+}
+
+/// The analytic work of one launch: the numbers that place a measurement on the roofline.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Cost {
+    /// Floating-point operations (an FMA counts as two).
+    pub flops: f64,
+    /// The fewest bytes the kernel must move to and from memory (each input read once, each
+    /// output written once). Real kernels may move more; that gap is what the lessons are about.
+    pub bytes: f64,
+}
+
+impl Cost {
+    /// FLOPs per byte.
+    pub fn intensity(&self) -> f64 {
+        if self.bytes > 0.0 {
+            self.flops / self.bytes
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Bytes as a short human string with a binary unit (KiB, MiB, GiB).
+pub fn human_bytes(bytes: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = bytes;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{v:.0} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_round_trip_through_json() {
+        for s in [
+            Shape::Stream { elements: 12 },
+            Shape::Matmul { m: 1, n: 2, k: 3 },
+        ] {
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(serde_json::from_str::<Shape>(&json).unwrap(), s);
+        }
+        assert_eq!(
+            serde_json::to_string(&Shape::Matmul { m: 1, n: 2, k: 3 }).unwrap(),
+            r#"{"kind":"matmul","m":1,"n":2,"k":3}"#
+        );
+    }
+
+    #[test]
+    fn human_bytes_uses_binary_units() {
+        assert_eq!(human_bytes(512.0), "512 B");
+        assert_eq!(human_bytes(1536.0), "1.5 KiB");
+        assert_eq!(human_bytes(256.0 * 1024.0 * 1024.0), "256.0 MiB");
+    }
+}
