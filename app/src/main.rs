@@ -1,2 +1,5 @@
-//! Mounts the app.
-fn main() {}
+//! Entry point of the browser bundle: mount the app, nothing else.
+
+fn main() {
+    app::mount();
+}

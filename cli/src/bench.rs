@@ -1,13 +1,285 @@
 //! `lab adapters` and `lab bench`: kernels through the shared harness on a native adapter.
 
-/// Runs `lab adapters`.
+use crate::args::{ArgError, Flags, parse_number};
+use anyhow::Context;
+use kernels::registry::{self, Family, KernelSpec};
+use kernels::{AdapterChoice, AdapterSummary, Gpu, Measurement, ResultsFile, RunOptions, Shape};
+
+/// Runs `lab adapters`: one block per adapter, best first (the one `lab bench` picks by default).
 pub fn adapters(args: &[String]) -> anyhow::Result<()> {
-    let _ = args;
-    anyhow::bail!("lab adapters is being built")
+    let flags = Flags::parse(args, &[], &["--json"])?;
+    let adapters: Vec<AdapterSummary> = pollster::block_on(kernels::gpu::list_adapters())
+        .iter()
+        .map(AdapterSummary::of)
+        .collect();
+    if flags.has("--json") {
+        println!("{}", serde_json::to_string_pretty(&adapters)?);
+        return Ok(());
+    }
+    if adapters.is_empty() {
+        anyhow::bail!(
+            "no GPU adapter found; on Linux without a GPU install Mesa's software Vulkan \
+             (apt-get install mesa-vulkan-drivers)"
+        );
+    }
+    for (i, a) in adapters.iter().enumerate() {
+        println!("[{i}] {}", a.label());
+        println!(
+            "    backend {}, type {}, driver {} {}",
+            a.backend, a.device_type, a.driver, a.driver_info
+        );
+        println!(
+            "    features: {}",
+            if a.features.is_empty() {
+                "none".into()
+            } else {
+                a.features.join(", ")
+            }
+        );
+        println!(
+            "    limits: storage binding {}, buffer {}, workgroup memory {}, {} threads/workgroup",
+            kernels::shape::human_bytes(a.limits.max_storage_buffer_binding_size as f64),
+            kernels::shape::human_bytes(a.limits.max_buffer_size as f64),
+            kernels::shape::human_bytes(a.limits.max_compute_workgroup_storage_size as f64),
+            a.limits.max_compute_invocations_per_workgroup
+        );
+    }
+    Ok(())
 }
+
+const BENCH_HELP: &str = "\
+usage: lab bench --kernel <name> [--variant <v>] [--size <s>[,<s>…]] [--adapter <index|name>]
+                 [--json FILE] [--quick]
+
+  --kernel   stream | matmul
+  --variant  one variant (default: every variant the adapter supports)
+  --size     stream: elements (4096, 16M) or bytes with a binary unit (256MiB, 1GiB);
+             matmul: N for N×N×N, or MxNxK (e.g. 1024x1024x512)
+  --adapter  index or part of the name, as `lab adapters` prints (default: best GPU)
+  --json     also write the measurements to FILE (the schema the browser imports)
+  --quick    short timing (for software adapters and smoke tests)";
 
 /// Runs `lab bench …`.
 pub fn run(args: &[String]) -> anyhow::Result<()> {
-    let _ = args;
-    anyhow::bail!("lab bench is being built")
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{BENCH_HELP}");
+        return Ok(());
+    }
+    let flags = Flags::parse(
+        args,
+        &["--kernel", "--variant", "--size", "--adapter", "--json"],
+        &["--quick"],
+    )?;
+    let kernel = flags.get("--kernel").ok_or(ArgError::Missing {
+        flag: "--kernel",
+        what: "the kernel to run (stream or matmul)",
+    })?;
+    let specs: Vec<&'static KernelSpec> = match flags.get("--variant") {
+        Some(v) => vec![registry::find(kernel, v)?],
+        None => registry::variants(kernel)?,
+    };
+    let family = specs[0].family;
+    let shapes = match flags.get("--size") {
+        Some(raw) => raw
+            .split(',')
+            .map(|s| parse_shape(family, s))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => vec![specs[0].default_shape],
+    };
+    let choice = match flags.get("--adapter") {
+        None => AdapterChoice::Best,
+        Some(s) => match s.parse::<usize>() {
+            Ok(i) => AdapterChoice::Index(i),
+            Err(_) => AdapterChoice::Name(s.to_string()),
+        },
+    };
+    let opts = RunOptions {
+        timing: if flags.has("--quick") {
+            kernels::TimingOptions::quick()
+        } else {
+            kernels::TimingOptions::benchmark()
+        },
+        seed: None,
+    };
+
+    let gpu = pollster::block_on(Gpu::new(choice))?;
+    eprintln!(
+        "adapter: {} ({}, {})",
+        gpu.adapter.label(),
+        gpu.adapter.backend,
+        gpu.adapter.device_type
+    );
+    let mut results: Vec<Measurement> = Vec::new();
+    let mut failures = 0;
+    print_header();
+    for shape in &shapes {
+        for spec in &specs {
+            if !gpu.has(spec.features) {
+                println!(
+                    "{:<16} {:<22} skipped: the adapter lacks {:?}",
+                    spec.id(),
+                    shape.to_string(),
+                    spec.features
+                );
+                continue;
+            }
+            match pollster::block_on(kernels::run_kernel(&gpu, spec, *shape, &opts)) {
+                Ok(m) => {
+                    failures += usize::from(!m.verified);
+                    print_row(&m);
+                    results.push(m);
+                }
+                Err(e) => {
+                    failures += 1;
+                    println!("{:<16} {:<22} error: {e}", spec.id(), shape.to_string());
+                }
+            }
+        }
+    }
+    if let Some(path) = flags.get("--json") {
+        let file = ResultsFile::new(format!("lab {}", env!("CARGO_PKG_VERSION")), results);
+        std::fs::write(path, serde_json::to_string_pretty(&file)?)
+            .with_context(|| format!("writing {path}"))?;
+        eprintln!("wrote {path}");
+    }
+    if failures > 0 {
+        anyhow::bail!("{failures} run(s) failed or did not verify");
+    }
+    Ok(())
+}
+
+fn print_header() {
+    println!(
+        "{:<16} {:<22} {:>12} {:>7} {:>11} {:>10} {:>9}  {:<15} {}",
+        "kernel", "shape", "median", "spread", "GFLOP/s", "GB/s", "FLOP/B", "timing", "verified"
+    );
+}
+
+fn print_row(m: &Measurement) {
+    println!(
+        "{:<16} {:<22} {:>12} {:>6.1}% {:>11.1} {:>10.1} {:>9.3}  {:<15} {}",
+        m.id(),
+        m.shape.to_string(),
+        format_seconds(m.time.median_s),
+        m.time.spread * 100.0,
+        m.gflops_per_s,
+        m.gbytes_per_s,
+        m.intensity,
+        m.timing.label(),
+        if m.verified {
+            format!(
+                "yes ({} of {} elements)",
+                m.verification.checked, m.verification.total
+            )
+        } else {
+            format!(
+                "NO: {}",
+                m.verification.first_failure.clone().unwrap_or_default()
+            )
+        }
+    );
+}
+
+/// Seconds with a unit that keeps three significant digits readable.
+fn format_seconds(s: f64) -> String {
+    if s >= 1.0 {
+        format!("{s:.3} s")
+    } else if s >= 1e-3 {
+        format!("{:.3} ms", s * 1e3)
+    } else {
+        format!("{:.2} µs", s * 1e6)
+    }
+}
+
+/// Parses one `--size` entry for a kernel family.
+fn parse_shape(family: Family, raw: &str) -> Result<Shape, ArgError> {
+    let invalid = |allowed: &str| ArgError::Invalid {
+        flag: "--size",
+        value: raw.to_string(),
+        allowed: allowed.to_string(),
+    };
+    match family {
+        Family::Stream(_) => {
+            const STREAM: &str = "a positive element count (4096, 16M) or bytes with KiB/MiB/GiB";
+            let lower = raw.trim().to_ascii_lowercase();
+            let bytes_unit = [("kib", 1u64 << 10), ("mib", 1 << 20), ("gib", 1 << 30)]
+                .into_iter()
+                .find(|(u, _)| lower.ends_with(u));
+            let elements = match bytes_unit {
+                Some((unit, scale)) => {
+                    let n: f64 = lower[..lower.len() - unit.len()]
+                        .parse()
+                        .map_err(|_| invalid(STREAM))?;
+                    (n * scale as f64 / 4.0).floor()
+                }
+                None => parse_number(raw).ok_or_else(|| invalid(STREAM))?,
+            };
+            if !(elements >= 1.0 && elements <= u64::MAX as f64 && elements.fract() == 0.0) {
+                return Err(invalid(STREAM));
+            }
+            Ok(Shape::Stream {
+                elements: elements as u64,
+            })
+        }
+        Family::Matmul => {
+            const MATMUL: &str = "N (for N×N×N) or MxNxK, each from 1 to 4294967295";
+            let dims: Vec<u32> = raw
+                .split(['x', 'X', '×'])
+                .map(|d| d.trim().parse::<u32>().ok().filter(|&v| v > 0))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| invalid(MATMUL))?;
+            match dims[..] {
+                [n] => Ok(Shape::Matmul { m: n, n, k: n }),
+                [m, n, k] => Ok(Shape::Matmul { m, n, k }),
+                _ => Err(invalid(MATMUL)),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kernels::registry::StreamOp;
+
+    #[test]
+    fn sizes_parse_per_family() {
+        let s = Family::Stream(StreamOp::Copy);
+        assert_eq!(
+            parse_shape(s, "4096").unwrap(),
+            Shape::Stream { elements: 4096 }
+        );
+        assert_eq!(
+            parse_shape(s, "16M").unwrap(),
+            Shape::Stream {
+                elements: 16_000_000
+            }
+        );
+        assert_eq!(
+            parse_shape(s, "1MiB").unwrap(),
+            Shape::Stream { elements: 262_144 }
+        );
+        assert!(parse_shape(s, "0").is_err());
+        assert!(parse_shape(s, "1.5").is_err());
+        assert_eq!(
+            parse_shape(Family::Matmul, "64").unwrap(),
+            Shape::Matmul {
+                m: 64,
+                n: 64,
+                k: 64
+            }
+        );
+        assert_eq!(
+            parse_shape(Family::Matmul, "3x5x7").unwrap(),
+            Shape::Matmul { m: 3, n: 5, k: 7 }
+        );
+        let e = parse_shape(Family::Matmul, "3x0x7")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "invalid value for --size: '3x0x7'; allowed: N (for N×N×N) or MxNxK, each from 1 to 4294967295"
+        );
+        assert!(parse_shape(Family::Matmul, "3x5").is_err());
+    }
 }

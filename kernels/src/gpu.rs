@@ -212,6 +212,7 @@ fn instance() -> wgpu::Instance {
 }
 
 /// Rank adapter types so a discrete GPU wins and a software rasterizer loses.
+#[cfg(not(target_arch = "wasm32"))]
 fn type_rank(t: wgpu::DeviceType) -> u8 {
     match t {
         wgpu::DeviceType::DiscreteGpu => 0,
@@ -282,8 +283,7 @@ async fn pick_adapter(choice: AdapterChoice) -> Result<wgpu::Adapter, KernelErro
     instance()
         .request_adapter(&wgpu::RequestAdapterOptions {
             power_preference: wgpu::PowerPreference::HighPerformance,
-            force_fallback_adapter: false,
-            compatible_surface: None,
+            ..Default::default()
         })
         .await
         .map_err(|e| KernelError::NoAdapter(e.to_string()))
@@ -293,6 +293,7 @@ async fn pick_adapter(choice: AdapterChoice) -> Result<wgpu::Adapter, KernelErro
 mod tests {
     use super::*;
 
+    #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn discrete_ranks_first_and_software_last() {
         use wgpu::DeviceType::*;

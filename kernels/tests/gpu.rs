@@ -1,0 +1,213 @@
+//! GPU results against the f64 CPU reference, written once and run on both targets: natively
+//! (Mesa lavapipe in CI) and in headless Chromium (SwiftShader WebGPU) via wasm-bindgen-test.
+//!
+//! Inputs are fresh random values every run, outputs are poisoned with NaN first, and shapes are
+//! chosen not to be multiples of any tile, including degenerate ones.
+
+use kernels::registry::find;
+use kernels::{Gpu, KernelError, KernelSpec, RunOptions, Shape, TimingOptions, run_kernel};
+
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+/// Expands an `async fn(&Gpu)` into a native `#[test]` and a browser `#[wasm_bindgen_test]`.
+macro_rules! gpu_test {
+    ($name:ident => $body:ident) => {
+        #[cfg(not(target_arch = "wasm32"))]
+        #[test]
+        fn $name() {
+            pollster::block_on(async { $body(&gpu().await).await })
+        }
+        #[cfg(target_arch = "wasm32")]
+        #[wasm_bindgen_test::wasm_bindgen_test]
+        async fn $name() {
+            $body(&gpu().await).await
+        }
+    };
+}
+
+async fn gpu() -> Gpu {
+    Gpu::new(kernels::AdapterChoice::Best)
+        .await
+        .expect("a GPU adapter (lavapipe or SwiftShader)")
+}
+
+fn quick() -> RunOptions {
+    RunOptions {
+        timing: TimingOptions::quick(),
+        seed: None,
+    }
+}
+
+async fn assert_verified(gpu: &Gpu, spec: &KernelSpec, shape: Shape) {
+    let m = run_kernel(gpu, spec, shape, &quick())
+        .await
+        .unwrap_or_else(|e| panic!("{} at {shape}: {e}", spec.id()));
+    assert!(
+        m.verified,
+        "{} at {shape} (seed {}) failed: {:?}",
+        spec.id(),
+        m.seed,
+        m.verification.first_failure
+    );
+    assert!(m.verification.checked > 0);
+    assert!(m.time.median_s > 0.0 && m.gbytes_per_s > 0.0, "{m:?}");
+    assert_eq!(m.adapter, gpu.adapter);
+}
+
+async fn stream_probes_match_reference(gpu: &Gpu) {
+    for elements in [1, 3, 4, 1001, (1 << 18) + 7] {
+        for variant in ["read", "copy"] {
+            assert_verified(
+                gpu,
+                find("stream", variant).unwrap(),
+                Shape::Stream { elements },
+            )
+            .await;
+        }
+    }
+}
+gpu_test!(stream_probes_match_reference_on_odd_sizes => stream_probes_match_reference);
+
+async fn naive_matmul_matches_reference(gpu: &Gpu) {
+    let spec = find("matmul", "naive").unwrap();
+    for (m, n, k) in [
+        (1, 1, 1),
+        (1, 37, 19),
+        (33, 1, 29),
+        (17, 23, 1),
+        (33, 47, 29),
+        (130, 65, 70),
+    ] {
+        assert_verified(gpu, spec, Shape::Matmul { m, n, k }).await;
+    }
+}
+gpu_test!(naive_matmul_matches_reference_on_non_tile_shapes => naive_matmul_matches_reference);
+
+async fn sampled_check_covers_large_outputs(gpu: &Gpu) {
+    let spec = find("matmul", "naive").unwrap();
+    let m = run_kernel(
+        gpu,
+        spec,
+        Shape::Matmul {
+            m: 301,
+            n: 257,
+            k: 45,
+        },
+        &quick(),
+    )
+    .await
+    .unwrap();
+    assert!(m.verified, "{:?}", m.verification);
+    assert_eq!(m.verification.total, 301 * 257);
+    assert!(m.verification.checked > 4000 && m.verification.checked < m.verification.total);
+}
+gpu_test!(large_outputs_are_checked_at_random_positions => sampled_check_covers_large_outputs);
+
+/// A copy of a registry entry running different WGSL: how we prove the checks can fail.
+fn sabotaged(base: &'static KernelSpec, source: String) -> KernelSpec {
+    KernelSpec {
+        source: Box::leak(source.into_boxed_str()),
+        ..*base
+    }
+}
+
+async fn wrong_elements_fail_verification(gpu: &Gpu) {
+    let naive = find("matmul", "naive").unwrap();
+    // One element off by one.
+    let off = sabotaged(
+        naive,
+        naive.source.replace(
+            "c[row * params.n + col] = acc;",
+            "c[row * params.n + col] = select(acc, acc + 1.0, row == 2u && col == 3u);",
+        ),
+    );
+    let m = run_kernel(gpu, &off, Shape::Matmul { m: 5, n: 7, k: 9 }, &quick())
+        .await
+        .unwrap();
+    assert!(!m.verified, "an element off by 1.0 passed verification");
+    assert!(
+        m.verification
+            .first_failure
+            .unwrap()
+            .starts_with("element 17")
+    );
+    // One element never written: the NaN poison must show.
+    let skip = sabotaged(
+        naive,
+        naive.source.replace(
+            "c[row * params.n + col] = acc;",
+            "if (row != params.m - 1u || col != params.n - 1u) { c[row * params.n + col] = acc; }",
+        ),
+    );
+    let m = run_kernel(gpu, &skip, Shape::Matmul { m: 5, n: 7, k: 9 }, &quick())
+        .await
+        .unwrap();
+    assert!(!m.verified, "an unwritten element passed verification");
+    // A copy that drops its last word.
+    let copy = find("stream", "copy").unwrap();
+    let short = sabotaged(
+        copy,
+        copy.source
+            .replace("i < params.len;", "i + 1u < params.len;"),
+    );
+    let m = run_kernel(gpu, &short, Shape::Stream { elements: 4099 }, &quick())
+        .await
+        .unwrap();
+    assert!(!m.verified, "a short copy passed verification");
+}
+gpu_test!(wrong_or_missing_elements_fail_verification => wrong_elements_fail_verification);
+
+async fn errors_are_reported_not_panicked(gpu: &Gpu) {
+    let naive = find("matmul", "naive").unwrap();
+    // A shader that does not compile.
+    let broken = sabotaged(naive, naive.source.replace("var acc = 0.0;", "var acc = ;"));
+    let e = run_kernel(gpu, &broken, Shape::Matmul { m: 4, n: 4, k: 4 }, &quick())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, KernelError::Shader { .. }), "{e:?}");
+    // A buffer beyond the binding limit, named in the message.
+    let max = gpu.limits().max_storage_buffer_binding_size;
+    let elements = max / 4 + 1024;
+    let e = run_kernel(
+        gpu,
+        find("stream", "copy").unwrap(),
+        Shape::Stream { elements },
+        &quick(),
+    )
+    .await
+    .unwrap_err();
+    assert!(e.to_string().contains("maxStorageBufferBindingSize"), "{e}");
+    // A dispatch wider than the per-dimension limit (a 1×N×1 product with huge N).
+    let wide = gpu.limits().max_compute_workgroups_per_dimension as u64 * 16 + 16;
+    if wide * 4 <= gpu.limits().max_storage_buffer_binding_size {
+        let e = run_kernel(
+            gpu,
+            naive,
+            Shape::Matmul {
+                m: 1,
+                n: wide as u32,
+                k: 1,
+            },
+            &quick(),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("maxComputeWorkgroupsPerDimension"),
+            "{e}"
+        );
+    }
+    // Zero sizes and the wrong kind of shape.
+    let e = run_kernel(gpu, naive, Shape::Matmul { m: 0, n: 4, k: 4 }, &quick())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("at least 1"), "{e}");
+    let e = run_kernel(gpu, naive, Shape::Stream { elements: 4 }, &quick())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, KernelError::InvalidShape { .. }), "{e:?}");
+    // The device survives all of that.
+    assert_verified(gpu, naive, Shape::Matmul { m: 3, n: 5, k: 7 }).await;
+}
+gpu_test!(bad_shaders_limits_and_shapes_are_clear_errors => errors_are_reported_not_panicked);

@@ -1,0 +1,244 @@
+//! A minimal W3C WebDriver client over plain HTTP, enough to drive headless Chromium through
+//! ChromeDriver in end-to-end tests: open a page, find elements, click, read text, run script.
+//!
+//! Written against `std` alone: the protocol is a handful of JSON requests, and a full async
+//! client stack would double the build time of the test suite on CI's two cores.
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde_json::{Value, json};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Chrome flags that give headless Chromium WebGPU on SwiftShader when there is no GPU, and keep
+/// it off the network.
+pub const CHROME_ARGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--enable-unsafe-webgpu",
+    "--enable-features=Vulkan",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1280,900",
+];
+
+fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Value> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(300)))?;
+    let payload = body.map(|b| b.to_string()).unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{payload}",
+        payload.len()
+    )?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| anyhow!("malformed HTTP reply"))?;
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    let v: Value =
+        serde_json::from_str(&body).with_context(|| format!("WebDriver reply: {body}"))?;
+    if let Some(err) = v["value"]["error"].as_str() {
+        bail!(
+            "WebDriver {method} {path}: {err}: {}",
+            v["value"]["message"]
+        );
+    }
+    Ok(v["value"].clone())
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        body = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// A ChromeDriver process and one browser session; both end when this is dropped.
+pub struct Browser {
+    driver: Child,
+    port: u16,
+    session: String,
+    profile: std::path::PathBuf,
+}
+
+impl Browser {
+    /// Starts ChromeDriver (`$CHROMEDRIVER` or `chromedriver` on the PATH) and a headless
+    /// Chromium (`$CHROME` or `/usr/bin/chromium`) with a fresh profile.
+    pub fn launch() -> Result<Browser> {
+        let driver_bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let chrome = std::env::var("CHROME").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let driver = Command::new(&driver_bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("starting {driver_bin} (install chromium-driver)"))?;
+        let profile =
+            std::env::temp_dir().join(format!("roofline-e2e-{}-{port}", std::process::id()));
+        let mut browser = Browser {
+            driver,
+            port,
+            session: String::new(),
+            profile,
+        };
+        let start = Instant::now();
+        while http(port, "GET", "/status", None).is_err() {
+            if start.elapsed() > Duration::from_secs(20) {
+                bail!("{driver_bin} did not start within 20 s");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let mut args: Vec<String> = CHROME_ARGS.iter().map(|s| s.to_string()).collect();
+        args.push(format!("--user-data-dir={}", browser.profile.display()));
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": chrome, "args": args},
+            "goog:loggingPrefs": {"browser": "ALL"}
+        }}});
+        let v = http(port, "POST", "/session", Some(&caps)).context("starting Chromium")?;
+        browser.session = v["sessionId"]
+            .as_str()
+            .ok_or_else(|| anyhow!("no session id in {v}"))?
+            .to_string();
+        Ok(browser)
+    }
+
+    fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value> {
+        http(
+            self.port,
+            method,
+            &format!("/session/{}{path}", self.session),
+            body.as_ref(),
+        )
+    }
+
+    /// Opens a URL and waits for the document to load.
+    pub fn goto(&self, url: &str) -> Result<()> {
+        self.cmd("POST", "/url", Some(json!({ "url": url })))
+            .map(|_| ())
+    }
+
+    /// Runs JavaScript in the page and returns its result.
+    pub fn script(&self, js: &str) -> Result<Value> {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": js, "args": [] })),
+        )
+    }
+
+    /// The text of the first element matching a CSS selector, if one exists.
+    pub fn text(&self, selector: &str) -> Result<Option<String>> {
+        let js = format!(
+            "const e = document.querySelector({}); return e ? e.textContent : null;",
+            Value::String(selector.into())
+        );
+        Ok(self.script(&js)?.as_str().map(str::to_string))
+    }
+
+    /// Clicks the first element matching a CSS selector.
+    pub fn click(&self, selector: &str) -> Result<()> {
+        let el = self.cmd(
+            "POST",
+            "/element",
+            Some(json!({ "using": "css selector", "value": selector })),
+        )?;
+        let id = el
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .ok_or_else(|| anyhow!("no element id for {selector}"))?
+            .to_string();
+        self.cmd("POST", &format!("/element/{id}/click"), Some(json!({})))
+            .map(|_| ())
+    }
+
+    /// Waits until the text of `selector` satisfies `done`, returning it; fails after `timeout`
+    /// with the last text seen and the browser's console log.
+    pub fn wait_text(
+        &self,
+        selector: &str,
+        timeout: Duration,
+        done: impl Fn(&str) -> bool,
+    ) -> Result<String> {
+        let start = Instant::now();
+        let mut last = None;
+        while start.elapsed() < timeout {
+            last = self.text(selector)?;
+            if let Some(t) = &last
+                && done(t)
+            {
+                return Ok(t.clone());
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        bail!(
+            "timed out after {timeout:?} waiting on {selector}; last text: {last:?}; console: {}",
+            self.console().unwrap_or_default()
+        )
+    }
+
+    /// The browser console's messages so far, one per line.
+    pub fn console(&self) -> Result<String> {
+        let v = self.cmd("POST", "/se/log", Some(json!({ "type": "browser" })))?;
+        Ok(v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e["message"].as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .unwrap_or_default())
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let _ = http(
+                self.port,
+                "DELETE",
+                &format!("/session/{}", self.session),
+                None,
+            );
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunked_bodies_are_joined() {
+        assert_eq!(dechunk("4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n"), "Wikipedia");
+    }
+}
