@@ -7,13 +7,13 @@
 //! the flag the user typed.
 
 use anyhow::{Result, anyhow, bail};
+use lessons::ModelError;
 use lessons::decode::{self, DecodeInput};
 use lessons::kv_cache::{self, FitInput, GroupScale, KvCacheInput, KvDtype, KvLayout};
 use lessons::presets::{self, GpuPreset, ModelPreset, Precision};
 use lessons::roofline::{self, CeilingsInput, ComputeCeiling, IronLawInput, MemoryCeiling};
 use lessons::speculative::{self, SimulationInput, SpeculativeInput};
 use lessons::zero::{self, ActivationInput, DeepSpeedInput, ZeroInput};
-use lessons::ModelError;
 use serde_json::Value;
 
 use crate::args::{ArgError, Flags, parse_number};
@@ -85,11 +85,23 @@ fn switches_of(calc: &Calc) -> Vec<&'static str> {
     s
 }
 
-const ALL: [&Calc; 6] = [&ROOFLINE, &IRON_LAW, &DECODE, &KV_CACHE, &SPECULATIVE, &ZERO];
+const ALL: [&Calc; 6] = [
+    &ROOFLINE,
+    &IRON_LAW,
+    &DECODE,
+    &KV_CACHE,
+    &SPECULATIVE,
+    &ZERO,
+];
 
 /// Turns a model error about an input field into a one-line error about the flag that set it.
 fn model_error(e: ModelError, flags: &Flags, calc: &Calc) -> anyhow::Error {
-    let ModelError::Invalid { field, value, allowed } = &e else {
+    let ModelError::Invalid {
+        field,
+        value,
+        allowed,
+    } = &e
+    else {
         return anyhow!(e);
     };
     let flag = calc
@@ -121,7 +133,9 @@ fn num(flags: &Flags, flag: &'static str) -> Result<Option<f64>, ArgError> {
 /// A whole number: digits are parsed exactly as `u64`; anything else goes through
 /// [`parse_number`] (so `70B` and `7.5e9` work) and must come out whole.
 fn int(flags: &Flags, flag: &'static str) -> Result<Option<u64>, ArgError> {
-    let Some(raw) = flags.get(flag) else { return Ok(None) };
+    let Some(raw) = flags.get(flag) else {
+        return Ok(None);
+    };
     let cleaned = raw.trim().replace('_', "");
     if let Ok(v) = cleaned.parse::<u64>() {
         return Ok(Some(v));
@@ -170,7 +184,9 @@ fn preset<T>(
     flag: &'static str,
     lookup: fn(&str) -> Result<T, ModelError>,
 ) -> Result<Option<T>, ArgError> {
-    let Some(raw) = flags.get(flag) else { return Ok(None) };
+    let Some(raw) = flags.get(flag) else {
+        return Ok(None);
+    };
     lookup(raw).map(Some).map_err(|e| ArgError::Invalid {
         flag,
         value: raw.to_string(),
@@ -226,7 +242,7 @@ fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -237,7 +253,11 @@ fn grouped(n: u64) -> String {
 fn bytes(n: u64) -> String {
     let gib = n as f64 / (1u64 << 30) as f64;
     if n >= 1_000_000 {
-        format!("{} B ({} GB, {gib:.3} GiB)", grouped(n), sig(n as f64 / 1e9))
+        format!(
+            "{} B ({} GB, {gib:.3} GiB)",
+            grouped(n),
+            sig(n as f64 / 1e9)
+        )
     } else {
         format!("{} B", grouped(n))
     }
@@ -284,7 +304,10 @@ struct Table {
 
 impl Table {
     fn new(title: impl Into<String>) -> Table {
-        Table { text: format!("{}\n", title.into()), rows: Vec::new() }
+        Table {
+            text: format!("{}\n", title.into()),
+            rows: Vec::new(),
+        }
     }
 
     fn row(&mut self, label: impl Into<String>, value: impl Into<String>) -> &mut Table {
@@ -293,7 +316,12 @@ impl Table {
     }
 
     fn finish(&mut self) -> String {
-        let width = self.rows.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0);
+        let width = self
+            .rows
+            .iter()
+            .map(|(l, _)| l.chars().count())
+            .max()
+            .unwrap_or(0);
         let mut text = std::mem::take(&mut self.text);
         for (label, value) in self.rows.drain(..) {
             text.push_str(&format!("  {label:<width$}  {value}\n"));
@@ -357,7 +385,11 @@ fn intensity(flags: &Flags) -> Result<f64> {
     }
     let what = "arithmetic intensity in FLOP/byte (or --flops with --bytes)";
     let flops = require(num(flags, "--flops")?, "--intensity", what)?;
-    let bytes = require(num(flags, "--bytes")?, "--bytes", "bytes moved, to go with --flops")?;
+    let bytes = require(
+        num(flags, "--bytes")?,
+        "--bytes",
+        "bytes moved, to go with --flops",
+    )?;
     if !(bytes.is_finite() && bytes > 0.0) {
         bail!(ArgError::Invalid {
             flag: "--bytes",
@@ -376,7 +408,11 @@ fn run_roofline(flags: &Flags) -> Result<Output> {
             "--peak-flops",
             "peak FLOP/s, e.g. 989e12 (or --gpu ID)",
         )?,
-        bandwidth: require(bandwidth(flags, gpu)?, "--bandwidth", "bytes/s, e.g. 3.35e12 (or --gpu ID)")?,
+        bandwidth: require(
+            bandwidth(flags, gpu)?,
+            "--bandwidth",
+            "bytes/s, e.g. 3.35e12 (or --gpu ID)",
+        )?,
         intensity: intensity(flags)?,
         measured_flops: num(flags, "--measured-flops")?,
     };
@@ -386,10 +422,16 @@ fn run_roofline(flags: &Flags) -> Result<Output> {
     t.row("peak compute", rate(input.peak_flops, "FLOP/s"))
         .row("bandwidth", rate(input.bandwidth, "B/s"))
         .row("intensity", format!("{} FLOP/B", sig(input.intensity)))
-        .row("ridge intensity", format!("{} FLOP/B", sig(r.ridge_intensity)))
+        .row(
+            "ridge intensity",
+            format!("{} FLOP/B", sig(r.ridge_intensity)),
+        )
         .row("attainable", rate(r.attainable_flops, "FLOP/s"))
         .row("bound", r.bound.as_str())
-        .row("fraction of peak", format!("{}%", sig(100.0 * r.fraction_of_peak)));
+        .row(
+            "fraction of peak",
+            format!("{}%", sig(100.0 * r.fraction_of_peak)),
+        );
     if let Some(f) = r.fraction_of_attainable {
         t.row("measured / attainable", format!("{}%", sig(100.0 * f)));
     }
@@ -399,7 +441,10 @@ fn run_roofline(flags: &Flags) -> Result<Output> {
             compute: Precision::ALL
                 .into_iter()
                 .filter_map(|p| {
-                    g.peak(p).map(|peak| ComputeCeiling { label: p.as_str().into(), peak_flops: peak })
+                    g.peak(p).map(|peak| ComputeCeiling {
+                        label: p.as_str().into(),
+                        peak_flops: peak,
+                    })
                 })
                 .collect(),
             memory: vec![MemoryCeiling {
@@ -412,13 +457,20 @@ fn run_roofline(flags: &Flags) -> Result<Output> {
         for row in &ceilings.rows {
             t.row(
                 format!("{} {}", g.id, row.label),
-                format!("{} ({})", rate(row.attainable_flops, "FLOP/s"), row.bound.as_str()),
+                format!(
+                    "{} ({})",
+                    rate(row.attainable_flops, "FLOP/s"),
+                    row.bound.as_str()
+                ),
             );
         }
         insert(&mut json, "gpu", Value::from(g.id));
         insert(&mut json, "ceilings", to_value(&ceilings)?);
     }
-    Ok(Output { json, table: t.finish() })
+    Ok(Output {
+        json,
+        table: t.finish(),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -449,8 +501,16 @@ fn run_iron_law(flags: &Flags) -> Result<Output> {
     let input = IronLawInput {
         bytes: flags.require_number("--bytes", "bytes moved")?,
         flops: flags.require_number("--flops", "floating-point operations")?,
-        bandwidth: require(bandwidth(flags, gpu)?, "--bandwidth", "bytes/s (or --gpu ID)")?,
-        peak_flops: require(peak_flops(flags, gpu)?, "--peak-flops", "peak FLOP/s (or --gpu ID)")?,
+        bandwidth: require(
+            bandwidth(flags, gpu)?,
+            "--bandwidth",
+            "bytes/s (or --gpu ID)",
+        )?,
+        peak_flops: require(
+            peak_flops(flags, gpu)?,
+            "--peak-flops",
+            "peak FLOP/s (or --gpu ID)",
+        )?,
         efficiency: num(flags, "--efficiency")?.unwrap_or(1.0),
         latency_s: num(flags, "--latency")?.unwrap_or(0.0),
     };
@@ -462,7 +522,10 @@ fn run_iron_law(flags: &Flags) -> Result<Output> {
         .row("serial (sum)", time(r.serial_s))
         .row("overlapped (max + latency)", time(r.overlapped_s))
         .row("dominant", r.dominant.as_str());
-    Ok(Output { json: report_json(&input, &r)?, table: t.finish() })
+    Ok(Output {
+        json: report_json(&input, &r)?,
+        table: t.finish(),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -510,7 +573,11 @@ fn run_decode(flags: &Flags) -> Result<Output> {
             "hidden size d_model (or --model ID)",
         )?,
         bytes_per_activation: num(flags, "--bytes-per-activation")?.unwrap_or(2.0),
-        bandwidth: require(bandwidth(flags, gpu)?, "--bandwidth", "bytes/s (or --gpu ID)")?,
+        bandwidth: require(
+            bandwidth(flags, gpu)?,
+            "--bandwidth",
+            "bytes/s (or --gpu ID)",
+        )?,
         peak_flops: peak_flops(flags, gpu)?,
         gpus: int_or(flags, "--gpus", 1)?,
     };
@@ -547,9 +614,15 @@ fn run_decode(flags: &Flags) -> Result<Output> {
         t.row("roofline step time", time(s));
     }
     if model.is_some_and(|m| m.active_params.is_some()) {
-        t.row("note", "mixture of experts: total parameters used; pass --params for active ones");
+        t.row(
+            "note",
+            "mixture of experts: total parameters used; pass --params for active ones",
+        );
     }
-    Ok(Output { json: report_json(&input, &r)?, table: t.finish() })
+    Ok(Output {
+        json: report_json(&input, &r)?,
+        table: t.finish(),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -600,17 +673,25 @@ fn layout(flags: &Flags, model: Option<&ModelPreset>) -> Result<KvLayout> {
     if heads_given && latent_given {
         bail!(ArgError::Invalid {
             flag: "--latent-dim",
-            value: flags.get("--latent-dim").or(flags.get("--rope-dim")).unwrap_or_default().into(),
-            allowed: "either --kv-heads/--head-dim (MHA/GQA/MQA) or --latent-dim/--rope-dim (MLA), \
-                      not both"
+            value: flags
+                .get("--latent-dim")
+                .or(flags.get("--rope-dim"))
+                .unwrap_or_default()
                 .into(),
+            allowed:
+                "either --kv-heads/--head-dim (MHA/GQA/MQA) or --latent-dim/--rope-dim (MLA), \
+                      not both"
+                    .into(),
         });
     }
     let from_model = model.map(ModelPreset::kv_layout);
     let mla = latent_given || (!heads_given && matches!(from_model, Some(KvLayout::Latent { .. })));
     if mla {
         let (latent, rope) = match from_model {
-            Some(KvLayout::Latent { latent_dim, rope_dim }) => (Some(latent_dim), Some(rope_dim)),
+            Some(KvLayout::Latent {
+                latent_dim,
+                rope_dim,
+            }) => (Some(latent_dim), Some(rope_dim)),
             _ => (None, None),
         };
         Ok(KvLayout::Latent {
@@ -646,7 +727,10 @@ fn fit_input(flags: &Flags, model: Option<&ModelPreset>) -> Result<Option<FitInp
     let Some(memory) = int(flags, "--gpu-memory")?.or(gpu.map(|g| g.memory_bytes)) else {
         return Ok(None);
     };
-    let weights = match (int(flags, "--weight-bytes")?, num(flags, "--bytes-per-param")?) {
+    let weights = match (
+        int(flags, "--weight-bytes")?,
+        num(flags, "--bytes-per-param")?,
+    ) {
         (Some(w), _) => w,
         (None, Some(b)) => {
             let Some(m) = model else {
@@ -688,9 +772,10 @@ fn run_kv_cache(flags: &Flags) -> Result<Output> {
         None => KvDtype::Fp16,
     };
     let group_scale = match int(flags, "--scale-group")? {
-        Some(group_size) => {
-            Some(GroupScale { group_size, scale_bits: int_or(flags, "--scale-bits", 16)? })
-        }
+        Some(group_size) => Some(GroupScale {
+            group_size,
+            scale_bits: int_or(flags, "--scale-bits", 16)?,
+        }),
         None if flags.get("--scale-bits").is_some() => bail!(ArgError::Missing {
             flag: "--scale-group",
             what: "values per scale, to go with --scale-bits",
@@ -704,7 +789,11 @@ fn run_kv_cache(flags: &Flags) -> Result<Output> {
             "transformer layers (or --model ID)",
         )?,
         layout: layout(flags, model)?,
-        tokens: require(int(flags, "--tokens")?, "--tokens", "tokens cached per sequence")?,
+        tokens: require(
+            int(flags, "--tokens")?,
+            "--tokens",
+            "tokens cached per sequence",
+        )?,
         batch: int_or(flags, "--batch", 1)?,
         dtype,
         group_scale,
@@ -718,8 +807,14 @@ fn run_kv_cache(flags: &Flags) -> Result<Output> {
         KvLayout::Heads { kv_heads, head_dim } => {
             format!("{} layers × {kv_heads} KV heads × {head_dim}", input.layers)
         }
-        KvLayout::Latent { latent_dim, rope_dim } => {
-            format!("{} layers × MLA latent {latent_dim} + RoPE key {rope_dim}", input.layers)
+        KvLayout::Latent {
+            latent_dim,
+            rope_dim,
+        } => {
+            format!(
+                "{} layers × MLA latent {latent_dim} + RoPE key {rope_dim}",
+                input.layers
+            )
         }
     };
     let mut t = Table::new(format!(
@@ -745,24 +840,45 @@ fn run_kv_cache(flags: &Flags) -> Result<Output> {
                 p.pages_per_sequence, p.page_size, p.waste_tokens_per_sequence
             ),
         )
-        .row("paging waste", format!("{} ({}%)", bytes(p.waste_bytes), sig(100.0 * p.waste_fraction)));
+        .row(
+            "paging waste",
+            format!(
+                "{} ({}%)",
+                bytes(p.waste_bytes),
+                sig(100.0 * p.waste_fraction)
+            ),
+        );
     }
     if let Some(c) = &r.contiguous {
-        t.row("contiguous reservation", bytes(c.reserved_bytes)).row(
-            "contiguous waste",
-            format!("{} ({}%)", bytes(c.waste_bytes), sig(100.0 * c.waste_fraction)),
-        );
+        t.row("contiguous reservation", bytes(c.reserved_bytes))
+            .row(
+                "contiguous waste",
+                format!(
+                    "{} ({}%)",
+                    bytes(c.waste_bytes),
+                    sig(100.0 * c.waste_fraction)
+                ),
+            );
     }
     if let Some(f) = &r.fit {
         t.row("weights per GPU", bytes(f.weight_bytes_per_gpu))
             .row("free for KV per GPU", bytes(f.available_bytes_per_gpu))
-            .row(format!("max batch at {} tokens", input.tokens), f.max_batch.to_string())
-            .row(format!("max tokens at batch {}", input.batch), grouped(f.max_tokens));
+            .row(
+                format!("max batch at {} tokens", input.tokens),
+                f.max_batch.to_string(),
+            )
+            .row(
+                format!("max tokens at batch {}", input.batch),
+                grouped(f.max_tokens),
+            );
         if !f.weights_fit {
             t.row("warning", "weights and overhead alone exceed GPU memory");
         }
     }
-    Ok(Output { json: report_json(&input, &r)?, table: t.finish() })
+    Ok(Output {
+        json: report_json(&input, &r)?,
+        table: t.finish(),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -784,19 +900,41 @@ const SPECULATIVE: Calc = Calc {
         "--seed",
     ],
     switches: &[],
-    aliases: &[("draft_time_s", "--draft-ms"), ("verify_time_s", "--verify-ms"), ("steps", "--simulate")],
+    aliases: &[
+        ("draft_time_s", "--draft-ms"),
+        ("verify_time_s", "--verify-ms"),
+        ("steps", "--simulate"),
+    ],
     run: run_speculative,
 };
 
 fn run_speculative(flags: &Flags) -> Result<Output> {
-    let ms = |flag: &'static str| -> Result<Option<f64>, ArgError> { Ok(num(flags, flag)?.map(|v| v * 1e-3)) };
+    let ms = |flag: &'static str| -> Result<Option<f64>, ArgError> {
+        Ok(num(flags, flag)?.map(|v| v * 1e-3))
+    };
+    // Latency needs both step times; say which one is missing in flag terms.
+    match (flags.get("--draft-ms"), flags.get("--verify-ms")) {
+        (Some(_), None) => bail!(ArgError::Missing {
+            flag: "--verify-ms",
+            what: "time of one verification pass in ms, to go with --draft-ms",
+        }),
+        (None, Some(_)) => bail!(ArgError::Missing {
+            flag: "--draft-ms",
+            what: "time of one draft token in ms, to go with --verify-ms",
+        }),
+        _ => {}
+    }
     let input = SpeculativeInput {
         acceptance: require(
             num(flags, "--acceptance")?,
             "--acceptance",
             "per-token acceptance probability α in [0, 1]",
         )?,
-        draft_tokens: require(u32_flag(flags, "--draft-tokens")?, "--draft-tokens", "draft tokens γ")?,
+        draft_tokens: require(
+            u32_flag(flags, "--draft-tokens")?,
+            "--draft-tokens",
+            "draft tokens γ",
+        )?,
         cost_ratio: num(flags, "--cost-ratio")?.unwrap_or(0.0),
         draft_time_s: ms("--draft-ms")?,
         verify_time_s: ms("--verify-ms")?,
@@ -808,22 +946,35 @@ fn run_speculative(flags: &Flags) -> Result<Output> {
         "Speculative decoding: α = {}, γ = {}, c = {}",
         input.acceptance, input.draft_tokens, input.cost_ratio
     ));
-    t.row("expected tokens per target pass", sig(r.expected_tokens_per_step))
-        .row("speedup", format!("{}×", sig(r.speedup)))
-        .row(
-            format!("best γ in 0..={}", input.max_draft_tokens),
-            format!(
-                "{} ({}×){}",
-                r.best_draft_tokens,
-                sig(r.best_speedup),
-                if r.best_at_search_limit { ", at the search limit" } else { "" }
-            ),
-        );
+    t.row(
+        "expected tokens per target pass",
+        sig(r.expected_tokens_per_step),
+    )
+    .row("speedup", format!("{}×", sig(r.speedup)))
+    .row(
+        format!("best γ in 0..={}", input.max_draft_tokens),
+        format!(
+            "{} ({}×){}",
+            r.best_draft_tokens,
+            sig(r.best_speedup),
+            if r.best_at_search_limit {
+                ", at the search limit"
+            } else {
+                ""
+            }
+        ),
+    );
     if let Some(l) = &r.latency {
         t.row("round time", time(l.round_time_s))
             .row("effective ITL", time(l.effective_itl_s))
-            .row("speedup vs one verify pass per token", format!("{}×", sig(l.speedup_vs_target)))
-            .row("best γ for ITL", format!("{} ({})", l.best_draft_tokens, time(l.best_itl_s)));
+            .row(
+                "speedup vs one verify pass per token",
+                format!("{}×", sig(l.speedup_vs_target)),
+            )
+            .row(
+                "best γ for ITL",
+                format!("{} ({})", l.best_draft_tokens, time(l.best_itl_s)),
+            );
     }
     if let Some(steps) = int(flags, "--simulate")? {
         let sim = speculative::simulate(&SimulationInput {
@@ -834,11 +985,18 @@ fn run_speculative(flags: &Flags) -> Result<Output> {
         })?;
         t.row(
             format!("Monte-Carlo over {steps} passes"),
-            format!("{} ± {} tokens per pass", sig(sim.mean_tokens_per_step), sig(sim.std_error)),
+            format!(
+                "{} ± {} tokens per pass",
+                sig(sim.mean_tokens_per_step),
+                sig(sim.std_error)
+            ),
         );
         insert(&mut json, "simulation", to_value(&sim)?);
     }
-    Ok(Output { json, table: t.finish() })
+    Ok(Output {
+        json,
+        table: t.finish(),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -942,9 +1100,15 @@ fn run_zero(flags: &Flags) -> Result<Output> {
         t.row("offloaded to CPU per rank", bytes(r.cpu_bytes));
     }
     if let Some(a) = &r.activations {
-        t.row("activations, no checkpointing", bytes(a.without_checkpointing_bytes))
-            .row("activations, checkpointing", bytes(a.with_checkpointing_bytes))
-            .row("per GPU with activations", bytes(r.per_gpu_total_bytes));
+        t.row(
+            "activations, no checkpointing",
+            bytes(a.without_checkpointing_bytes),
+        )
+        .row(
+            "activations, checkpointing",
+            bytes(a.with_checkpointing_bytes),
+        )
+        .row("per GPU with activations", bytes(r.per_gpu_total_bytes));
     }
     if let Some((ds, gpn, nodes)) = deepspeed(flags, &input)? {
         t.row(
@@ -957,7 +1121,10 @@ fn run_zero(flags: &Flags) -> Result<Output> {
         );
         insert(&mut json, "deepspeed", to_value(&ds)?);
     }
-    Ok(Output { json, table: t.finish() })
+    Ok(Output {
+        json,
+        table: t.finish(),
+    })
 }
 
 /// DeepSpeed's own estimate, where it has one: stage 2, and stage 3 given the largest layer.
@@ -969,7 +1136,11 @@ fn deepspeed(
     if input.stage < 2 || (input.stage == 3 && largest.is_none()) || input.gpus == 0 {
         return Ok(None);
     }
-    let gpn = int(flags, "--gpus-per-node")?.unwrap_or(input.gpus.min(8));
+    // Unless told otherwise, nodes of up to 8 GPUs: the largest such divisor of the GPU count.
+    let default_gpn = (1..=input.gpus.min(8))
+        .rev()
+        .find(|g| input.gpus.is_multiple_of(*g));
+    let gpn = int(flags, "--gpus-per-node")?.or(default_gpn).unwrap_or(1);
     if gpn == 0 || !input.gpus.is_multiple_of(gpn) {
         bail!(ArgError::Invalid {
             flag: "--gpus-per-node",
@@ -989,5 +1160,7 @@ fn deepspeed(
         buffer_factor: 1.5,
     };
     // DeepSpeed has no formula for parameter offload without optimizer offload: no estimate then.
-    Ok(zero::deepspeed_estimate(&ds).ok().map(|r| (r, gpn, ds.nodes)))
+    Ok(zero::deepspeed_estimate(&ds)
+        .ok()
+        .map(|r| (r, gpn, ds.nodes)))
 }
