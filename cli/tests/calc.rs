@@ -694,6 +694,18 @@ fn invalid_input_is_one_line_naming_flag_and_value() {
         ],
         &["--bandwidth", "'0'"],
     );
+    fails(
+        &[
+            "speculative",
+            "--acceptance",
+            "0.5",
+            "--draft-tokens",
+            "1024",
+            "--simulate",
+            "1e6",
+        ],
+        &["--simulate", "'1e6'", "195121"],
+    );
     fails(&["warp-drive"], &["warp-drive", "kv-cache"]);
     fails(&[], &["roofline"]);
 }

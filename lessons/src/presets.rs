@@ -227,7 +227,7 @@ pub const GPUS: &[GpuPreset] = &[
         peaks: peaks(
             Some(51e12),
             Some(378e12),
-            Some(756e12),
+            Some(756.5e12),
             Some(1513e12),
             Some(1513e12),
         ),

@@ -240,9 +240,10 @@ impl SplitMix64 {
     }
 }
 
-/// The largest number of simulated passes; enough for a standard error far below what any lesson
-/// shows, small enough to finish in well under a second.
-pub const MAX_STEPS: u64 = 100_000_000;
+/// The most random draws one simulation may make (passes × (γ + 1), or draws × vocabulary size):
+/// enough for a standard error far below what any lesson shows, few enough to finish in seconds
+/// even in a debug build.
+pub const MAX_DRAWS: u64 = 200_000_000;
 
 /// A Monte-Carlo run of the accept/reject loop.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -262,11 +263,15 @@ impl SimulationInput {
     pub fn validate(&self) -> Result<()> {
         acceptance(self.acceptance)?;
         draft_tokens("draft_tokens", self.draft_tokens)?;
-        if self.steps == 0 || self.steps > MAX_STEPS {
+        let max = MAX_DRAWS / (u64::from(self.draft_tokens) + 1);
+        if self.steps == 0 || self.steps > max {
             return Err(invalid(
                 "steps",
                 self.steps,
-                &format!("an integer from 1 to {MAX_STEPS}"),
+                &format!(
+                    "an integer from 1 to {max} for {} draft tokens",
+                    self.draft_tokens
+                ),
             ));
         }
         Ok(())
@@ -360,11 +365,15 @@ impl DistributionInput {
                 &format!("as many entries as target ({})", self.target.len()),
             ));
         }
-        if self.draws == 0 || self.draws > MAX_STEPS {
+        let max = MAX_DRAWS / self.target.len() as u64;
+        if self.draws == 0 || self.draws > max {
             return Err(invalid(
                 "draws",
                 self.draws,
-                &format!("an integer from 1 to {MAX_STEPS}"),
+                &format!(
+                    "an integer from 1 to {max} for {} tokens",
+                    self.target.len()
+                ),
             ));
         }
         Ok(())

@@ -143,6 +143,18 @@ fn invalid_input_names_the_field() {
     })
     .unwrap_err();
     assert!(matches!(e, ModelError::Invalid { field: "steps", .. }));
+    // The work budget scales with γ: 200e6 draws / (5 + 1) = 33,333,333 passes at most.
+    let e = speculative::simulate(&SimulationInput {
+        acceptance: 0.5,
+        draft_tokens: 5,
+        steps: 33_333_334,
+        seed: 1,
+    })
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "steps must be an integer from 1 to 33333333 for 5 draft tokens, got 33333334"
+    );
 }
 
 #[test]
