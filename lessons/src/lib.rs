@@ -3,3 +3,18 @@
 //! Architecture invariant: nothing here touches a GPU, the DOM or a UI framework (no `wgpu`,
 //! `web_sys` or `leptos`). Every model is plain arithmetic with typed validation errors, so the
 //! browser, the `lab` CLI and the tests all compute exactly the same numbers.
+//!
+//! Each model is a module with an input struct (with `validate()`), a report struct and a
+//! `compute` function: [`roofline`] (and the iron law), [`decode`], [`kv_cache`], [`speculative`] and
+//! [`zero`]. [`presets`] holds GPU datasheet figures and model shapes with their sources. Byte
+//! counts are exact integers; rates and times are `f64`.
+
+pub mod decode;
+pub mod error;
+pub mod kv_cache;
+pub mod presets;
+pub mod roofline;
+pub mod speculative;
+pub mod zero;
+
+pub use error::ModelError;
