@@ -150,8 +150,8 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
 
 fn print_header() {
     println!(
-        "{:<16} {:<22} {:>12} {:>7} {:>11} {:>10} {:>9}  {:<15} {}",
-        "kernel", "shape", "median", "spread", "GFLOP/s", "GB/s", "FLOP/B", "timing", "verified"
+        "{:<16} {:<22} {:>12} {:>7} {:>11} {:>10} {:>9}  {:<15} verified",
+        "kernel", "shape", "median", "spread", "GFLOP/s", "GB/s", "FLOP/B", "timing"
     );
 }
 

@@ -11,7 +11,6 @@ use crate::registry::{Family, KernelSpec};
 use crate::rng::Rng;
 use crate::shape::{Shape, human_bytes};
 use crate::{KernelError, matmul, stream};
-use wgpu::util::DeviceExt;
 
 /// How to run a kernel.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -163,37 +162,52 @@ pub(crate) fn check_groups(gpu: &Gpu, what: &str, groups: u64) -> Result<u32, Ke
     Ok(groups as u32)
 }
 
+/// A buffer of `usage` holding `contents`. Not `create_buffer_init`: that panics when the
+/// buffer cannot be created (device lost, out of memory), where this reports the failure
+/// through the caller's error scope.
+fn buffer_with(gpu: &Gpu, label: &str, contents: &[u8], usage: wgpu::BufferUsages) -> wgpu::Buffer {
+    // Copies must be 4-byte aligned and buffers non-empty.
+    let size = (contents.len() as u64)
+        .next_multiple_of(wgpu::COPY_BUFFER_ALIGNMENT)
+        .max(16);
+    let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size,
+        usage: usage | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    gpu.queue.write_buffer(&buffer, 0, contents);
+    buffer
+}
+
 /// A storage buffer holding `data`.
 pub(crate) fn input_buffer(gpu: &Gpu, label: &str, data: &[f32]) -> wgpu::Buffer {
-    gpu.device
-        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some(label),
-            contents: bytemuck::cast_slice(data),
-            usage: wgpu::BufferUsages::STORAGE,
-        })
+    buffer_with(
+        gpu,
+        label,
+        bytemuck::cast_slice(data),
+        wgpu::BufferUsages::STORAGE,
+    )
 }
 
 /// A storage buffer of `len` f32 filled with NaN, so any element the kernel fails to write
 /// fails verification.
 pub(crate) fn poisoned_output(gpu: &Gpu, label: &str, len: usize) -> wgpu::Buffer {
-    gpu.device
-        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some(label),
-            contents: bytemuck::cast_slice(&vec![f32::NAN; len.max(1)]),
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-        })
+    let poison = vec![f32::NAN; len.max(1)];
+    let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC;
+    buffer_with(gpu, label, bytemuck::cast_slice(&poison), usage)
 }
 
 /// A uniform buffer of u32 parameters, padded to 16 bytes as WGSL's uniform layout requires.
 pub(crate) fn params_buffer(gpu: &Gpu, params: &[u32]) -> wgpu::Buffer {
     let mut words = params.to_vec();
     words.resize(params.len().div_ceil(4) * 4, 0);
-    gpu.device
-        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("params"),
-            contents: bytemuck::cast_slice(&words),
-            usage: wgpu::BufferUsages::UNIFORM,
-        })
+    buffer_with(
+        gpu,
+        "params",
+        bytemuck::cast_slice(&words),
+        wgpu::BufferUsages::UNIFORM,
+    )
 }
 
 /// Compiles a registry entry's WGSL into a compute pipeline with override constants.

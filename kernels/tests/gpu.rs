@@ -4,6 +4,9 @@
 //! Inputs are fresh random values every run, outputs are poisoned with NaN first, and shapes are
 //! chosen not to be multiples of any tile, including degenerate ones.
 
+// On wasm32 clippy does not treat `wasm_bindgen_test` functions as tests; unwrapping is the point.
+#![allow(clippy::unwrap_used)]
+
 use kernels::registry::find;
 use kernels::{Gpu, KernelError, KernelSpec, RunOptions, Shape, TimingOptions, run_kernel};
 

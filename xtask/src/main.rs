@@ -74,13 +74,12 @@ fn locked_wasm_bindgen_version() -> Result<String> {
     let lock = std::fs::read_to_string(root().join("Cargo.lock")).context("reading Cargo.lock")?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line.trim() == "name = \"wasm-bindgen\"" {
-            if let Some(v) = lines
+        if line.trim() == "name = \"wasm-bindgen\""
+            && let Some(v) = lines
                 .next()
                 .and_then(|l| l.trim().strip_prefix("version = \""))
-            {
-                return Ok(v.trim_end_matches('"').to_string());
-            }
+        {
+            return Ok(v.trim_end_matches('"').to_string());
         }
     }
     bail!("wasm-bindgen is not in Cargo.lock")
@@ -321,21 +320,17 @@ fn test() -> Result<()> {
     });
     step(
         "native tests (GPU tests on the first Vulkan adapter, lavapipe in CI)",
-        &mut || run(cargo().args(["test", "--workspace", "--exclude", "e2e"])),
+        &mut || run(cargo().args(["test", "--workspace", "--exclude", "e2e", "--no-fail-fast"])),
     );
     step("wasm tests in headless Chromium (WebGPU)", &mut || {
-        run(cargo()
-            .args([
-                "test",
-                "--target",
-                "wasm32-unknown-unknown",
-                "-p",
-                "kernels",
-                "--test",
-                "gpu",
-            ])
-            .args(["-p", "app"])
-            .envs(wasm_runner.iter().cloned()))
+        let wasm_test = |args: &[&str]| {
+            run(cargo()
+                .args(["test", "--target", "wasm32-unknown-unknown"])
+                .args(args)
+                .envs(wasm_runner.iter().cloned()))
+        };
+        wasm_test(&["-p", "kernels", "--test", "gpu"])?;
+        wasm_test(&["-p", "app"])
     });
     let mut dist = None;
     step("build dist/", &mut || build_dist().map(|d| dist = Some(d)));
