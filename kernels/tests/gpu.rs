@@ -214,3 +214,33 @@ async fn errors_are_reported_not_panicked(gpu: &Gpu) {
     assert_verified(gpu, naive, Shape::Matmul { m: 3, n: 5, k: 7 }).await;
 }
 gpu_test!(bad_shaders_limits_and_shapes_are_clear_errors => errors_are_reported_not_panicked);
+
+async fn both_timing_methods_are_recorded(gpu: &Gpu) {
+    let spec = find("stream", "copy").unwrap();
+    let shape = Shape::Stream { elements: 1 << 16 };
+    let wall = RunOptions {
+        timing: TimingOptions {
+            use_timestamps: false,
+            ..TimingOptions::quick()
+        },
+        seed: None,
+    };
+    let m = run_kernel(gpu, spec, shape, &wall).await.unwrap();
+    assert_eq!(m.timing, kernels::TimingMethod::WallClock);
+    assert!(
+        m.verified && m.time.median_s > 0.0 && m.time.samples == 3,
+        "{m:?}"
+    );
+    assert!(m.time.min_s <= m.time.median_s && m.time.median_s <= m.time.max_s);
+    let m = run_kernel(gpu, spec, shape, &quick()).await.unwrap();
+    let expected = if gpu.has(wgpu::Features::TIMESTAMP_QUERY) {
+        kernels::TimingMethod::GpuTimestamps
+    } else {
+        kernels::TimingMethod::WallClock
+    };
+    assert_eq!(m.timing, expected);
+    // Reps are calibrated so a sample spans the requested minimum (unless capped).
+    let reps = m.time.reps_per_sample as f64;
+    assert!(reps >= 1.0 && reps <= TimingOptions::quick().max_reps as f64);
+}
+gpu_test!(wall_clock_and_timestamp_timing_are_labelled => both_timing_methods_are_recorded);
