@@ -51,10 +51,11 @@ const BENCH_HELP: &str = "\
 usage: lab bench --kernel <name> [--variant <v>] [--size <s>[,<s>…]] [--adapter <index|name>]
                  [--json FILE] [--quick]
 
-  --kernel   stream | matmul
+  --kernel   stream | matmul | gemv
   --variant  one variant (default: every variant the adapter supports)
   --size     stream: elements (4096, 16M) or bytes with a binary unit (256MiB, 1GiB);
              matmul: N for N×N×N, or MxNxK (e.g. 1024x1024x512)
+             gemv: ROWSxCOLS[xBATCH] (e.g. 14336x4096x8; batch 1 to 8)
   --adapter  index or part of the name, as `lab adapters` prints (default: best GPU)
   --json     also write the measurements to FILE (the schema the browser imports)
   --quick    short timing (for software adapters and smoke tests)";
@@ -221,6 +222,23 @@ fn parse_shape(family: Family, raw: &str) -> Result<Shape, ArgError> {
                 elements: elements as u64,
             })
         }
+        Family::Gemv => {
+            const GEMV: &str = "ROWSxCOLS or ROWSxCOLSxBATCH (batch 1 to 8), e.g. 4096x4096x8";
+            let dims: Vec<u32> = raw
+                .split(['x', 'X', '×'])
+                .map(|d| d.trim().parse::<u32>().ok().filter(|&v| v > 0))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| invalid(GEMV))?;
+            match dims[..] {
+                [rows, cols] => Ok(Shape::Gemv {
+                    rows,
+                    cols,
+                    batch: 1,
+                }),
+                [rows, cols, batch] if batch <= 8 => Ok(Shape::Gemv { rows, cols, batch }),
+                _ => Err(invalid(GEMV)),
+            }
+        }
         Family::Matmul => {
             const MATMUL: &str = "N (for N×N×N) or MxNxK, each from 1 to 4294967295";
             let dims: Vec<u32> = raw
@@ -281,5 +299,22 @@ mod tests {
             "invalid value for --size: '3x0x7'; allowed: N (for N×N×N) or MxNxK, each from 1 to 4294967295"
         );
         assert!(parse_shape(Family::Matmul, "3x5").is_err());
+        assert_eq!(
+            parse_shape(Family::Gemv, "14336x4096x8").unwrap(),
+            Shape::Gemv {
+                rows: 14336,
+                cols: 4096,
+                batch: 8
+            }
+        );
+        assert_eq!(
+            parse_shape(Family::Gemv, "64x32").unwrap(),
+            Shape::Gemv {
+                rows: 64,
+                cols: 32,
+                batch: 1
+            }
+        );
+        assert!(parse_shape(Family::Gemv, "64x32x9").is_err());
     }
 }

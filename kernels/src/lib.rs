@@ -5,10 +5,12 @@
 //! the `lab` CLI both call [`run_kernel`] with a [`Gpu`] and get back a [`Measurement`].
 
 mod error;
+pub mod gemv;
 pub mod gpu;
 pub mod harness;
 pub mod matmul;
 pub mod measurement;
+pub mod quant;
 pub mod registry;
 pub mod rng;
 pub mod run;

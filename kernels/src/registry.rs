@@ -15,6 +15,8 @@ pub enum Family {
     Stream(StreamOp),
     /// Matrix multiply C = A · B.
     Matmul,
+    /// Matrix-vector product for decode, weights in the kernel spec's dtype.
+    Gemv,
 }
 
 /// What a streaming probe does with each element.
@@ -76,14 +78,20 @@ impl KernelSpec {
             }
             (Family::Matmul, Shape::Matmul { m, n, k }) => {
                 let (m, n, k) = (*m as f64, *n as f64, *k as f64);
-                let elem = match self.dtype {
-                    Dtype::F32 => 4.0,
-                    Dtype::F16 => 2.0,
-                };
+                let elem = self.dtype.bytes_per_element();
                 // 2·M·N·K: one multiply and one add per (i, j, p); A and B read once, C written once.
                 Ok(Cost {
                     flops: 2.0 * m * n * k,
                     bytes: elem * (m * k + k * n + m * n),
+                })
+            }
+            (Family::Gemv, Shape::Gemv { rows, cols, batch }) => {
+                let (r, c, b) = (*rows as f64, *cols as f64, *batch as f64);
+                // The weights are read once (packed bytes and scales) whatever the batch; each
+                // x is read and each y written once. 2·rows·cols FLOPs per vector.
+                Ok(Cost {
+                    flops: 2.0 * r * c * b,
+                    bytes: self.dtype.bytes_per_element() * r * c + 4.0 * b * (c + r),
                 })
             }
             _ => Err(self.wrong_shape(shape)),
@@ -94,6 +102,7 @@ impl KernelSpec {
         let expected = match self.family {
             Family::Stream(_) => "a stream shape (a number of f32 elements)",
             Family::Matmul => "a matmul shape M×N×K",
+            Family::Gemv => "a GEMV shape rows×cols with a batch",
         };
         KernelError::InvalidShape {
             kernel: self.id(),
@@ -139,6 +148,66 @@ pub const REGISTRY: &[KernelSpec] = &[
             m: 512,
             n: 512,
             k: 512,
+        },
+    },
+    KernelSpec {
+        kernel: "gemv",
+        variant: "f32",
+        file: "gemv/f32.wgsl",
+        source: include_str!("../wgsl/gemv/f32.wgsl"),
+        dtype: Dtype::F32,
+        features: wgpu::Features::empty(),
+        family: Family::Gemv,
+        summary: "f32 weights, one workgroup per row: the baseline decode step",
+        default_shape: Shape::Gemv {
+            rows: 4096,
+            cols: 4096,
+            batch: 1,
+        },
+    },
+    KernelSpec {
+        kernel: "gemv",
+        variant: "f16",
+        file: "gemv/f16.wgsl",
+        source: include_str!("../wgsl/gemv/f16.wgsl"),
+        dtype: Dtype::F16,
+        features: wgpu::Features::empty(),
+        family: Family::Gemv,
+        summary: "f16 weights unpacked in the kernel: half the bytes of f32",
+        default_shape: Shape::Gemv {
+            rows: 4096,
+            cols: 4096,
+            batch: 1,
+        },
+    },
+    KernelSpec {
+        kernel: "gemv",
+        variant: "q8_0",
+        file: "gemv/q8_0.wgsl",
+        source: include_str!("../wgsl/gemv/q8_0.wgsl"),
+        dtype: Dtype::Q8_0,
+        features: wgpu::Features::empty(),
+        family: Family::Gemv,
+        summary: "GGUF Q8_0 blocks dequantized in the kernel: 8.5 bits per weight",
+        default_shape: Shape::Gemv {
+            rows: 4096,
+            cols: 4096,
+            batch: 1,
+        },
+    },
+    KernelSpec {
+        kernel: "gemv",
+        variant: "q4_0",
+        file: "gemv/q4_0.wgsl",
+        source: include_str!("../wgsl/gemv/q4_0.wgsl"),
+        dtype: Dtype::Q4_0,
+        features: wgpu::Features::empty(),
+        family: Family::Gemv,
+        summary: "GGUF Q4_0 blocks dequantized in the kernel: 4.5 bits per weight",
+        default_shape: Shape::Gemv {
+            rows: 4096,
+            cols: 4096,
+            batch: 1,
         },
     },
 ];

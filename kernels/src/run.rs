@@ -10,7 +10,7 @@ use crate::measurement::{Measurement, Verification};
 use crate::registry::{Family, KernelSpec};
 use crate::rng::Rng;
 use crate::shape::{Shape, human_bytes};
-use crate::{KernelError, matmul, stream};
+use crate::{KernelError, gemv, matmul, stream};
 
 /// How to run a kernel.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -71,6 +71,7 @@ pub async fn run_kernel(
     let prepared = match spec.family {
         Family::Stream(op) => stream::prepare(gpu, spec, op, shape, &mut rng),
         Family::Matmul => matmul::prepare(gpu, spec, shape, &mut rng),
+        Family::Gemv => gemv::prepare(gpu, spec, shape, &mut rng),
     };
     let validation = validation.pop().await;
     let oom = oom.pop().await;
@@ -188,6 +189,14 @@ pub(crate) fn input_buffer(gpu: &Gpu, label: &str, data: &[f32]) -> wgpu::Buffer
         bytemuck::cast_slice(data),
         wgpu::BufferUsages::STORAGE,
     )
+}
+
+/// A storage buffer holding raw bytes (packed weights), padded with one spare word so kernels
+/// that stitch unaligned words from two aligned ones never read past the end.
+pub(crate) fn input_bytes(gpu: &Gpu, label: &str, bytes: &[u8]) -> wgpu::Buffer {
+    let mut padded = bytes.to_vec();
+    padded.resize(bytes.len().next_multiple_of(4) + 4, 0);
+    buffer_with(gpu, label, &padded, wgpu::BufferUsages::STORAGE)
 }
 
 /// A storage buffer of `len` f32 filled with NaN, so any element the kernel fails to write

@@ -21,6 +21,15 @@ pub enum Shape {
         /// Columns of A, rows of B.
         k: u32,
     },
+    /// y (batch × rows) = x (batch × cols) · Wᵀ: a decode step's matrix-vector product.
+    Gemv {
+        /// Rows of W: outputs per vector.
+        rows: u32,
+        /// Columns of W: inputs per vector (a multiple of 32 for the block formats).
+        cols: u32,
+        /// Vectors x processed together (1 to 8).
+        batch: u32,
+    },
 }
 
 impl fmt::Display for Shape {
@@ -34,6 +43,7 @@ impl fmt::Display for Shape {
                 )
             }
             Shape::Matmul { m, n, k } => write!(f, "{m}×{n}×{k}"),
+            Shape::Gemv { rows, cols, batch } => write!(f, "{rows}×{cols}, batch {batch}"),
         }
     }
 }
@@ -41,11 +51,30 @@ impl fmt::Display for Shape {
 /// Element type of a kernel's data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[allow(non_camel_case_types)] // Q8_0 and Q4_0 are GGUF's names.
 pub enum Dtype {
     /// 32-bit IEEE float.
     F32,
     /// 16-bit IEEE float.
     F16,
+    /// GGUF Q8_0: blocks of 32 signed bytes with one f16 scale (8.5 bits per weight).
+    #[serde(rename = "q8_0")]
+    Q8_0,
+    /// GGUF Q4_0: blocks of 32 nibbles with one f16 scale (4.5 bits per weight).
+    #[serde(rename = "q4_0")]
+    Q4_0,
+}
+
+impl Dtype {
+    /// Bytes per element, counting the block scales of the quantized formats.
+    pub fn bytes_per_element(self) -> f64 {
+        match self {
+            Dtype::F32 => 4.0,
+            Dtype::F16 => 2.0,
+            Dtype::Q8_0 => 34.0 / 32.0,
+            Dtype::Q4_0 => 18.0 / 32.0,
+        }
+    }
 }
 
 impl fmt::Display for Dtype {
@@ -53,6 +82,8 @@ impl fmt::Display for Dtype {
         f.write_str(match self {
             Dtype::F32 => "f32",
             Dtype::F16 => "f16",
+            Dtype::Q8_0 => "q8_0",
+            Dtype::Q4_0 => "q4_0",
         })
     }
 }

@@ -244,3 +244,97 @@ async fn both_timing_methods_are_recorded(gpu: &Gpu) {
     assert!(reps >= 1.0 && reps <= TimingOptions::quick().max_reps as f64);
 }
 gpu_test!(wall_clock_and_timestamp_timing_are_labelled => both_timing_methods_are_recorded);
+
+async fn gemv_variants_match_reference(gpu: &Gpu) {
+    for spec in kernels::registry::variants("gemv").unwrap() {
+        let blocked = matches!(spec.dtype, kernels::Dtype::Q8_0 | kernels::Dtype::Q4_0);
+        // Rows that fill no workgroup grid evenly, batches 1, 3 and 8, and (for the formats
+        // without blocks) odd column counts and a single column.
+        let mut shapes = vec![(37, 64, 1), (5, 96, 3), (70, 160, 8), (1, 32, 2)];
+        if !blocked {
+            shapes.extend([(13, 45, 2), (3, 1, 1), (1, 1, 8), (9, 131, 5)]);
+        }
+        for (rows, cols, batch) in shapes {
+            assert_verified(gpu, spec, Shape::Gemv { rows, cols, batch }).await;
+        }
+    }
+}
+gpu_test!(gemv_variants_match_reference_on_odd_shapes => gemv_variants_match_reference);
+
+async fn gemv_rejects_shapes_its_formats_cannot_hold(gpu: &Gpu) {
+    let q4 = find("gemv", "q4_0").unwrap();
+    let e = run_kernel(
+        gpu,
+        q4,
+        Shape::Gemv {
+            rows: 4,
+            cols: 40,
+            batch: 1,
+        },
+        &quick(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("multiple of 32") && e.contains("40"), "{e}");
+    let e = run_kernel(
+        gpu,
+        q4,
+        Shape::Gemv {
+            rows: 4,
+            cols: 64,
+            batch: 9,
+        },
+        &quick(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("batch must be from 1 to 8"), "{e}");
+    let f32v = find("gemv", "f32").unwrap();
+    let max = gpu.limits().max_storage_buffer_binding_size;
+    let rows = (max / 4 / 1024 + 1) as u32;
+    let e = run_kernel(
+        gpu,
+        f32v,
+        Shape::Gemv {
+            rows,
+            cols: 1024,
+            batch: 1,
+        },
+        &quick(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("maxStorageBufferBindingSize"), "{e}");
+}
+gpu_test!(gemv_shape_errors_name_the_rule => gemv_rejects_shapes_its_formats_cannot_hold);
+
+async fn a_wrong_nibble_order_fails_verification(gpu: &Gpu) {
+    // Swapping GGUF's low/high nibble order is the classic Q4_0 bug: it must not pass.
+    let q4 = find("gemv", "q4_0").unwrap();
+    let swapped = sabotaged(
+        q4,
+        q4.source
+            .replace("let lo = nibbles(q, 0u);", "let lo = nibbles(q, 1u);")
+            .replace("let hi = nibbles(q, 1u);", "let hi = nibbles(q, 0u);"),
+    );
+    let m = run_kernel(
+        gpu,
+        &swapped,
+        Shape::Gemv {
+            rows: 8,
+            cols: 64,
+            batch: 1,
+        },
+        &quick(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        !m.verified,
+        "a Q4_0 kernel with swapped nibbles passed verification"
+    );
+}
+gpu_test!(gemv_with_swapped_nibbles_fails_verification => a_wrong_nibble_order_fails_verification);
