@@ -16,6 +16,20 @@ use crate::shape::{Dtype, Shape};
 /// Largest batch the kernels accept (their per-thread accumulators are sized for it).
 pub const MAX_BATCH: u32 = 8;
 
+/// Timed runs rotate over copies of the weights until the copies add up to this many bytes:
+/// several times the largest last-level caches around (50 MB on an H100, 60 MB on an H200), so
+/// each run streams its weights from memory, as a real decode step does.
+pub const ROTATE_BYTES: u64 = 192 << 20;
+/// At most this many copies.
+pub const MAX_COPIES: u64 = 16;
+
+/// How many weight copies to rotate over for `weight_bytes` of weights.
+pub fn weight_copies(weight_bytes: u64) -> u64 {
+    ROTATE_BYTES
+        .div_ceil(weight_bytes.max(1))
+        .clamp(1, MAX_COPIES)
+}
+
 /// The weights as stored for the GPU, and as f32 values for the reference.
 pub fn pack_weights(dtype: Dtype, w: &[f32]) -> (Vec<u8>, Vec<f32>) {
     match dtype {
@@ -99,16 +113,18 @@ pub(crate) fn prepare(
     let w = rng.signed_vec((r * c) as usize);
     let x = rng.signed_vec((b * c) as usize);
     let (packed, held) = pack_weights(spec.dtype, &w);
-    let w_buf = run::input_bytes(gpu, "W", &packed);
     let x_buf = run::input_buffer(gpu, "x", &x);
     let y_buf = run::poisoned_output(gpu, "y", (b * r) as usize);
     let params = run::params_buffer(gpu, &[rows, cols, batch, cols / quant::BLOCK as u32]);
     let pipeline = run::pipeline(gpu, spec, &[]);
-    let bind_groups = vec![run::bind_group(
-        gpu,
-        &pipeline,
-        &[&params, &w_buf, &x_buf, &y_buf],
-    )];
+    // Identical copies are enough: what matters is that they live at different addresses.
+    let copies = weight_copies(packed.len() as u64);
+    let bind_groups = (0..copies)
+        .map(|_| {
+            let w_buf = run::input_bytes(gpu, "W", &packed);
+            run::bind_group(gpu, &pipeline, &[&params, &w_buf, &x_buf, &y_buf])
+        })
+        .collect();
 
     let total = b * r;
     let positions: Vec<usize> = if total * c <= 1 << 24 {
@@ -137,6 +153,7 @@ pub(crate) fn prepare(
         output_bytes: total * 4,
         check: Box::new(check),
         constants: Vec::new(),
+        input_sets: copies as u32,
     })
 }
 
@@ -153,6 +170,13 @@ mod tests {
         assert_eq!(pack_weights(Dtype::Q4_0, &w).0.len(), 36);
         // f16 holds these exactly (multiples of 2⁻⁶).
         assert_eq!(pack_weights(Dtype::F16, &w).1, w);
+    }
+
+    #[test]
+    fn small_weights_rotate_over_enough_copies_to_leave_the_cache() {
+        assert_eq!(weight_copies(1), MAX_COPIES);
+        assert_eq!(weight_copies(64 << 20), 3); // 4096² f32: 3 × 64 MiB ≥ 192 MiB
+        assert_eq!(weight_copies(1 << 30), 1);
     }
 
     #[test]

@@ -110,6 +110,8 @@ pub(crate) fn prepare(
         output_bytes: total * 4,
         check: Box::new(check),
         constants: vec![("TILE".into(), tile as f64)],
+
+        input_sets: 1,
     })
 }
 

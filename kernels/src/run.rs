@@ -44,6 +44,8 @@ pub(crate) struct Prepared {
     /// Compares the output (as f32 values) with the CPU reference.
     pub check: Check,
     pub constants: Vec<(String, f64)>,
+    /// Distinct input sets the timed runs rotate over (1: no rotation).
+    pub input_sets: u32,
 }
 
 /// Runs `spec` at `shape`: verify first, then time. The returned measurement says whether the
@@ -124,6 +126,7 @@ pub async fn run_kernel(
         verification,
         seed,
         constants: prepared.constants,
+        input_sets: prepared.input_sets,
     })
 }
 

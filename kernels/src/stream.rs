@@ -105,6 +105,8 @@ pub(crate) fn prepare(
         output_bytes: output_len as u64 * 4,
         check,
         constants: vec![("WORKGROUP_SIZE".into(), WORKGROUP as f64)],
+
+        input_sets: 1,
     })
 }
 
