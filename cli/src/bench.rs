@@ -51,13 +51,15 @@ const BENCH_HELP: &str = "\
 usage: lab bench --kernel <name> [--variant <v>] [--size <s>[,<s>…]] [--adapter <index|name>]
                  [--json FILE] [--quick]
 
-  --kernel   stream | matmul | gemv
+  --kernel   stream | matmul | gemv | attention
   --variant  one variant (default: every variant the adapter supports)
   --size     stream: elements (4096, 16M) or bytes with a binary unit (256MiB, 1GiB);
              matmul: N for N×N×N, or MxNxK (e.g. 1024x1024x512)
              gemv: ROWSxCOLS[xBATCH] (e.g. 14336x4096x8; batch 1 to 8)
+             attention: BxHxNxD (e.g. 1x32x4096x128); add --causal for a causal mask
   --adapter  index or part of the name, as `lab adapters` prints (default: best GPU)
   --json     also write the measurements to FILE (the schema the browser imports)
+  --causal   attention only: mask keys after each query
   --quick    short timing (for software adapters and smoke tests)";
 
 /// Runs `lab bench …`.
@@ -83,9 +85,24 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let shapes = match flags.get("--size") {
         Some(raw) => raw
             .split(',')
-            .map(|s| parse_shape(family, s))
+            .map(|s| parse_shape(family, s, flags.has("--causal")))
             .collect::<Result<Vec<_>, _>>()?,
-        None => vec![specs[0].default_shape],
+        None => vec![match specs[0].default_shape {
+            Shape::Attention {
+                batch,
+                heads,
+                seq,
+                head_dim,
+                ..
+            } => Shape::Attention {
+                batch,
+                heads,
+                seq,
+                head_dim,
+                causal: flags.has("--causal"),
+            },
+            other => other,
+        }],
     };
     let choice = match flags.get("--adapter") {
         None => AdapterChoice::Best,
@@ -193,7 +210,7 @@ fn format_seconds(s: f64) -> String {
 }
 
 /// Parses one `--size` entry for a kernel family.
-fn parse_shape(family: Family, raw: &str) -> Result<Shape, ArgError> {
+fn parse_shape(family: Family, raw: &str, causal: bool) -> Result<Shape, ArgError> {
     let invalid = |allowed: &str| ArgError::Invalid {
         flag: "--size",
         value: raw.to_string(),
@@ -221,6 +238,25 @@ fn parse_shape(family: Family, raw: &str) -> Result<Shape, ArgError> {
             Ok(Shape::Stream {
                 elements: elements as u64,
             })
+        }
+        Family::Attention(_) => {
+            const ATTENTION: &str =
+                "BxHxNxD (batch, heads, sequence length, head dim), e.g. 1x32x4096x128";
+            let dims: Vec<u32> = raw
+                .split(['x', 'X', '×'])
+                .map(|d| d.trim().parse::<u32>().ok().filter(|&v| v > 0))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| invalid(ATTENTION))?;
+            match dims[..] {
+                [batch, heads, seq, head_dim] => Ok(Shape::Attention {
+                    batch,
+                    heads,
+                    seq,
+                    head_dim,
+                    causal,
+                }),
+                _ => Err(invalid(ATTENTION)),
+            }
         }
         Family::Gemv => {
             const GEMV: &str = "ROWSxCOLS or ROWSxCOLSxBATCH (batch 1 to 8), e.g. 4096x4096x8";
@@ -264,23 +300,23 @@ mod tests {
     fn sizes_parse_per_family() {
         let s = Family::Stream(StreamOp::Copy);
         assert_eq!(
-            parse_shape(s, "4096").unwrap(),
+            parse_shape(s, "4096", false).unwrap(),
             Shape::Stream { elements: 4096 }
         );
         assert_eq!(
-            parse_shape(s, "16M").unwrap(),
+            parse_shape(s, "16M", false).unwrap(),
             Shape::Stream {
                 elements: 16_000_000
             }
         );
         assert_eq!(
-            parse_shape(s, "1MiB").unwrap(),
+            parse_shape(s, "1MiB", false).unwrap(),
             Shape::Stream { elements: 262_144 }
         );
-        assert!(parse_shape(s, "0").is_err());
-        assert!(parse_shape(s, "1.5").is_err());
+        assert!(parse_shape(s, "0", false).is_err());
+        assert!(parse_shape(s, "1.5", false).is_err());
         assert_eq!(
-            parse_shape(Family::Matmul, "64").unwrap(),
+            parse_shape(Family::Matmul, "64", false).unwrap(),
             Shape::Matmul {
                 m: 64,
                 n: 64,
@@ -288,19 +324,19 @@ mod tests {
             }
         );
         assert_eq!(
-            parse_shape(Family::Matmul, "3x5x7").unwrap(),
+            parse_shape(Family::Matmul, "3x5x7", false).unwrap(),
             Shape::Matmul { m: 3, n: 5, k: 7 }
         );
-        let e = parse_shape(Family::Matmul, "3x0x7")
+        let e = parse_shape(Family::Matmul, "3x0x7", false)
             .unwrap_err()
             .to_string();
         assert_eq!(
             e,
             "invalid value for --size: '3x0x7'; allowed: N (for N×N×N) or MxNxK, each from 1 to 4294967295"
         );
-        assert!(parse_shape(Family::Matmul, "3x5").is_err());
+        assert!(parse_shape(Family::Matmul, "3x5", false).is_err());
         assert_eq!(
-            parse_shape(Family::Gemv, "14336x4096x8").unwrap(),
+            parse_shape(Family::Gemv, "14336x4096x8", false).unwrap(),
             Shape::Gemv {
                 rows: 14336,
                 cols: 4096,
@@ -308,13 +344,25 @@ mod tests {
             }
         );
         assert_eq!(
-            parse_shape(Family::Gemv, "64x32").unwrap(),
+            parse_shape(Family::Gemv, "64x32", false).unwrap(),
             Shape::Gemv {
                 rows: 64,
                 cols: 32,
                 batch: 1
             }
         );
-        assert!(parse_shape(Family::Gemv, "64x32x9").is_err());
+        assert!(parse_shape(Family::Gemv, "64x32x9", false).is_err());
+        let a = Family::Attention(kernels::attention::AttentionKind::Flash);
+        assert_eq!(
+            parse_shape(a, "1x32x4096x128", true).unwrap(),
+            Shape::Attention {
+                batch: 1,
+                heads: 32,
+                seq: 4096,
+                head_dim: 128,
+                causal: true
+            }
+        );
+        assert!(parse_shape(a, "1x32x4096", false).is_err());
     }
 }

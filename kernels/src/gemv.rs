@@ -146,9 +146,11 @@ pub(crate) fn prepare(
         })
     };
     Ok(Prepared {
-        pipeline,
-        bind_groups,
-        workgroups: [gx as u32, gy, 1],
+        steps: vec![run::Step {
+            pipeline,
+            bind_groups,
+            workgroups: [gx as u32, gy, 1],
+        }],
         output: y_buf,
         output_bytes: total * 4,
         check: Box::new(check),

@@ -4,6 +4,7 @@
 //! Architecture invariant: this crate knows nothing of any UI (no `leptos`); the browser app and
 //! the `lab` CLI both call [`run_kernel`] with a [`Gpu`] and get back a [`Measurement`].
 
+pub mod attention;
 mod error;
 pub mod gemv;
 pub mod gpu;
@@ -22,5 +23,5 @@ pub use gpu::{AdapterChoice, AdapterSummary, Gpu};
 pub use harness::{TimeStats, TimingMethod, TimingOptions};
 pub use measurement::{Measurement, ResultsFile, Verification};
 pub use registry::{KernelSpec, REGISTRY};
-pub use run::{RunOptions, run_kernel};
+pub use run::{RunOptions, run_kernel, run_kernel_scaled};
 pub use shape::{Cost, Dtype, Shape};

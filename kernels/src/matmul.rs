@@ -103,9 +103,11 @@ pub(crate) fn prepare(
         })
     };
     Ok(Prepared {
-        pipeline,
-        bind_groups,
-        workgroups: [gx, gy, 1],
+        steps: vec![run::Step {
+            pipeline,
+            bind_groups,
+            workgroups: [gx, gy, 1],
+        }],
         output: c_buf,
         output_bytes: total * 4,
         check: Box::new(check),

@@ -6,6 +6,7 @@
 //! module ([`crate::stream`], [`crate::matmul`]).
 
 use crate::KernelError;
+use crate::attention::{self, AttentionKind};
 use crate::shape::{Cost, Dtype, Shape};
 
 /// Which host code drives a kernel: the families share buffers layouts and CPU references.
@@ -17,6 +18,8 @@ pub enum Family {
     Matmul,
     /// Matrix-vector product for decode, weights in the kernel spec's dtype.
     Gemv,
+    /// Attention, naive or fused.
+    Attention(AttentionKind),
 }
 
 /// What a streaming probe does with each element.
@@ -94,6 +97,9 @@ impl KernelSpec {
                     bytes: self.dtype.bytes_per_element() * r * c + 4.0 * b * (c + r),
                 })
             }
+            (Family::Attention(kind), Shape::Attention { .. }) => {
+                attention::cost(kind, shape).ok_or_else(|| self.wrong_shape(shape))
+            }
             _ => Err(self.wrong_shape(shape)),
         }
     }
@@ -103,6 +109,7 @@ impl KernelSpec {
             Family::Stream(_) => "a stream shape (a number of f32 elements)",
             Family::Matmul => "a matmul shape M×N×K",
             Family::Gemv => "a GEMV shape rows×cols with a batch",
+            Family::Attention(_) => "an attention shape (batch, heads, seq, head_dim, causal)",
         };
         KernelError::InvalidShape {
             kernel: self.id(),
@@ -208,6 +215,40 @@ pub const REGISTRY: &[KernelSpec] = &[
             rows: 4096,
             cols: 4096,
             batch: 1,
+        },
+    },
+    KernelSpec {
+        kernel: "attention",
+        variant: "naive",
+        file: "attention/naive.wgsl",
+        source: include_str!("../wgsl/attention/naive.wgsl"),
+        dtype: Dtype::F32,
+        features: wgpu::Features::empty(),
+        family: Family::Attention(AttentionKind::Naive),
+        summary: "scores, softmax and P·V as three kernels; the N×N matrix goes through memory",
+        default_shape: Shape::Attention {
+            batch: 1,
+            heads: 8,
+            seq: 1024,
+            head_dim: 64,
+            causal: false,
+        },
+    },
+    KernelSpec {
+        kernel: "attention",
+        variant: "flash",
+        file: "attention/flash.wgsl",
+        source: include_str!("../wgsl/attention/flash.wgsl"),
+        dtype: Dtype::F32,
+        features: wgpu::Features::empty(),
+        family: Family::Attention(AttentionKind::Flash),
+        summary: "fused FlashAttention: online softmax, the N×N matrix never leaves the chip",
+        default_shape: Shape::Attention {
+            batch: 1,
+            heads: 8,
+            seq: 1024,
+            head_dim: 64,
+            causal: false,
         },
     },
 ];

@@ -10,7 +10,7 @@ use crate::measurement::{Measurement, Verification};
 use crate::registry::{Family, KernelSpec};
 use crate::rng::Rng;
 use crate::shape::{Shape, human_bytes};
-use crate::{KernelError, gemv, matmul, stream};
+use crate::{KernelError, attention, gemv, matmul, stream};
 
 /// How to run a kernel.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -33,11 +33,16 @@ impl Default for RunOptions {
 /// Compares a read-back output (as f32 values) with the CPU reference.
 pub(crate) type Check = Box<dyn Fn(&[f32]) -> Verification>;
 
-/// What a family's `prepare` hands back: the dispatch's parts and the output check.
-pub(crate) struct Prepared {
+/// One dispatch of a kernel, owning its parts.
+pub(crate) struct Step {
     pub pipeline: wgpu::ComputePipeline,
     pub bind_groups: Vec<wgpu::BindGroup>,
     pub workgroups: [u32; 3],
+}
+
+/// What a family's `prepare` hands back: the dispatches, in order, and the output check.
+pub(crate) struct Prepared {
+    pub steps: Vec<Step>,
     /// The buffer to read back and verify, and its size in bytes.
     pub output: wgpu::Buffer,
     pub output_bytes: u64,
@@ -55,6 +60,18 @@ pub async fn run_kernel(
     spec: &KernelSpec,
     shape: Shape,
     opts: &RunOptions,
+) -> Result<Measurement, KernelError> {
+    run_kernel_scaled(gpu, spec, shape, opts, 1.0).await
+}
+
+/// As [`run_kernel`], with the attention inputs Q and K multiplied by `input_scale`: large
+/// values give large logits, which is how the tests check that softmax stays finite.
+pub async fn run_kernel_scaled(
+    gpu: &Gpu,
+    spec: &KernelSpec,
+    shape: Shape,
+    opts: &RunOptions,
+    input_scale: f32,
 ) -> Result<Measurement, KernelError> {
     gpu.check_alive()?;
     if !gpu.has(spec.features) {
@@ -74,6 +91,9 @@ pub async fn run_kernel(
         Family::Stream(op) => stream::prepare(gpu, spec, op, shape, &mut rng),
         Family::Matmul => matmul::prepare(gpu, spec, shape, &mut rng),
         Family::Gemv => gemv::prepare(gpu, spec, shape, &mut rng),
+        Family::Attention(kind) => {
+            attention::prepare(gpu, spec, kind, shape, &mut rng, input_scale)
+        }
     };
     let validation = validation.pop().await;
     let oom = oom.pop().await;
@@ -85,11 +105,15 @@ pub async fn run_kernel(
         });
     }
 
-    let dispatch = Dispatch {
-        pipeline: &prepared.pipeline,
-        bind_groups: &prepared.bind_groups,
-        workgroups: prepared.workgroups,
-    };
+    let dispatch: Vec<Dispatch<'_>> = prepared
+        .steps
+        .iter()
+        .map(|s| Dispatch {
+            pipeline: &s.pipeline,
+            bind_groups: &s.bind_groups,
+            workgroups: s.workgroups,
+        })
+        .collect();
     let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
     harness::run_once(gpu, &dispatch).await?;
     let out = harness::read_buffer(gpu, &prepared.output, prepared.output_bytes).await?;
@@ -229,6 +253,16 @@ pub(crate) fn pipeline(
     spec: &KernelSpec,
     constants: &[(&str, f64)],
 ) -> wgpu::ComputePipeline {
+    pipeline_entry(gpu, spec, "main", constants)
+}
+
+/// As [`pipeline`], for a file with several entry points.
+pub(crate) fn pipeline_entry(
+    gpu: &Gpu,
+    spec: &KernelSpec,
+    entry: &str,
+    constants: &[(&str, f64)],
+) -> wgpu::ComputePipeline {
     let module = gpu
         .device
         .create_shader_module(wgpu::ShaderModuleDescriptor {
@@ -240,7 +274,7 @@ pub(crate) fn pipeline(
             label: Some(spec.file),
             layout: None,
             module: &module,
-            entry_point: Some("main"),
+            entry_point: Some(entry),
             compilation_options: wgpu::PipelineCompilationOptions {
                 constants,
                 ..Default::default()
@@ -249,17 +283,17 @@ pub(crate) fn pipeline(
         })
 }
 
-/// A bind group with `buffers` at bindings 0, 1, 2, … of group 0.
-pub(crate) fn bind_group(
+/// A bind group with each buffer at its given binding of group 0 (for entry points that use
+/// only some of a file's bindings).
+pub(crate) fn bind_group_at(
     gpu: &Gpu,
     pipeline: &wgpu::ComputePipeline,
-    buffers: &[&wgpu::Buffer],
+    buffers: &[(u32, &wgpu::Buffer)],
 ) -> wgpu::BindGroup {
     let entries: Vec<wgpu::BindGroupEntry<'_>> = buffers
         .iter()
-        .enumerate()
-        .map(|(i, b)| wgpu::BindGroupEntry {
-            binding: i as u32,
+        .map(|(binding, b)| wgpu::BindGroupEntry {
+            binding: *binding,
             resource: b.as_entire_binding(),
         })
         .collect();
@@ -268,6 +302,20 @@ pub(crate) fn bind_group(
         layout: &pipeline.get_bind_group_layout(0),
         entries: &entries,
     })
+}
+
+/// A bind group with `buffers` at bindings 0, 1, 2, … of group 0.
+pub(crate) fn bind_group(
+    gpu: &Gpu,
+    pipeline: &wgpu::ComputePipeline,
+    buffers: &[&wgpu::Buffer],
+) -> wgpu::BindGroup {
+    let numbered: Vec<(u32, &wgpu::Buffer)> = buffers
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (i as u32, *b))
+        .collect();
+    bind_group_at(gpu, pipeline, &numbered)
 }
 
 /// Compares `got` with `want` element by element, where element `i` may differ by at most

@@ -30,6 +30,19 @@ pub enum Shape {
         /// Vectors x processed together (1 to 8).
         batch: u32,
     },
+    /// Attention over Q, K, V of shape (batch, heads, seq, head_dim).
+    Attention {
+        /// Sequences.
+        batch: u32,
+        /// Heads per sequence.
+        heads: u32,
+        /// Sequence length N.
+        seq: u32,
+        /// Head dimension d.
+        head_dim: u32,
+        /// Whether each query sees only keys at or before its own position.
+        causal: bool,
+    },
 }
 
 impl fmt::Display for Shape {
@@ -44,6 +57,17 @@ impl fmt::Display for Shape {
             }
             Shape::Matmul { m, n, k } => write!(f, "{m}×{n}×{k}"),
             Shape::Gemv { rows, cols, batch } => write!(f, "{rows}×{cols}, batch {batch}"),
+            Shape::Attention {
+                batch,
+                heads,
+                seq,
+                head_dim,
+                causal,
+            } => write!(
+                f,
+                "B{batch} H{heads} N{seq} d{head_dim}{}",
+                if *causal { " causal" } else { "" }
+            ),
         }
     }
 }

@@ -338,3 +338,110 @@ async fn a_wrong_nibble_order_fails_verification(gpu: &Gpu) {
     );
 }
 gpu_test!(gemv_with_swapped_nibbles_fails_verification => a_wrong_nibble_order_fails_verification);
+
+async fn attention_variants_match_reference(gpu: &Gpu) {
+    for spec in kernels::registry::variants("attention").unwrap() {
+        // N not a multiple of any tile, N = 1, each supported head dimension, causal and not,
+        // several heads and batches.
+        for (batch, heads, seq, head_dim) in [
+            (1, 1, 1, 32),
+            (1, 2, 37, 32),
+            (2, 1, 19, 64),
+            (1, 1, 70, 128),
+            (1, 3, 16, 64),
+        ] {
+            for causal in [false, true] {
+                let shape = Shape::Attention {
+                    batch,
+                    heads,
+                    seq,
+                    head_dim,
+                    causal,
+                };
+                assert_verified(gpu, spec, shape).await;
+            }
+        }
+    }
+}
+gpu_test!(attention_variants_match_reference_on_odd_shapes => attention_variants_match_reference);
+
+async fn attention_survives_large_logits(gpu: &Gpu) {
+    // Q and K scaled by 12 give logits in the hundreds: exp overflows f32 unless the maximum
+    // is subtracted first.
+    for spec in kernels::registry::variants("attention").unwrap() {
+        for causal in [false, true] {
+            let shape = Shape::Attention {
+                batch: 1,
+                heads: 2,
+                seq: 45,
+                head_dim: 64,
+                causal,
+            };
+            let m = kernels::run_kernel_scaled(gpu, spec, shape, &quick(), 12.0)
+                .await
+                .unwrap();
+            assert!(
+                m.verified,
+                "{} {shape}: {:?}",
+                spec.id(),
+                m.verification.first_failure
+            );
+        }
+    }
+}
+gpu_test!(attention_is_stable_with_large_logits => attention_survives_large_logits);
+
+async fn attention_errors_and_sabotage(gpu: &Gpu) {
+    let flash = find("attention", "flash").unwrap();
+    let odd = Shape::Attention {
+        batch: 1,
+        heads: 1,
+        seq: 8,
+        head_dim: 20,
+        causal: false,
+    };
+    let e = run_kernel(gpu, flash, odd, &quick())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("multiple of 8 up to 128") && e.contains("20"),
+        "{e}"
+    );
+    // Forgetting to rescale the running output when the maximum moves must be caught.
+    let no_rescale = sabotaged(
+        flash,
+        flash
+            .source
+            .replace("var a = acc[t] * alpha_s[r];", "var a = acc[t];"),
+    );
+    let shape = Shape::Attention {
+        batch: 1,
+        heads: 1,
+        seq: 100,
+        head_dim: 32,
+        causal: false,
+    };
+    let m = run_kernel(gpu, &no_rescale, shape, &quick()).await.unwrap();
+    assert!(
+        !m.verified,
+        "FlashAttention without the online-softmax rescale passed verification"
+    );
+    // A naive score matrix for one head larger than the largest binding is a named limit.
+    let naive = find("attention", "naive").unwrap();
+    let max = gpu.limits().max_storage_buffer_binding_size.min(1 << 30);
+    let seq = ((max / 4) as f64).sqrt() as u32 + 64;
+    let huge = Shape::Attention {
+        batch: 1,
+        heads: 1,
+        seq,
+        head_dim: 8,
+        causal: false,
+    };
+    let e = run_kernel(gpu, naive, huge, &quick())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("maxStorageBufferBindingSize"), "{e}");
+}
+gpu_test!(attention_limits_and_a_missing_rescale_are_caught => attention_errors_and_sabotage);
