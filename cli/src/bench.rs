@@ -71,7 +71,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let flags = Flags::parse(
         args,
         &["--kernel", "--variant", "--size", "--adapter", "--json"],
-        &["--quick"],
+        &["--quick", "--causal"],
     )?;
     let kernel = flags.get("--kernel").ok_or(ArgError::Missing {
         flag: "--kernel",

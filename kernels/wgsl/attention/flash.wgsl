@@ -39,7 +39,10 @@ const MASKED: f32 = -3.0e38;
 
 // The query block (pre-scaled by 1/√d), the current K and V tiles, and the score block.
 var<workgroup> q_s: array<f32, BR * D>;
-var<workgroup> k_s: array<f32, BC * D>;
+// K rows are padded by one float: in the score loop the 32 lanes of a warp read 32 different
+// key rows at the same column, and with a stride of exactly D (a multiple of 32) they would all
+// hit the same memory bank and be served one at a time.
+var<workgroup> k_s: array<f32, BC * (D + 1u)>;
 var<workgroup> v_s: array<f32, BC * D>;
 var<workgroup> p_s: array<f32, BR * BC>;
 // Per query row: running maximum, running sum, and this tile's rescale factor.
@@ -74,7 +77,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         for (var e = lid; e < BC * D; e += WG) {
             let j = kv0 + e / D;
             let g = (head * n + j) * D + e % D;
-            k_s[e] = select(0.0, k[g], j < n);
+            k_s[(e / D) * (D + 1u) + e % D] = select(0.0, k[g], j < n);
             v_s[e] = select(0.0, v[g], j < n);
         }
         workgroupBarrier();
@@ -88,7 +91,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
             if (j < n && (params.causal == 0u || j <= i)) {
                 var dot = 0.0;
                 for (var c = 0u; c < D; c++) {
-                    dot = fma(q_s[r * D + c], k_s[jj * D + c], dot);
+                    dot = fma(q_s[r * D + c], k_s[jj * (D + 1u) + c], dot);
                 }
                 score = dot;
             }

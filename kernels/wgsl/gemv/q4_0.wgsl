@@ -5,6 +5,9 @@
 // GGUF's nibble order: byte j of a block holds weight j in its low nibble and weight j + 16 in
 // its high nibble. So the 4 bytes of one word give weights 4i..4i+3 (low nibbles) and
 // 4i+16..4i+19 (high nibbles): two groups of four, each a dot product with 4 values of x.
+//
+// Four threads share each block, one word each, so neighbouring threads read neighbouring
+// words of W and neighbouring 16-byte pieces of x, and both streams coalesce.
 
 struct Params {
     rows: u32,
@@ -17,11 +20,14 @@ struct Params {
 const WG: u32 = 64u;
 const MAX_BATCH: u32 = 8u;
 const BLOCK_BYTES: u32 = 18u;
+// Words of nibbles per block, and so threads per block.
+const UNITS: u32 = 4u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 // The GGUF byte stream as little-endian u32 words, plus one spare word at the end.
 @group(0) @binding(1) var<storage, read> w: array<u32>;
-@group(0) @binding(2) var<storage, read> x: array<f32>;
+// x as vec4s: cols is a multiple of 32, so every group of four columns is 16-byte aligned.
+@group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 
 var<workgroup> partial: array<array<f32, MAX_BATCH>, WG>;
@@ -52,20 +58,18 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
         return;
     }
     var acc: array<f32, MAX_BATCH>;
-    for (var b = lid; b < params.blocks_per_row; b += WG) {
+    let cols4 = params.cols / 4u;
+    for (var u = lid; u < params.blocks_per_row * UNITS; u += WG) {
+        let b = u / UNITS;
+        let i = u % UNITS;
         let off = (row * params.blocks_per_row + b) * BLOCK_BYTES;
         let d = unpack2x16float(word_at(off)).x;
-        let col = b * 32u;
-        for (var i = 0u; i < 4u; i++) {
-            let q = word_at(off + 2u + 4u * i);
-            let lo = nibbles(q, 0u); // weights col + 4i .. col + 4i + 3
-            let hi = nibbles(q, 1u); // weights col + 16 + 4i .. col + 16 + 4i + 3
-            for (var m = 0u; m < params.batch; m++) {
-                let xi = m * params.cols + col + 4u * i;
-                let xl = vec4<f32>(x[xi], x[xi + 1u], x[xi + 2u], x[xi + 3u]);
-                let xh = vec4<f32>(x[xi + 16u], x[xi + 17u], x[xi + 18u], x[xi + 19u]);
-                acc[m] = fma(d, dot(lo, xl) + dot(hi, xh), acc[m]);
-            }
+        let q = word_at(off + 2u + 4u * i);
+        let lo = nibbles(q, 0u); // weights 4i .. 4i + 3 of the block
+        let hi = nibbles(q, 1u); // weights 16 + 4i .. 16 + 4i + 3
+        for (var m = 0u; m < params.batch; m++) {
+            let xi = m * cols4 + b * 8u + i;
+            acc[m] = fma(d, dot(lo, x[xi]) + dot(hi, x[xi + 4u]), acc[m]);
         }
     }
     partial[lid] = acc;
