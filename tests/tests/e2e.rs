@@ -7,7 +7,242 @@
 
 use serde_json::{Value, json};
 use std::time::Duration;
-use xtask::webdriver::Browser;
+use webdriver::Browser;
+
+/// A WebDriver client that reads replies by their `Content-Length`.
+///
+/// `xtask::webdriver` reads each reply to end-of-stream, trusting `Connection: close`; ChromeDriver
+/// 156 answers with that header but keeps the socket open, so every command there waits out its
+/// 300 s read timeout and fails. Until xtask's client is fixed, the tests use this one (same
+/// surface: launch, goto, script, text, click, wait_text, console).
+mod webdriver {
+    use anyhow::{Context, Result, anyhow, bail};
+    use serde_json::{Value, json};
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpStream;
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Value> {
+        let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(300)))?;
+        let payload = body.map(|b| b.to_string()).unwrap_or_default();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{payload}",
+            payload.len()
+        )?;
+        let mut reader = BufReader::new(stream);
+        let mut length = None;
+        let mut chunked = false;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line)? == 0 {
+                bail!("WebDriver closed the connection in the headers");
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':') {
+                let k = k.trim().to_ascii_lowercase();
+                if k == "content-length" {
+                    length = v.trim().parse::<usize>().ok();
+                } else if k == "transfer-encoding" && v.to_ascii_lowercase().contains("chunked") {
+                    chunked = true;
+                }
+            }
+        }
+        let mut body = Vec::new();
+        if chunked {
+            loop {
+                let mut size = String::new();
+                reader.read_line(&mut size)?;
+                let n = usize::from_str_radix(size.trim(), 16).context("chunk size")?;
+                if n == 0 {
+                    break;
+                }
+                let mut chunk = vec![0; n + 2];
+                reader.read_exact(&mut chunk)?;
+                body.extend_from_slice(&chunk[..n]);
+            }
+        } else {
+            let n = length.ok_or_else(|| anyhow!("WebDriver reply without a length"))?;
+            body.resize(n, 0);
+            reader.read_exact(&mut body)?;
+        }
+        let v: Value = serde_json::from_slice(&body)
+            .with_context(|| format!("WebDriver reply: {}", String::from_utf8_lossy(&body)))?;
+        if let Some(err) = v["value"]["error"].as_str() {
+            bail!(
+                "WebDriver {method} {path}: {err}: {}",
+                v["value"]["message"]
+            );
+        }
+        Ok(v["value"].clone())
+    }
+
+    /// A ChromeDriver process and one headless Chromium session; both end when this is dropped.
+    pub struct Browser {
+        driver: Child,
+        port: u16,
+        session: String,
+        profile: std::path::PathBuf,
+    }
+
+    impl Browser {
+        /// Starts ChromeDriver (`$CHROMEDRIVER`) and headless Chromium (`$CHROME`).
+        pub fn launch() -> Result<Browser> {
+            let driver_bin =
+                std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+            let chrome = std::env::var("CHROME").unwrap_or_else(|_| "/usr/bin/chromium".into());
+            let port = std::net::TcpListener::bind("127.0.0.1:0")?
+                .local_addr()?
+                .port();
+            let driver = Command::new(&driver_bin)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .with_context(|| format!("starting {driver_bin}"))?;
+            let profile =
+                std::env::temp_dir().join(format!("roofline-ui-e2e-{}-{port}", std::process::id()));
+            let mut browser = Browser {
+                driver,
+                port,
+                session: String::new(),
+                profile,
+            };
+            let start = Instant::now();
+            while http(port, "GET", "/status", None).is_err() {
+                if start.elapsed() > Duration::from_secs(20) {
+                    bail!("{driver_bin} did not start within 20 s");
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let mut args: Vec<String> = xtask::webdriver::CHROME_ARGS
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            args.push(format!("--user-data-dir={}", browser.profile.display()));
+            let caps = json!({"capabilities": {"alwaysMatch": {
+                "browserName": "chrome",
+                "goog:chromeOptions": {"binary": chrome, "args": args},
+                "goog:loggingPrefs": {"browser": "ALL"}
+            }}});
+            let v = http(port, "POST", "/session", Some(&caps)).context("starting Chromium")?;
+            browser.session = v["sessionId"]
+                .as_str()
+                .ok_or_else(|| anyhow!("no session id in {v}"))?
+                .to_string();
+            Ok(browser)
+        }
+
+        fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value> {
+            http(
+                self.port,
+                method,
+                &format!("/session/{}{path}", self.session),
+                body.as_ref(),
+            )
+        }
+
+        /// Opens a URL and waits for the document to load.
+        pub fn goto(&self, url: &str) -> Result<()> {
+            self.cmd("POST", "/url", Some(json!({ "url": url })))
+                .map(|_| ())
+        }
+
+        /// Runs JavaScript in the page and returns its result.
+        pub fn script(&self, js: &str) -> Result<Value> {
+            self.cmd(
+                "POST",
+                "/execute/sync",
+                Some(json!({ "script": js, "args": [] })),
+            )
+        }
+
+        /// The text of the first element matching a CSS selector, if one exists.
+        pub fn text(&self, selector: &str) -> Result<Option<String>> {
+            let js = format!(
+                "const e = document.querySelector({}); return e ? e.textContent : null;",
+                Value::String(selector.into())
+            );
+            Ok(self.script(&js)?.as_str().map(str::to_string))
+        }
+
+        /// Clicks the first element matching a CSS selector, as a user would.
+        pub fn click(&self, selector: &str) -> Result<()> {
+            let el = self.cmd(
+                "POST",
+                "/element",
+                Some(json!({ "using": "css selector", "value": selector })),
+            )?;
+            let id = el
+                .as_object()
+                .and_then(|o| o.values().next())
+                .and_then(Value::as_str)
+                .ok_or_else(|| anyhow!("no element id for {selector}"))?
+                .to_string();
+            self.cmd("POST", &format!("/element/{id}/click"), Some(json!({})))
+                .map(|_| ())
+        }
+
+        /// Waits until the text of `selector` satisfies `done`, returning it.
+        pub fn wait_text(
+            &self,
+            selector: &str,
+            timeout: Duration,
+            done: impl Fn(&str) -> bool,
+        ) -> Result<String> {
+            let start = Instant::now();
+            let mut last = None;
+            while start.elapsed() < timeout {
+                last = self.text(selector)?;
+                if let Some(t) = &last
+                    && done(t)
+                {
+                    return Ok(t.clone());
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            bail!(
+                "timed out after {timeout:?} waiting on {selector}; last text: {last:?}; console: {}",
+                self.console().unwrap_or_default()
+            )
+        }
+
+        /// The browser console's messages so far, one per line.
+        pub fn console(&self) -> Result<String> {
+            let v = self.cmd("POST", "/se/log", Some(json!({ "type": "browser" })))?;
+            Ok(v.as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|e| e["message"].as_str())
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+                .unwrap_or_default())
+        }
+    }
+
+    impl Drop for Browser {
+        fn drop(&mut self) {
+            if !self.session.is_empty() {
+                let _ = http(
+                    self.port,
+                    "DELETE",
+                    &format!("/session/{}", self.session),
+                    None,
+                );
+            }
+            let _ = self.driver.kill();
+            let _ = self.driver.wait();
+            let _ = std::fs::remove_dir_all(&self.profile);
+        }
+    }
+}
 
 /// Polls a script until it returns something other than `null`/`false`, or fails after `timeout`.
 fn wait_script(browser: &Browser, js: &str, timeout: Duration) -> Value {
@@ -149,6 +384,20 @@ fn a_calculator_permalink_reads_the_right_value_and_keeps_the_url_in_sync() {
         Some("1.34 GB")
     );
 
+    // Typing updates the results and the address bar (a permalink of what is on screen).
+    browser
+        .script(
+            "const i = document.querySelector('[data-testid=input-batch]'); i.value = '2'; \
+             i.dispatchEvent(new Event('input', { bubbles: true })); return true",
+        )
+        .unwrap();
+    wait_script(
+        &browser,
+        "return location.search.includes('batch=2') && \
+         document.querySelector('[data-testid=result-total]').textContent === '2.68 GB'",
+        Duration::from_secs(10),
+    );
+
     // A bad parameter is explained inline; nothing breaks.
     browser
         .goto(&format!("{base}/calc/zero?gpus=zero&stage=2"))
@@ -194,10 +443,11 @@ fn an_embed_loads_in_a_host_page_on_another_origin_and_fits_its_content() {
         ))
     );
     // The embedded page reports its height and the element resizes the iframe to it (the
-    // initial height is 480px).
+    // initial height is 480px; while the app boots the page is a one-line message).
     let height = wait_script(
         &browser,
-        "const h = document.querySelector('roofline-lab iframe').style.height; return h !== '480px' ? h : null",
+        "const h = document.querySelector('roofline-lab iframe').style.height; \
+         return h !== '480px' && parseFloat(h) > 200 ? h : null",
         Duration::from_secs(60),
     );
     let px: f64 = height
