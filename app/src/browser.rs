@@ -179,3 +179,18 @@ pub fn download_svg_as_png(svg: &web_sys::Element, filename: &'static str) {
     img.set_onload(Some(onload.unchecked_ref()));
     img.set_src(&url);
 }
+
+/// Sets `data-theme` on the root element (`light`, `dark`; empty follows the system).
+pub fn set_theme(theme: &str) {
+    let Some(root) = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    else {
+        return;
+    };
+    let _ = if theme.is_empty() {
+        root.remove_attribute("data-theme")
+    } else {
+        root.set_attribute("data-theme", theme)
+    };
+}

@@ -200,7 +200,8 @@ pub const CALCULATORS: &[Calculator] = &[
         title: "Speculative decoding",
         summary: "A draft model proposes γ tokens, the target verifies them in one pass. With \
                   acceptance rate α and draft cost c (relative to a target pass), what speedup \
-                  does each γ give?",
+                  does each γ give? Give a measured draft-token time and target-pass time (from \
+                  your own runs) and c becomes their ratio.",
         fields: spec_fields,
         eval: spec_eval,
     },

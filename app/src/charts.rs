@@ -12,7 +12,7 @@ pub const W: f64 = 640.0;
 /// Chart height in SVG units.
 pub const H: f64 = 360.0;
 /// Left margin (room for y tick labels).
-pub const ML: f64 = 70.0;
+pub const ML: f64 = 92.0;
 /// Right margin.
 pub const MR: f64 = 16.0;
 /// Top margin.

@@ -135,11 +135,42 @@ pub fn Shell(
                         <li><Link href="/embed".into()>"Embed"</Link></li>
                     </ul>
                 </nav>
+                <ThemeButton />
             </header>
         </Show>
         <main id="main" class:embed=embed>{body}</main>
     }
 }
+
+/// Cycles the colour theme: the system's, light, dark. Kept in local storage; `index.html`
+/// applies it before the first paint.
+#[component]
+pub fn ThemeButton() -> impl IntoView {
+    let theme = RwSignal::new(browser::load(THEME_KEY).unwrap_or_default());
+    let label = move || match theme.get().as_str() {
+        "light" => "Theme: light",
+        "dark" => "Theme: dark",
+        _ => "Theme: system",
+    };
+    let next = move |_| {
+        let t = match theme.get_untracked().as_str() {
+            "" => "light",
+            "light" => "dark",
+            _ => "",
+        };
+        browser::set_theme(t);
+        browser::save(THEME_KEY, t);
+        theme.set(t.to_string());
+    };
+    view! {
+        <button type="button" class="secondary theme" data-testid="theme" on:click=next aria-live="polite">
+            {label}
+        </button>
+    }
+}
+
+/// Local-storage key of the chosen theme (`light`, `dark`, or empty for the system's).
+pub const THEME_KEY: &str = "roofline-lab/theme";
 
 /// Mounts the app on the page body.
 pub fn mount() {
