@@ -408,11 +408,11 @@ impl<'a> Reader<'a> {
     }
 
     /// Finishes reading: the errors so far, if any, as an outcome.
-    fn check(&mut self) -> Result<(), Outcome> {
+    fn failed(&mut self) -> Option<Outcome> {
         if self.errors.is_empty() {
-            Ok(())
+            None
         } else {
-            Err(Outcome {
+            Some(Outcome {
                 errors: std::mem::take(&mut self.errors),
                 ..Outcome::default()
             })
@@ -514,7 +514,7 @@ fn roofline_eval(p: &Params) -> Outcome {
     } else {
         Some(r.positive("measured") * 1e12)
     };
-    if let Err(o) = r.check() {
+    if let Some(o) = r.failed() {
         return o;
     }
     let input = roofline::RooflineInput {
@@ -642,7 +642,7 @@ fn iron_eval(p: &Params) -> Outcome {
             format!("Achieved fraction of peak must be at most 1, got {eff}"),
         );
     }
-    if let Err(o) = r.check() {
+    if let Some(o) = r.failed() {
         return o;
     }
     let input = roofline::IronLawInput {
@@ -725,7 +725,7 @@ fn decode_eval(p: &Params) -> Outcome {
     let batch = r.int("batch", 1, 1 << 20);
     let bpp = r.positive("bpp");
     let gpus = r.int("gpus", 1, 4096);
-    if let Err(o) = r.check() {
+    if let Some(o) = r.failed() {
         return o;
     }
     let (Ok(m), Ok(g)) = (lessons::presets::model(&model), lessons::presets::gpu(&gpu)) else {
@@ -868,7 +868,7 @@ fn kv_eval(p: &Params) -> Outcome {
     let dtype = r.choice("dtype");
     let wbytes = r.positive("wbytes");
     let tp = r.int("tp", 1, 1024);
-    if let Err(o) = r.check() {
+    if let Some(o) = r.failed() {
         return o;
     }
     let (Ok(m), Ok(g), Ok(dtype)) = (
@@ -1001,7 +1001,7 @@ fn spec_eval(p: &Params) -> Outcome {
         Some((d, v)) if v > 0.0 => d / v,
         _ => r.non_negative("c"),
     };
-    if let Err(o) = r.check() {
+    if let Some(o) = r.failed() {
         return o;
     }
     let mut input = speculative::SpeculativeInput::new(alpha, gamma as u32, c);
@@ -1126,7 +1126,7 @@ fn zero_eval(p: &Params) -> Outcome {
             format!("Parameters must be at most 1,000,000 billion, got {params_b}"),
         );
     }
-    if let Err(o) = r.check() {
+    if let Some(o) = r.failed() {
         return o;
     }
     let psi = (params_b * 1e9).round().max(1.0) as u64;
