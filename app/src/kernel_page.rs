@@ -208,7 +208,12 @@ pub fn KernelPage() -> impl IntoView {
                 </dl>
             </section>
         </div>
-        <RooflineChart measurements=results.into() imported=imported export_name="roofline-kernels" />
+        <RooflineChart
+            measurements=results.into()
+            imported=imported
+            export_name="roofline-kernels"
+            imported_label="last benchmark run or imported"
+        />
         <section class="card">
             <h2>{move || spec.get().map(|s| format!("WGSL: {}", s.file))}</h2>
             <pre class="source"><code data-testid="source">{move || spec.get().map(|s| s.source)}</code></pre>

@@ -133,6 +133,11 @@ fn share(m: &Measurement, roofs: &[Roof]) -> String {
     }
 }
 
+/// The colour of the `i`th roof when `adapters` colours are taken by the dots.
+fn roof_color(i: usize, adapters: usize) -> &'static str {
+    PALETTE[(adapters.max(1) + i) % PALETTE.len()]
+}
+
 /// A measurement's dot id (unique within one chart).
 fn dot_id(i: usize) -> String {
     format!("dot-{i}")
@@ -200,6 +205,9 @@ pub fn RooflineChart(
     /// File name for exports, without extension.
     #[prop(default = "roofline")]
     export_name: &'static str,
+    /// How the legend names the adapters of `imported` measurements.
+    #[prop(default = "imported")]
+    imported_label: &'static str,
 ) -> impl IntoView {
     let presets = RwSignal::new(Vec::<&'static str>::new());
     let all = Memo::new(move |_| {
@@ -247,10 +255,8 @@ pub fn RooflineChart(
             .into_iter()
             .enumerate()
             .map(|(i, r)| {
-                let color = match &r.adapter {
-                    Some(a) => color_of_adapter(a),
-                    None => PALETTE[(i + 3) % PALETTE.len()],
-                };
+                // Roofs take colours after the adapters' (dots), so a roof never looks like a dot.
+                let color = roof_color(i, adapters.with(Vec::len));
                 let dash = if r.adapter.is_none() { "6 4" } else { "" };
                 let (p0, p1) = match r.kind {
                     RoofKind::Memory(b) => ((x.lo, b * x.lo), (x.hi, b * x.hi)),
@@ -495,10 +501,8 @@ pub fn RooflineChart(
             .into_iter()
             .enumerate()
             .map(|(i, r)| {
-                let color = match &r.adapter {
-                    Some(a) => color_of_adapter(a),
-                    None => PALETTE[(i + 3) % PALETTE.len()],
-                };
+                // Roofs take colours after the adapters' (dots), so a roof never looks like a dot.
+                let color = roof_color(i, adapters.with(Vec::len));
                 let style = if r.adapter.is_none() { "dashed" } else { "solid" };
                 view! { <li><span class=format!("line {style}") style=format!("border-color:{color}")></span>{r.label}</li> }
             })
@@ -516,9 +520,9 @@ pub fn RooflineChart(
                     format!("background:{color}")
                 };
                 let what = if imported {
-                    " (imported)"
+                    format!(" ({imported_label})")
                 } else {
-                    " (this browser)"
+                    " (this browser)".to_string()
                 };
                 view! { <li><span class="dot-swatch" style=style></span>{a}{what}</li> }
             })
