@@ -60,6 +60,8 @@ pub enum StepState {
     Failed(String),
     /// Skipped because the run was cancelled.
     Cancelled,
+    /// Not run: the adapter lacks a feature the variant needs (named here).
+    Skipped(String),
 }
 
 /// One step of a run.
@@ -107,7 +109,11 @@ pub fn BenchPage() -> impl IntoView {
                 .map(|(s, shape)| Step {
                     id: s.id(),
                     shape: *shape,
-                    state: StepState::Pending,
+                    state: if g.has(s.features) {
+                        StepState::Pending
+                    } else {
+                        StepState::Skipped(kernels::gpu::feature_names(s.features).join(", "))
+                    },
                 })
                 .collect(),
         );
@@ -120,20 +126,31 @@ pub fn BenchPage() -> impl IntoView {
             TimingOptions::quick()
         };
         leptos::task::spawn_local(async move {
-            let total = plan.len();
+            let skipped = plan.iter().filter(|(s, _)| !g.has(s.features)).count();
+            let total = plan.len() - skipped;
             let mut verified = 0;
             let mut failed = 0;
+            let mut started = 0;
             for (i, (spec, shape)) in plan.into_iter().enumerate() {
+                if !g.has(spec.features) {
+                    continue;
+                }
                 if cancel.get_untracked() {
                     steps.update(|s| {
                         for st in s.iter_mut().skip(i) {
-                            st.state = StepState::Cancelled;
+                            if st.state == StepState::Pending {
+                                st.state = StepState::Cancelled;
+                            }
                         }
                     });
                     break;
                 }
                 steps.update(|s| s[i].state = StepState::Running);
-                set_status.set(format!("{i} of {total}: running {} at {shape}", spec.id()));
+                set_status.set(format!(
+                    "{started} of {total}: running {} at {shape}",
+                    spec.id()
+                ));
+                started += 1;
                 let opts = RunOptions { timing, seed: None };
                 match kernels::run_kernel(&g, spec, shape, &opts).await {
                     Ok(m) => {
@@ -161,7 +178,13 @@ pub fn BenchPage() -> impl IntoView {
             let message = if cancel.get_untracked() {
                 format!("Cancelled after {done} of {total}; {verified} verified")
             } else if failed == 0 && verified == total {
-                format!("All {total} results verified")
+                if skipped > 0 {
+                    format!(
+                        "All {total} results verified; {skipped} skipped (this adapter lacks a feature they need)"
+                    )
+                } else {
+                    format!("All {total} results verified")
+                }
             } else {
                 format!("{verified} of {total} verified; {failed} failed")
             };
@@ -196,6 +219,9 @@ pub fn BenchPage() -> impl IntoView {
                     StepState::Done(t) => ("done", t.clone()),
                     StepState::Failed(t) => ("failed", format!("failed: {t}")),
                     StepState::Cancelled => ("cancelled", "cancelled".to_string()),
+                    StepState::Skipped(f) => {
+                        ("skipped", format!("skipped: this adapter lacks {f}"))
+                    }
                 };
                 view! {
                     <li class=class data-testid="step" data-kernel=s.id.clone() data-state=class>

@@ -143,6 +143,15 @@ fn dot_id(i: usize) -> String {
     format!("dot-{i}")
 }
 
+/// Whether a measurement can be a dot on log–log axes: some FLOPs and some bytes (a pure
+/// bandwidth probe or a pure FLOP probe is drawn as a roof instead).
+pub fn plottable(m: &Measurement) -> bool {
+    m.intensity.is_finite()
+        && m.intensity > 0.0
+        && m.gflops_per_s.is_finite()
+        && m.gflops_per_s > 0.0
+}
+
 /// The axes that fit the dots and roofs.
 pub fn fit(ms: &[Measurement], roofs: &[Roof]) -> (Axis, Axis) {
     let dots = ms
@@ -291,7 +300,7 @@ pub fn RooflineChart(
         all.get()
             .into_iter()
             .enumerate()
-            .filter(|(_, m)| m.intensity > 0.0 && m.gflops_per_s > 0.0)
+            .filter(|(_, m)| plottable(m))
             .map(|(i, m)| {
                 let (px, py) = to_xy(&x, &y, (m.intensity, m.gflops_per_s));
                 let color = color_of_adapter(&m.adapter.label());

@@ -292,9 +292,12 @@ fn the_benchmark_runs_every_kernel_verifies_it_and_plots_it() {
     // Quick timing: SwiftShader is slow, and correctness is what this test checks.
     browser.click("[data-testid=quick]").unwrap();
     browser.click("[data-testid=run]").unwrap();
+    // Variants that need a feature SwiftShader lacks (shader-f16) are listed as skipped.
     let steps = wait_script(
         &browser,
-        "const s = [...document.querySelectorAll('[data-testid=step]')].map(s => s.dataset.kernel); return s.length ? s : null",
+        "const s = [...document.querySelectorAll('[data-testid=step]')]\
+           .filter(s => s.dataset.state !== 'skipped').map(s => s.dataset.kernel); \
+         return s.length ? s : null",
         Duration::from_secs(10),
     );
     let steps: Vec<String> = serde_json::from_value(steps).unwrap();
@@ -310,10 +313,10 @@ fn the_benchmark_runs_every_kernel_verifies_it_and_plots_it() {
             t.contains("verified") && !t.contains(&format!(" of {n}:"))
         })
         .unwrap();
-    assert_eq!(
-        status,
-        format!("All {n} results verified"),
-        "page says: {:?}",
+    assert!(
+        status == format!("All {n} results verified")
+            || status.starts_with(&format!("All {n} results verified; ")),
+        "status {status:?}; page says: {:?}",
         browser.text("main")
     );
     let rows = browser
