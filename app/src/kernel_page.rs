@@ -144,6 +144,13 @@ pub fn KernelPage() -> impl IntoView {
             .collect_view()
     };
     let no_gpu = move || matches!(ctx.status.get(), GpuStatus::Unavailable(_));
+    // A variant that needs a feature this adapter lacks (shader-f16, say) cannot run here.
+    let missing = move || {
+        ctx.status.track();
+        let s = spec.get()?;
+        let g = ctx.gpu.get_value()?;
+        (!g.has(s.features)).then(|| kernels::gpu::feature_names(s.features).join(", "))
+    };
 
     view! {
         <h1>"Kernels"</h1>
@@ -187,10 +194,18 @@ pub fn KernelPage() -> impl IntoView {
                 <button
                     data-testid="run-kernel"
                     on:click=run
-                    disabled=move || !ctx.ready() || running.get() || shape().is_err()
+                    disabled=move || {
+                        !ctx.ready() || running.get() || shape().is_err() || missing().is_some()
+                    }
                 >
                     "Run"
                 </button>
+                <Show when=move || missing().is_some()>
+                    <p class="hint" data-testid="missing-feature">
+                        "This adapter lacks " {move || missing().unwrap_or_default()}
+                        ", which this variant needs; the source and the cost model are here regardless."
+                    </p>
+                </Show>
                 <Show when=no_gpu>
                     <p class="hint">"Running needs WebGPU (see above); the source and the cost model are here regardless."</p>
                 </Show>

@@ -128,6 +128,32 @@ async fn choosing_a_preset_resets_what_it_sets() {
 }
 
 #[wasm_bindgen_test]
+async fn the_embed_button_shows_a_snippet_for_the_inputs_on_screen() {
+    let root = mount_at("/calc/kv-cache", "?model=llama-2-70b&tokens=8192");
+    leptos::task::tick().await;
+    root.query_selector("[data-testid=embed-button]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into::<web_sys::HtmlElement>()
+        .click();
+    leptos::task::tick().await;
+    leptos::task::tick().await;
+    let snippet = root
+        .query_selector("[data-testid=embed-snippet]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into::<web_sys::HtmlTextAreaElement>()
+        .value();
+    assert!(snippet.contains("/embed.js\" defer></script>"), "{snippet}");
+    assert!(
+        snippet.contains(
+            "<roofline-lab kind=\"kv-cache\" model=\"llama-2-70b\" tokens=\"8192\"></roofline-lab>"
+        ),
+        "{snippet}"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn the_speculative_chart_marks_the_chosen_gamma() {
     let root = mount_at("/calc/speculative", "?alpha=0.8&gamma=4&c=0");
     leptos::task::tick().await;
