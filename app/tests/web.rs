@@ -298,3 +298,90 @@ async fn the_roofline_shows_roofs_dots_a_table_and_selection() {
     assert_eq!(count(&root, "[data-testid=roof]"), presets_before + 3);
     assert!(text(&root, "[data-testid=legend]").contains("H100 SXM 80 GB FP32 peak"));
 }
+
+/// Waits `ms` milliseconds (lets promises such as `File.text()` settle).
+async fn sleep(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_results_file_from_the_cli_is_imported_and_overlaid() {
+    let doc = document();
+    let root = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&root).unwrap();
+    let imported = RwSignal::new(Vec::<Measurement>::new());
+    let own = vec![measurement("stream", "copy", "Browser GPU", 0.0, 100.0)];
+    let handle = leptos::mount::mount_to(root.clone().unchecked_into(), move || {
+        view! { <app::roofline::RooflineChart measurements=Signal::stored(own.clone()) imported=imported /> }
+    });
+    handle.forget();
+    leptos::task::tick().await;
+    // What `lab bench --json` writes: the shared results schema.
+    let file = kernels::ResultsFile::new(
+        "lab 0.1.0",
+        vec![
+            measurement("stream", "read", "NVIDIA H100 80GB HBM3", 500.0, 2000.0),
+            measurement("matmul", "naive", "NVIDIA H100 80GB HBM3", 4000.0, 400.0),
+        ],
+    );
+    let json = serde_json::to_string(&file).unwrap();
+    let parts = js_sys::Array::of1(&json.into());
+    let f = web_sys::File::new_with_str_sequence(&parts, "h100.json").unwrap();
+    let dt = web_sys::DataTransfer::new().unwrap();
+    dt.items().add_with_file(&f).unwrap();
+    let input = root
+        .query_selector("[data-testid=import-json]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into::<web_sys::HtmlInputElement>();
+    input.set_files(dt.files().as_ref());
+    input
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    for _ in 0..50 {
+        sleep(20).await;
+        if !text(&root, "[data-testid=import-status]").is_empty() {
+            break;
+        }
+    }
+    leptos::task::tick().await;
+    assert_eq!(
+        text(&root, "[data-testid=import-status]"),
+        "Imported 2 measurements from lab 0.1.0."
+    );
+    assert_eq!(imported.with_untracked(Vec::len), 2);
+    let legend = text(&root, "[data-testid=legend]");
+    assert!(
+        legend.contains("measured read bandwidth (NVIDIA H100 80GB HBM3)")
+            && legend.contains("NVIDIA H100 80GB HBM3 (imported)")
+            && legend.contains("Browser GPU (this browser)"),
+        "{legend}"
+    );
+    // The imported matmul: 4000 GFLOP/s at 10 FLOP/byte under its own 2000 GB/s roof is 20%.
+    let row = text(&root, "[data-testid=roofline-row]:nth-child(3)");
+    assert!(row.contains("20.0%"), "{row}");
+
+    // A file of another kind is refused with the reason.
+    let bad = js_sys::Array::of1(&"{\"schema\": \"something/else\"}".into());
+    let f = web_sys::File::new_with_str_sequence(&bad, "bad.json").unwrap();
+    let dt = web_sys::DataTransfer::new().unwrap();
+    dt.items().add_with_file(&f).unwrap();
+    input.set_files(dt.files().as_ref());
+    input
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    for _ in 0..50 {
+        sleep(20).await;
+        if text(&root, "[data-testid=import-status]").starts_with("Could not") {
+            break;
+        }
+    }
+    assert!(text(&root, "[data-testid=import-status]").starts_with("Could not import"));
+    assert_eq!(imported.with_untracked(Vec::len), 2);
+}
