@@ -48,6 +48,15 @@ impl GpuContext {
         }
     }
 
+    /// A context that never connects and reports `why` (a browser known to lack WebGPU; tests).
+    pub fn unavailable(why: &str) -> GpuContext {
+        GpuContext {
+            gpu: StoredValue::new_local(None),
+            status: RwSignal::new(GpuStatus::Unavailable(why.to_string())),
+            started: StoredValue::new(true),
+        }
+    }
+
     /// Connects on the first call; later calls do nothing.
     pub fn ensure(&self) {
         if !self.started.get_value() {

@@ -385,3 +385,31 @@ async fn a_results_file_from_the_cli_is_imported_and_overlaid() {
     assert!(text(&root, "[data-testid=import-status]").starts_with("Could not import"));
     assert_eq!(imported.with_untracked(Vec::len), 2);
 }
+
+#[wasm_bindgen_test]
+async fn without_webgpu_the_kernel_page_says_why_and_still_teaches() {
+    let doc = document();
+    let root = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&root).unwrap();
+    let handle = leptos::mount::mount_to(root.clone().unchecked_into(), || {
+        provide_context(app::gpu_panel::GpuContext::unavailable(
+            "this browser has no navigator.gpu",
+        ));
+        view! { <app::kernel_page::KernelPage /> }
+    });
+    handle.forget();
+    leptos::task::tick().await;
+    let notice = text(&root, "[data-testid=no-webgpu]");
+    assert!(
+        notice.contains("no navigator.gpu") && notice.contains("--enable-unsafe-webgpu"),
+        "{notice}"
+    );
+    let run = root
+        .query_selector("[data-testid=run-kernel]")
+        .unwrap()
+        .unwrap();
+    assert!(run.has_attribute("disabled"));
+    // The WGSL and the cost model are there regardless.
+    assert!(text(&root, "[data-testid=source]").contains("@compute"));
+    assert!(text(&root, "[data-testid=cost]").contains("FLOP/byte"));
+}
