@@ -112,6 +112,28 @@ pub fn Shell(
     provide_context(gpu);
     let page = Memo::new(move |_| nav.location.with(|l| l.page.clone()));
     let embed = move || matches!(page.get(), Page::Embed(_));
+    // The tab title names the page, so history and bookmarks are readable.
+    Effect::new(move |_| {
+        let name = match page.get() {
+            Page::Home => String::new(),
+            Page::Bench => "Benchmark my GPU".into(),
+            Page::Kernels => "Kernels".into(),
+            Page::Calculators => "Calculators".into(),
+            Page::Calc(id) | Page::Embed(id) => calc::find(&id)
+                .map(|c| c.title.to_string())
+                .unwrap_or_else(|| "No such calculator".into()),
+            Page::EmbedHelp => "Embed".into(),
+            Page::NotFound(_) => "Not found".into(),
+        };
+        let title = if name.is_empty() {
+            "Roofline Lab".to_string()
+        } else {
+            format!("{name} · Roofline Lab")
+        };
+        if nav.sync_url {
+            document().set_title(&title);
+        }
+    });
     let body = move || match page.get() {
         Page::Home => view! { <pages::Home /> }.into_any(),
         Page::Bench => view! { <bench::BenchPage /> }.into_any(),
