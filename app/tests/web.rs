@@ -238,6 +238,7 @@ fn measurement(kernel: &str, variant: &str, adapter: &str, gflops: f64, gbs: f64
         },
         seed: 1,
         constants: vec![],
+        input_sets: 1,
     }
 }
 
