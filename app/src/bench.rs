@@ -13,27 +13,51 @@ use leptos::prelude::*;
 /// Local-storage key of the last run.
 pub const LAST_RUN_KEY: &str = "roofline-lab/last-run";
 
-/// A size small enough for a software rasterizer to finish in seconds, yet past the caches of a
-/// laptop GPU: 16 MiB streams, 256³ matmuls; other shapes keep their registry default.
+/// A size small enough for a software rasterizer (SwiftShader, lavapipe) to finish in seconds:
+/// 16 MiB streams, 256³ matmuls, 512×512 GEMVs, 2 heads of 128 tokens of attention.
 pub fn small_shape(spec: &KernelSpec) -> Shape {
-    let s = spec.default_shape;
-    if let Shape::Stream { elements } = s {
-        Shape::Stream {
+    match spec.default_shape {
+        Shape::Stream { elements } => Shape::Stream {
             elements: elements.min(4 << 20),
-        }
-    } else if let Shape::Matmul { m, n, k } = s {
-        Shape::Matmul {
+        },
+        Shape::Matmul { m, n, k } => Shape::Matmul {
             m: m.min(256),
             n: n.min(256),
             k: k.min(256),
-        }
+        },
+        Shape::Gemv { rows, cols, batch } => Shape::Gemv {
+            rows: rows.min(512),
+            cols: cols.min(512),
+            batch,
+        },
+        Shape::Attention {
+            batch,
+            heads,
+            seq,
+            head_dim,
+            causal,
+        } => Shape::Attention {
+            batch: batch.min(1),
+            heads: heads.min(2),
+            seq: seq.min(128),
+            head_dim,
+            causal,
+        },
+    }
+}
+
+/// The size to benchmark `spec` at: the registry's default on a real GPU, [`small_shape`] on a
+/// software adapter (a CPU pretending to be a GPU would take minutes at full size).
+pub fn bench_shape(spec: &KernelSpec, software: bool) -> Shape {
+    if software {
+        small_shape(spec)
     } else {
-        s
+        spec.default_shape
     }
 }
 
 /// The suite in run order: the roofs first (bandwidth probes and peak kernels), then the rest.
-pub fn suite() -> Vec<(&'static KernelSpec, Shape)> {
+pub fn suite(software: bool) -> Vec<(&'static KernelSpec, Shape)> {
     let is_roof = |s: &KernelSpec| {
         s.kernel == "stream" || s.kernel.contains("peak") || s.kernel.contains("bandwidth")
     };
@@ -41,7 +65,7 @@ pub fn suite() -> Vec<(&'static KernelSpec, Shape)> {
         .iter()
         .filter(|s| is_roof(s))
         .chain(kernels::REGISTRY.iter().filter(|s| !is_roof(s)))
-        .map(|s| (s, small_shape(s)))
+        .map(|s| (s, bench_shape(s, software)))
         .collect();
     v.dedup_by(|a, b| a.0.id() == b.0.id());
     v
@@ -103,7 +127,8 @@ pub fn BenchPage() -> impl IntoView {
 
     let run = move |_| {
         let Some(g) = ctx.gpu.get_value() else { return };
-        let plan = suite();
+        // SwiftShader and lavapipe report themselves as CPU devices.
+        let plan = suite(g.adapter.device_type == "Cpu");
         steps.set(
             plan.iter()
                 .map(|(s, shape)| Step {
@@ -291,8 +316,14 @@ mod tests {
 
     #[test]
     fn the_suite_runs_roofs_first_and_covers_the_registry() {
-        let s = suite();
+        let s = suite(true);
         assert_eq!(s.len(), kernels::REGISTRY.len());
+        // A real GPU runs the registry's sizes; a software adapter runs capped ones.
+        for ((spec, full), (_, small)) in suite(false).iter().zip(&s) {
+            assert_eq!(*full, spec.default_shape);
+            let (f, m) = (spec.cost(full).unwrap(), spec.cost(small).unwrap());
+            assert!(m.flops <= f.flops && m.bytes <= f.bytes, "{}", spec.id());
+        }
         assert_eq!(s[0].0.kernel, "stream");
         let first_other = s.iter().position(|(k, _)| k.kernel != "stream");
         assert!(
