@@ -4,11 +4,13 @@
 //! Architecture invariant: this crate knows nothing of any UI (no `leptos`); the browser app and
 //! the `lab` CLI both call [`run_kernel`] with a [`Gpu`] and get back a [`Measurement`].
 
+pub mod ceilings;
 mod error;
 pub mod gpu;
 pub mod harness;
 pub mod matmul;
 pub mod measurement;
+pub mod peak;
 pub mod registry;
 pub mod rng;
 pub mod run;
@@ -20,5 +22,5 @@ pub use gpu::{AdapterChoice, AdapterSummary, Gpu};
 pub use harness::{TimeStats, TimingMethod, TimingOptions};
 pub use measurement::{Measurement, ResultsFile, Verification};
 pub use registry::{KernelSpec, REGISTRY};
-pub use run::{RunOptions, run_kernel};
+pub use run::{RunOptions, run_kernel, run_kernel_with};
 pub use shape::{Cost, Dtype, Shape};

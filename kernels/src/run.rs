@@ -10,7 +10,7 @@ use crate::measurement::{Measurement, Verification};
 use crate::registry::{Family, KernelSpec};
 use crate::rng::Rng;
 use crate::shape::{Shape, human_bytes};
-use crate::{KernelError, matmul, stream};
+use crate::{KernelError, matmul, peak, stream};
 use wgpu::util::DeviceExt;
 
 /// How to run a kernel.
@@ -45,15 +45,30 @@ pub(crate) struct Prepared {
     /// Compares the output (as f32 values) with the CPU reference.
     pub check: Check,
     pub constants: Vec<(String, f64)>,
+    /// How many times the dispatch does the shape's analytic work (a stream probe may sweep a
+    /// small working set several times per dispatch so launch overhead does not hide it).
+    pub cost_scale: f64,
 }
 
 /// Runs `spec` at `shape`: verify first, then time. The returned measurement says whether the
 /// output was right; a wrong output is a result, not an error, so it can be shown and reported.
+/// Matmul variants run with the block shape autotuning chose this session, else the default.
 pub async fn run_kernel(
     gpu: &Gpu,
     spec: &KernelSpec,
     shape: Shape,
     opts: &RunOptions,
+) -> Result<Measurement, KernelError> {
+    run_kernel_with(gpu, spec, shape, opts, None).await
+}
+
+/// [`run_kernel`] with an explicit matmul block shape (checked against the device's limits).
+pub async fn run_kernel_with(
+    gpu: &Gpu,
+    spec: &KernelSpec,
+    shape: Shape,
+    opts: &RunOptions,
+    tiles: Option<matmul::Tiles>,
 ) -> Result<Measurement, KernelError> {
     gpu.check_alive()?;
     if !gpu.has(spec.features) {
@@ -63,7 +78,7 @@ pub async fn run_kernel(
             feature: crate::gpu::feature_names(missing).join(", "),
         });
     }
-    let cost = spec.cost(&shape)?;
+    let mut cost = spec.cost(&shape)?;
     let seed = opts.seed.unwrap_or_else(Rng::fresh_seed);
     let mut rng = Rng::new(seed);
 
@@ -71,11 +86,14 @@ pub async fn run_kernel(
     let validation = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
     let prepared = match spec.family {
         Family::Stream(op) => stream::prepare(gpu, spec, op, shape, &mut rng),
-        Family::Matmul => matmul::prepare(gpu, spec, shape, &mut rng),
+        Family::Matmul => matmul::prepare(gpu, spec, shape, tiles, &mut rng),
+        Family::Peak => peak::prepare(gpu, spec, shape, &mut rng),
     };
     let validation = validation.pop().await;
     let oom = oom.pop().await;
     let prepared = prepared?;
+    cost.flops *= prepared.cost_scale;
+    cost.bytes *= prepared.cost_scale;
     if let Some(e) = validation.or(oom) {
         return Err(KernelError::Shader {
             kernel: spec.id(),
@@ -198,17 +216,30 @@ pub(crate) fn params_buffer(gpu: &Gpu, params: &[u32]) -> wgpu::Buffer {
 
 /// Compiles a registry entry's WGSL into a compute pipeline with override constants.
 /// Errors surface through the caller's error scope.
+#[allow(unsafe_code)]
 pub(crate) fn pipeline(
     gpu: &Gpu,
     spec: &KernelSpec,
     constants: &[(&str, f64)],
 ) -> wgpu::ComputePipeline {
-    let module = gpu
-        .device
-        .create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some(spec.file),
-            source: wgpu::ShaderSource::Wgsl(spec.source.into()),
-        });
+    let desc = wgpu::ShaderModuleDescriptor {
+        label: Some(spec.file),
+        source: wgpu::ShaderSource::Wgsl(spec.source.into()),
+    };
+    #[cfg(not(target_arch = "wasm32"))]
+    let module = if gpu.unchecked_shaders() && spec.bounds_proven {
+        // SAFETY: opted into by the caller, and only for variants whose every index is guarded
+        // in the WGSL or bounded by the host-checked block shape; the GPU tests run each of them
+        // on ragged and degenerate shapes with NaN-poisoned outputs.
+        unsafe {
+            gpu.device
+                .create_shader_module_trusted(desc, wgpu::ShaderRuntimeChecks::unchecked())
+        }
+    } else {
+        gpu.device.create_shader_module(desc)
+    };
+    #[cfg(target_arch = "wasm32")]
+    let module = gpu.device.create_shader_module(desc);
     gpu.device
         .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
             label: Some(spec.file),

@@ -21,6 +21,11 @@ pub enum Shape {
         /// Columns of A, rows of B.
         k: u32,
     },
+    /// An arithmetic peak probe over `threads` threads.
+    Peak {
+        /// Threads in the dispatch (rounded up to whole workgroups).
+        threads: u64,
+    },
 }
 
 impl fmt::Display for Shape {
@@ -34,6 +39,7 @@ impl fmt::Display for Shape {
                 )
             }
             Shape::Matmul { m, n, k } => write!(f, "{m}×{n}×{k}"),
+            Shape::Peak { threads } => write!(f, "{threads} threads"),
         }
     }
 }
