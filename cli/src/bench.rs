@@ -60,8 +60,9 @@ usage: lab bench --kernel <name> [--variant <v>] [--size <s>[,<s>…]] [--adapte
   --json       also write the measurements to FILE (the schema the browser imports)
   --quick      short timing (for software adapters and smoke tests)
   --tiles      matmul: run with this workgroup block (BMxBNxBK) instead of the default
-  --autotune   matmul: first try each candidate block at the first size (short timing), keep the
+  --autotune   matmul: first try each candidate block at the first size, keep the
                fastest verified one for the session, and record every trial in the JSON
+               (tuning timing: warm-up, then three short samples)
   --unchecked  native: compile the matmul ladder without wgpu's runtime bounds checks (each of
                their indices is guarded in the WGSL and proven by the GPU tests)
   --ceilings   the measured roofs: read and copy bandwidth over working sets from 1 MiB to
@@ -159,7 +160,11 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
 
     if flags.has("--autotune") {
         let tune_opts = RunOptions {
-            timing: kernels::TimingOptions::quick(),
+            timing: if quick {
+                kernels::TimingOptions::quick()
+            } else {
+                kernels::TimingOptions::tuning()
+            },
             seed: None,
         };
         for spec in kernel_specs

@@ -106,6 +106,18 @@ impl TimingOptions {
         }
     }
 
+    /// Enough to rank autotuning candidates: a real warm-up (clocks ramp up from idle), then a
+    /// few short samples.
+    pub fn tuning() -> Self {
+        TimingOptions {
+            warmup: 3,
+            samples: 3,
+            min_sample_s: 0.005,
+            max_reps: 50,
+            use_timestamps: true,
+        }
+    }
+
     /// Short runs for tests and software rasterizers: correct, not precise.
     pub fn quick() -> Self {
         TimingOptions {

@@ -55,7 +55,8 @@ pub enum Layout {
     Reg1d,
     /// 8×8 outer products per thread.
     Reg2d,
-    /// 8×8 per thread with vec4 accesses and double-buffered workgroup memory; rows padded to 4.
+    /// 8×8 per thread with vec4 accesses and double-buffered workgroup memory; rows of B and C
+    /// padded to 4 floats.
     Vec4,
 }
 
@@ -105,6 +106,9 @@ impl Layout {
             t(128, 64, 16),
             t(64, 128, 16),
             t(64, 64, 8),
+            t(128, 64, 8),
+            t(128, 256, 16),
+            t(256, 128, 16),
         ];
         match self {
             Layout::Naive | Layout::Tiled => SQUARE,
@@ -310,22 +314,20 @@ pub(crate) fn prepare(
         None => default_tiles(gpu, spec)?,
     };
     let (mu, nu, ku) = (m as u64, n as u64, k as u64);
-    // The vec4 variant reads whole 16-byte words: rows of A, B and C are padded to 4 floats.
-    let (k_stride, n_stride) = if layout == Layout::Vec4 {
-        (ku.next_multiple_of(4), nu.next_multiple_of(4))
+    // The vec4 variant reads B and writes C in whole 16-byte words: their rows are padded to 4
+    // floats. (It reads A one float at a time.)
+    let k_stride = ku;
+    let n_stride = if layout == Layout::Vec4 {
+        nu.next_multiple_of(4)
     } else {
-        (ku, nu)
+        nu
     };
     let padded = if layout == Layout::Vec4 {
         " (rows padded to 4)"
     } else {
         ""
     };
-    run::check_storage(
-        gpu,
-        &format!("matrix A (M×K f32{padded})"),
-        mu * k_stride * 4,
-    )?;
+    run::check_storage(gpu, "matrix A (M×K f32)", mu * k_stride * 4)?;
     run::check_storage(
         gpu,
         &format!("matrix B (K×N f32{padded})"),
@@ -344,10 +346,7 @@ pub(crate) fn prepare(
     let a_dev = pad_rows(&a, m as usize, k as usize, k_stride as usize);
     let b_dev = pad_rows(&b, k as usize, n as usize, n_stride as usize);
     let params = if layout == Layout::Vec4 {
-        run::params_buffer(
-            gpu,
-            &[m, n, k, (k_stride / 4) as u32, (n_stride / 4) as u32],
-        )
+        run::params_buffer(gpu, &[m, n, k, k_stride as u32, (n_stride / 4) as u32])
     } else {
         run::params_buffer(gpu, &[m, n, k])
     };

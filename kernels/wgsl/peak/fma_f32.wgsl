@@ -30,27 +30,39 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
     let thread = gid.x + gid.y * groups.x * WORKGROUP_SIZE;
     // Distinct exact starting values: (thread % 64) / 4 + lane / 8.
     let base = f32(thread % 64u) * 0.25;
-    var acc: array<vec4<f32>, 8>;
-    for (var j = 0u; j < 8u; j++) {
-        let lane = vec4<f32>(f32(4u * j), f32(4u * j + 1u), f32(4u * j + 2u), f32(4u * j + 3u));
-        acc[j] = vec4<f32>(base) + lane * 0.125;
-    }
+    // Eight named vec4 accumulators, not an array: an array indexed in a loop may be kept in
+    // slow per-thread memory instead of registers (see matmul/vec4.wgsl).
+    var x0 = vec4<f32>(base) + vec4<f32>(f32(0u), f32(1u), f32(2u), f32(3u)) * 0.125;
+    var x1 = vec4<f32>(base) + vec4<f32>(f32(4u), f32(5u), f32(6u), f32(7u)) * 0.125;
+    var x2 = vec4<f32>(base) + vec4<f32>(f32(8u), f32(9u), f32(10u), f32(11u)) * 0.125;
+    var x3 = vec4<f32>(base) + vec4<f32>(f32(12u), f32(13u), f32(14u), f32(15u)) * 0.125;
+    var x4 = vec4<f32>(base) + vec4<f32>(f32(16u), f32(17u), f32(18u), f32(19u)) * 0.125;
+    var x5 = vec4<f32>(base) + vec4<f32>(f32(20u), f32(21u), f32(22u), f32(23u)) * 0.125;
+    var x6 = vec4<f32>(base) + vec4<f32>(f32(24u), f32(25u), f32(26u), f32(27u)) * 0.125;
+    var x7 = vec4<f32>(base) + vec4<f32>(f32(28u), f32(29u), f32(30u), f32(31u)) * 0.125;
     let m = vec4<f32>(params.mul);
     let a = vec4<f32>(params.add_a);
     let b = vec4<f32>(params.add_b);
     for (var i = 0u; i < ITERS; i++) {
-        // 8 independent chains per step; each vec4 fma is 4 scalar fmas.
-        for (var j = 0u; j < 8u; j++) {
-            acc[j] = fma(acc[j], m, a);
-        }
-        for (var j = 0u; j < 8u; j++) {
-            acc[j] = fma(acc[j], m, b);
-        }
+        // 8 independent chains; each vec4 fma is 4 scalar fmas.
+        x0 = fma(x0, m, a);
+        x1 = fma(x1, m, a);
+        x2 = fma(x2, m, a);
+        x3 = fma(x3, m, a);
+        x4 = fma(x4, m, a);
+        x5 = fma(x5, m, a);
+        x6 = fma(x6, m, a);
+        x7 = fma(x7, m, a);
+        x0 = fma(x0, m, b);
+        x1 = fma(x1, m, b);
+        x2 = fma(x2, m, b);
+        x3 = fma(x3, m, b);
+        x4 = fma(x4, m, b);
+        x5 = fma(x5, m, b);
+        x6 = fma(x6, m, b);
+        x7 = fma(x7, m, b);
     }
-    var sum = vec4<f32>(0.0);
-    for (var j = 0u; j < 8u; j++) {
-        sum += acc[j];
-    }
+    let sum = ((x0 + x1) + (x2 + x3)) + ((x4 + x5) + (x6 + x7));
     if (thread < params.threads) {
         out[thread] = (sum.x + sum.y) + (sum.z + sum.w);
     }
