@@ -15,6 +15,7 @@ def main() -> None:
         print(f"cuBLAS {n}^3: fp32 SGEMM {ref[(n, 'float32')]:.1f} TFLOP/s, "
               f"fp16 {ref[(n, 'float16')]:.1f} TFLOP/s")
     print()
+    print("TFLOP/s for matmul and peak rows; GB/s for stream rows.")
     print(f"| {'variant':<22} | {'size':<16} | {'TFLOP/s':>8} | {'vs cuBLAS':>9} | "
           f"{'verified':<8} | {'spread':>6} | constants |")
     print(f"|{'-'*24}|{'-'*18}|{'-'*10}|{'-'*11}|{'-'*10}|{'-'*8}|-----------|")

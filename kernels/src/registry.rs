@@ -206,7 +206,7 @@ pub const REGISTRY: &[KernelSpec] = &[
         family: Family::Peak,
         summary: "independent f32 fma chains, no memory traffic: the f32 arithmetic ceiling",
         default_shape: Shape::Peak { threads: 1 << 20 },
-        bounds_proven: false,
+        bounds_proven: true,
     },
     KernelSpec {
         kernel: "peak",
@@ -218,7 +218,7 @@ pub const REGISTRY: &[KernelSpec] = &[
         family: Family::Peak,
         summary: "independent f16 fma chains (vec4<f16>): the f16 arithmetic ceiling",
         default_shape: Shape::Peak { threads: 1 << 20 },
-        bounds_proven: false,
+        bounds_proven: true,
     },
 ];
 

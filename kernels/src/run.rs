@@ -91,7 +91,13 @@ pub async fn run_kernel_with(
     };
     let validation = validation.pop().await;
     let oom = oom.pop().await;
-    let prepared = prepared?;
+    let mut prepared = prepared?;
+    // Whether wgpu's runtime checks (bounds, endless-loop guards) were compiled in: on some
+    // drivers they change the speed several-fold, so every result says which it had.
+    let checked = cfg!(target_arch = "wasm32") || !(gpu.unchecked_shaders() && spec.bounds_proven);
+    prepared
+        .constants
+        .push(("runtime_checks".into(), if checked { 1.0 } else { 0.0 }));
     cost.flops *= prepared.cost_scale;
     cost.bytes *= prepared.cost_scale;
     if let Some(e) = validation.or(oom) {

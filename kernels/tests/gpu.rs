@@ -177,6 +177,14 @@ async fn small_inputs_rotate_and_record_it(gpu: &Gpu) {
         .find(|(name, _)| name == "input_sets")
         .map(|(_, v)| *v);
     assert_eq!(sets, Some(kernels::matmul::MAX_INPUT_SETS as f64));
+    // Runtime checks are on unless the caller opted out, and the result says so.
+    assert!(
+        m.constants
+            .iter()
+            .any(|(name, v)| name == "runtime_checks" && *v == 1.0),
+        "{:?}",
+        m.constants
+    );
     assert!(m.flops > 0.0 && m.bytes > 0.0);
 }
 gpu_test!(small_matmul_inputs_rotate_across_buffers => small_inputs_rotate_and_record_it);
