@@ -27,11 +27,10 @@ PYTHONUNBUFFERED=1 python3 "$HERE/torch_matmul.py" "$OUT/torch.json" 2>&1 | tee 
 # The ladder again without wgpu's runtime bounds checks (native only), at the first size.
 "$LAB" bench --kernel matmul --size "${SIZES%%,*}" --autotune --unchecked \
     --json "$OUT/unchecked.json" 2>&1 | tee -a "$OUT/log.txt"
-# The roofs (natively without runtime checks), and the peaks again with them, as a browser
-# would compile them.
+# The roofs, and the peaks again without runtime checks (their loops are the only difference).
 "$LAB" bench --ceilings --json "$OUT/ceilings.json" 2>&1 | tee -a "$OUT/log.txt"
-"$LAB" bench --kernel peak --size 2097152 --json "$OUT/peak_checked.json" \
+"$LAB" bench --kernel peak --size 2097152 --unchecked --json "$OUT/peak_unchecked.json" \
     2>&1 | tee -a "$OUT/log.txt"
 
 python3 "$HERE/summarize.py" "$OUT/torch.json" "$OUT/checked.json" "$OUT/unchecked.json" \
-    "$OUT/ceilings.json" "$OUT/peak_checked.json" 2>&1 | tee "$OUT/table.md"
+    "$OUT/ceilings.json" "$OUT/peak_unchecked.json" 2>&1 | tee "$OUT/table.md"
