@@ -52,19 +52,22 @@ usage: lab bench --kernel <name> [--variant <v>] [--size <s>[,<s>…]] [--adapte
                  [--json FILE] [--quick] [--tiles BMxBNxBK] [--autotune] [--unchecked]
        lab bench --ceilings [--max-size <bytes>] [--adapter …] [--json FILE] [--quick]
 
-  --kernel     stream | matmul | peak
+  --kernel     stream | matmul | peak | gemv | attention
   --variant    one variant (default: every variant the adapter supports)
   --size       stream: elements (4096, 16M) or bytes with a binary unit (256MiB, 1GiB);
                matmul: N for N×N×N, or MxNxK (e.g. 1024x1024x512); peak: threads
+               gemv: ROWSxCOLS[xBATCH] (e.g. 14336x4096x8; batch 1 to 8)
+               attention: BxHxNxD (e.g. 1x32x4096x128); add --causal for a causal mask
   --adapter    index or part of the name, as `lab adapters` prints (default: best GPU)
   --json       also write the measurements to FILE (the schema the browser imports)
+  --causal     attention only: mask keys after each query
   --quick      short timing (for software adapters and smoke tests)
   --tiles      matmul: run with this workgroup block (BMxBNxBK) instead of the default
   --autotune   matmul: first try each candidate block at the first size, keep the
                fastest verified one for the session, and record every trial in the JSON
                (tuning timing: warm-up, then three short samples)
-  --unchecked  native: compile the matmul ladder without wgpu's runtime bounds checks (each of
-               their indices is guarded in the WGSL and proven by the GPU tests)
+  --unchecked  native: compile the matmul ladder and the peak probes without wgpu's runtime
+               checks (each of their indices is guarded in the WGSL and proven by the GPU tests)
   --ceilings   the measured roofs: read and copy bandwidth over working sets from 1 MiB to
                --max-size (default 1GiB, 64MiB with --quick), and the f32 (and f16) fma peaks
                (peaks first: after the memory sweep the H100 ran them at a quarter speed)";
@@ -91,7 +94,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             "--ceilings",
             "--autotune",
             "--unchecked",
-            "--checked",
+            "--causal",
         ],
     )?;
     let quick = flags.has("--quick");
@@ -118,7 +121,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let mut kernel_specs: Vec<&'static KernelSpec> = Vec::new();
     let mut shapes: Vec<Shape> = Vec::new();
     let largest = match flags.get("--max-size") {
-        Some(raw) => match parse_shape(Family::Stream(registry::StreamOp::Read), raw)? {
+        Some(raw) => match parse_shape(Family::Stream(registry::StreamOp::Read), raw, false)? {
             Shape::Stream { elements } => elements * 4,
             _ => unreachable!("a stream size parses to a stream shape"),
         },
@@ -128,7 +131,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     if !ceilings {
         let kernel = flags.get("--kernel").ok_or(ArgError::Missing {
             flag: "--kernel",
-            what: "the kernel to run (stream, matmul or peak), or --ceilings",
+            what: "the kernel to run (stream, matmul, peak, gemv or attention), or --ceilings",
         })?;
         kernel_specs = match flags.get("--variant") {
             Some(v) => vec![registry::find(kernel, v)?],
@@ -138,9 +141,24 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         shapes = match flags.get("--size") {
             Some(raw) => raw
                 .split(',')
-                .map(|s| parse_shape(family, s))
+                .map(|s| parse_shape(family, s, flags.has("--causal")))
                 .collect::<Result<Vec<_>, _>>()?,
-            None => vec![kernel_specs[0].default_shape],
+            None => vec![match kernel_specs[0].default_shape {
+                Shape::Attention {
+                    batch,
+                    heads,
+                    seq,
+                    head_dim,
+                    ..
+                } => Shape::Attention {
+                    batch,
+                    heads,
+                    seq,
+                    head_dim,
+                    causal: flags.has("--causal"),
+                },
+                other => other,
+            }],
         };
         for shape in &shapes {
             for spec in &kernel_specs {
@@ -355,7 +373,7 @@ fn format_seconds(s: f64) -> String {
 }
 
 /// Parses one `--size` entry for a kernel family.
-fn parse_shape(family: Family, raw: &str) -> Result<Shape, ArgError> {
+fn parse_shape(family: Family, raw: &str, causal: bool) -> Result<Shape, ArgError> {
     let invalid = |allowed: &str| ArgError::Invalid {
         flag: "--size",
         value: raw.to_string(),
@@ -392,6 +410,42 @@ fn parse_shape(family: Family, raw: &str) -> Result<Shape, ArgError> {
             }
             Ok(Shape::Peak { threads: n as u64 })
         }
+        Family::Attention(_) => {
+            const ATTENTION: &str =
+                "BxHxNxD (batch, heads, sequence length, head dim), e.g. 1x32x4096x128";
+            let dims: Vec<u32> = raw
+                .split(['x', 'X', '×'])
+                .map(|d| d.trim().parse::<u32>().ok().filter(|&v| v > 0))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| invalid(ATTENTION))?;
+            match dims[..] {
+                [batch, heads, seq, head_dim] => Ok(Shape::Attention {
+                    batch,
+                    heads,
+                    seq,
+                    head_dim,
+                    causal,
+                }),
+                _ => Err(invalid(ATTENTION)),
+            }
+        }
+        Family::Gemv => {
+            const GEMV: &str = "ROWSxCOLS or ROWSxCOLSxBATCH (batch 1 to 8), e.g. 4096x4096x8";
+            let dims: Vec<u32> = raw
+                .split(['x', 'X', '×'])
+                .map(|d| d.trim().parse::<u32>().ok().filter(|&v| v > 0))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| invalid(GEMV))?;
+            match dims[..] {
+                [rows, cols] => Ok(Shape::Gemv {
+                    rows,
+                    cols,
+                    batch: 1,
+                }),
+                [rows, cols, batch] if batch <= 8 => Ok(Shape::Gemv { rows, cols, batch }),
+                _ => Err(invalid(GEMV)),
+            }
+        }
         Family::Matmul => {
             const MATMUL: &str = "N (for N×N×N) or MxNxK, each from 1 to 4294967295";
             let dims: Vec<u32> = raw
@@ -417,23 +471,23 @@ mod tests {
     fn sizes_parse_per_family() {
         let s = Family::Stream(StreamOp::Copy);
         assert_eq!(
-            parse_shape(s, "4096").unwrap(),
+            parse_shape(s, "4096", false).unwrap(),
             Shape::Stream { elements: 4096 }
         );
         assert_eq!(
-            parse_shape(s, "16M").unwrap(),
+            parse_shape(s, "16M", false).unwrap(),
             Shape::Stream {
                 elements: 16_000_000
             }
         );
         assert_eq!(
-            parse_shape(s, "1MiB").unwrap(),
+            parse_shape(s, "1MiB", false).unwrap(),
             Shape::Stream { elements: 262_144 }
         );
-        assert!(parse_shape(s, "0").is_err());
-        assert!(parse_shape(s, "1.5").is_err());
+        assert!(parse_shape(s, "0", false).is_err());
+        assert!(parse_shape(s, "1.5", false).is_err());
         assert_eq!(
-            parse_shape(Family::Matmul, "64").unwrap(),
+            parse_shape(Family::Matmul, "64", false).unwrap(),
             Shape::Matmul {
                 m: 64,
                 n: 64,
@@ -441,22 +495,51 @@ mod tests {
             }
         );
         assert_eq!(
-            parse_shape(Family::Matmul, "3x5x7").unwrap(),
+            parse_shape(Family::Matmul, "3x5x7", false).unwrap(),
             Shape::Matmul { m: 3, n: 5, k: 7 }
         );
-        let e = parse_shape(Family::Matmul, "3x0x7")
+        let e = parse_shape(Family::Matmul, "3x0x7", false)
             .unwrap_err()
             .to_string();
         assert_eq!(
             e,
             "invalid value for --size: '3x0x7'; allowed: N (for N×N×N) or MxNxK, each from 1 to 4294967295"
         );
-        assert!(parse_shape(Family::Matmul, "3x5").is_err());
+        assert!(parse_shape(Family::Matmul, "3x5", false).is_err());
         assert_eq!(
-            parse_shape(Family::Peak, "1024").unwrap(),
+            parse_shape(Family::Peak, "1024", false).unwrap(),
             Shape::Peak { threads: 1024 }
         );
         assert_eq!(parse_tiles("128x64x8").unwrap().bn, 64);
         assert!(parse_tiles("128x64").is_err());
+        assert_eq!(
+            parse_shape(Family::Gemv, "14336x4096x8", false).unwrap(),
+            Shape::Gemv {
+                rows: 14336,
+                cols: 4096,
+                batch: 8
+            }
+        );
+        assert_eq!(
+            parse_shape(Family::Gemv, "64x32", false).unwrap(),
+            Shape::Gemv {
+                rows: 64,
+                cols: 32,
+                batch: 1
+            }
+        );
+        assert!(parse_shape(Family::Gemv, "64x32x9", false).is_err());
+        let a = Family::Attention(kernels::attention::AttentionKind::Flash);
+        assert_eq!(
+            parse_shape(a, "1x32x4096x128", true).unwrap(),
+            Shape::Attention {
+                batch: 1,
+                heads: 32,
+                seq: 4096,
+                head_dim: 128,
+                causal: true
+            }
+        );
+        assert!(parse_shape(a, "1x32x4096", false).is_err());
     }
 }

@@ -223,6 +223,12 @@ impl Gpu {
 
     /// `Err` if the device has been lost.
     pub fn check_alive(&self) -> Result<(), KernelError> {
+        // Natively the lost callback only fires while the device is polled; browsers fire it
+        // from their event loop.
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Err(e) = self.device.poll(wgpu::PollType::Poll) {
+            return Err(KernelError::DeviceLost(e.to_string()));
+        }
         match self.lost.lock().ok().and_then(|g| g.clone()) {
             Some(reason) => Err(KernelError::DeviceLost(reason)),
             None => Ok(()),

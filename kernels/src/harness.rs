@@ -138,6 +138,8 @@ impl TimingOptions {
 }
 
 /// One compute dispatch, ready to encode: pipeline, bind groups to rotate through, grid size.
+/// A kernel is a sequence of these (most have one; naive attention has three per head chunk),
+/// and one repetition runs the whole sequence.
 pub struct Dispatch<'a> {
     /// The pipeline.
     pub pipeline: &'a wgpu::ComputePipeline,
@@ -159,7 +161,7 @@ pub struct Timing {
 
 fn encode(
     encoder: &mut wgpu::CommandEncoder,
-    d: &Dispatch<'_>,
+    steps: &[Dispatch<'_>],
     reps: u32,
     ts: Option<&wgpu::QuerySet>,
 ) {
@@ -172,25 +174,28 @@ fn encode(
         label: Some("timed"),
         timestamp_writes,
     });
-    pass.set_pipeline(d.pipeline);
     for i in 0..reps as usize {
-        pass.set_bind_group(0, &d.bind_groups[i % d.bind_groups.len()], &[]);
-        pass.dispatch_workgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
+        // Dispatches in one pass run in order: WebGPU orders storage writes between them.
+        for d in steps {
+            pass.set_pipeline(d.pipeline);
+            pass.set_bind_group(0, &d.bind_groups[i % d.bind_groups.len()], &[]);
+            pass.dispatch_workgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
+        }
     }
 }
 
-/// Runs the dispatch once and waits for it: the run whose output gets verified.
-pub async fn run_once(gpu: &Gpu, d: &Dispatch<'_>) -> Result<(), KernelError> {
+/// Runs the dispatch sequence once and waits for it: the run whose output gets verified.
+pub async fn run_once(gpu: &Gpu, d: &[Dispatch<'_>]) -> Result<(), KernelError> {
     let mut encoder = gpu.device.create_command_encoder(&Default::default());
     encode(&mut encoder, d, 1, None);
     gpu.queue.submit([encoder.finish()]);
     wait_idle(gpu).await
 }
 
-/// Times a dispatch: warm-up, calibration of `reps`, then `samples` timed samples.
+/// Times a dispatch sequence: warm-up, calibration of `reps`, then `samples` timed samples.
 pub async fn time_dispatch(
     gpu: &Gpu,
-    d: &Dispatch<'_>,
+    d: &[Dispatch<'_>],
     opts: &TimingOptions,
 ) -> Result<Timing, KernelError> {
     let use_ts = opts.use_timestamps && gpu.has(wgpu::Features::TIMESTAMP_QUERY);
@@ -226,7 +231,12 @@ pub async fn time_dispatch(
 }
 
 /// Seconds for `reps` dispatches, by GPU timestamps or by the wall clock.
-async fn sample(gpu: &Gpu, d: &Dispatch<'_>, reps: u32, use_ts: bool) -> Result<f64, KernelError> {
+async fn sample(
+    gpu: &Gpu,
+    d: &[Dispatch<'_>],
+    reps: u32,
+    use_ts: bool,
+) -> Result<f64, KernelError> {
     gpu.check_alive()?;
     let mut encoder = gpu.device.create_command_encoder(&Default::default());
     if use_ts {

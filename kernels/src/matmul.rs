@@ -405,16 +405,18 @@ pub(crate) fn prepare(
         .map(|(name, v)| (name.to_string(), *v))
         .collect();
     recorded.push(("threads_per_workgroup".into(), layout.threads(tiles) as f64));
-    recorded.push(("input_sets".into(), sets as f64));
     Ok(Prepared {
-        pipeline,
-        bind_groups,
-        workgroups: [gx, gy, 1],
+        steps: vec![run::Step {
+            pipeline,
+            bind_groups,
+            workgroups: [gx, gy, 1],
+        }],
         output: c_buf,
         output_bytes: mu * n_stride * 4,
         check: Box::new(check),
         constants: recorded,
         cost_scale: 1.0,
+        input_sets: sets as u32,
     })
 }
 

@@ -62,6 +62,14 @@ pub struct Measurement {
     pub seed: u64,
     /// Pipeline-overridable constants the variant ran with.
     pub constants: Vec<(String, f64)>,
+    /// Distinct copies of the inputs the timed runs rotated over, so caches could not hold
+    /// them between runs (1: no rotation).
+    #[serde(default = "one")]
+    pub input_sets: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl Measurement {

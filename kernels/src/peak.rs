@@ -81,14 +81,17 @@ pub(crate) fn prepare(
         run::compare(got, &positions, threads, |i| (reference(i as u64), 0.0))
     };
     Ok(Prepared {
-        pipeline,
-        bind_groups,
-        workgroups: [gx as u32, gy, 1],
+        steps: vec![run::Step {
+            pipeline,
+            bind_groups,
+            workgroups: [gx as u32, gy, 1],
+        }],
         output: out,
         output_bytes: threads * 4,
         check: Box::new(check),
         constants: constants.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
         cost_scale: 1.0,
+        input_sets: 1,
     })
 }
 

@@ -6,6 +6,7 @@
 //! module ([`crate::stream`], [`crate::matmul`]).
 
 use crate::KernelError;
+use crate::attention::{self, AttentionKind};
 use crate::shape::{Cost, Dtype, Shape};
 
 /// Which host code drives a kernel: the families share buffers layouts and CPU references.
@@ -17,6 +18,10 @@ pub enum Family {
     Matmul,
     /// Arithmetic peak probes: long independent fma chains per thread, one value written.
     Peak,
+    /// Matrix-vector product for decode, weights in the kernel spec's dtype.
+    Gemv,
+    /// Attention, naive or fused.
+    Attention(AttentionKind),
 }
 
 /// What a streaming probe does with each element.
@@ -83,15 +88,24 @@ impl KernelSpec {
             (Family::Peak, Shape::Peak { threads }) => Ok(crate::peak::cost(*threads)),
             (Family::Matmul, Shape::Matmul { m, n, k }) => {
                 let (m, n, k) = (*m as f64, *n as f64, *k as f64);
-                let elem = match self.dtype {
-                    Dtype::F32 => 4.0,
-                    Dtype::F16 => 2.0,
-                };
+                let elem = self.dtype.bytes_per_element();
                 // 2·M·N·K: one multiply and one add per (i, j, p); A and B read once, C written once.
                 Ok(Cost {
                     flops: 2.0 * m * n * k,
                     bytes: elem * (m * k + k * n + m * n),
                 })
+            }
+            (Family::Gemv, Shape::Gemv { rows, cols, batch }) => {
+                let (r, c, b) = (*rows as f64, *cols as f64, *batch as f64);
+                // The weights are read once (packed bytes and scales) whatever the batch; each
+                // x is read and each y written once. 2·rows·cols FLOPs per vector.
+                Ok(Cost {
+                    flops: 2.0 * r * c * b,
+                    bytes: self.dtype.bytes_per_element() * r * c + 4.0 * b * (c + r),
+                })
+            }
+            (Family::Attention(kind), Shape::Attention { .. }) => {
+                attention::cost(kind, shape).ok_or_else(|| self.wrong_shape(shape))
             }
             _ => Err(self.wrong_shape(shape)),
         }
@@ -102,6 +116,8 @@ impl KernelSpec {
             Family::Stream(_) => "a stream shape (a number of f32 elements)",
             Family::Matmul => "a matmul shape M×N×K",
             Family::Peak => "a peak shape (a number of threads)",
+            Family::Gemv => "a GEMV shape rows×cols with a batch",
+            Family::Attention(_) => "an attention shape (batch, heads, seq, head_dim, causal)",
         };
         KernelError::InvalidShape {
             kernel: self.id(),
@@ -219,6 +235,106 @@ pub const REGISTRY: &[KernelSpec] = &[
         summary: "independent f16 fma chains (vec4<f16>): the f16 arithmetic ceiling",
         default_shape: Shape::Peak { threads: 1 << 20 },
         bounds_proven: true,
+    },
+    KernelSpec {
+        kernel: "gemv",
+        variant: "f32",
+        file: "gemv/f32.wgsl",
+        source: include_str!("../wgsl/gemv/f32.wgsl"),
+        dtype: Dtype::F32,
+        features: wgpu::Features::empty(),
+        family: Family::Gemv,
+        summary: "f32 weights, one workgroup per row: the baseline decode step",
+        default_shape: Shape::Gemv {
+            rows: 4096,
+            cols: 4096,
+            batch: 1,
+        },
+        bounds_proven: false,
+    },
+    KernelSpec {
+        kernel: "gemv",
+        variant: "f16",
+        file: "gemv/f16.wgsl",
+        source: include_str!("../wgsl/gemv/f16.wgsl"),
+        dtype: Dtype::F16,
+        features: wgpu::Features::empty(),
+        family: Family::Gemv,
+        summary: "f16 weights unpacked in the kernel: half the bytes of f32",
+        default_shape: Shape::Gemv {
+            rows: 4096,
+            cols: 4096,
+            batch: 1,
+        },
+        bounds_proven: false,
+    },
+    KernelSpec {
+        kernel: "gemv",
+        variant: "q8_0",
+        file: "gemv/q8_0.wgsl",
+        source: include_str!("../wgsl/gemv/q8_0.wgsl"),
+        dtype: Dtype::Q8_0,
+        features: wgpu::Features::empty(),
+        family: Family::Gemv,
+        summary: "GGUF Q8_0 blocks dequantized in the kernel: 8.5 bits per weight",
+        default_shape: Shape::Gemv {
+            rows: 4096,
+            cols: 4096,
+            batch: 1,
+        },
+        bounds_proven: false,
+    },
+    KernelSpec {
+        kernel: "gemv",
+        variant: "q4_0",
+        file: "gemv/q4_0.wgsl",
+        source: include_str!("../wgsl/gemv/q4_0.wgsl"),
+        dtype: Dtype::Q4_0,
+        features: wgpu::Features::empty(),
+        family: Family::Gemv,
+        summary: "GGUF Q4_0 blocks dequantized in the kernel: 4.5 bits per weight",
+        default_shape: Shape::Gemv {
+            rows: 4096,
+            cols: 4096,
+            batch: 1,
+        },
+        bounds_proven: false,
+    },
+    KernelSpec {
+        kernel: "attention",
+        variant: "naive",
+        file: "attention/naive.wgsl",
+        source: include_str!("../wgsl/attention/naive.wgsl"),
+        dtype: Dtype::F32,
+        features: wgpu::Features::empty(),
+        family: Family::Attention(AttentionKind::Naive),
+        summary: "scores, softmax and P·V as three kernels; the N×N matrix goes through memory",
+        default_shape: Shape::Attention {
+            batch: 1,
+            heads: 8,
+            seq: 1024,
+            head_dim: 64,
+            causal: false,
+        },
+        bounds_proven: false,
+    },
+    KernelSpec {
+        kernel: "attention",
+        variant: "flash",
+        file: "attention/flash.wgsl",
+        source: include_str!("../wgsl/attention/flash.wgsl"),
+        dtype: Dtype::F32,
+        features: wgpu::Features::empty(),
+        family: Family::Attention(AttentionKind::Flash),
+        summary: "fused FlashAttention: online softmax, the N×N matrix never leaves the chip",
+        default_shape: Shape::Attention {
+            batch: 1,
+            heads: 8,
+            seq: 1024,
+            head_dim: 64,
+            causal: false,
+        },
+        bounds_proven: false,
     },
 ];
 

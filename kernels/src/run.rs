@@ -10,8 +10,7 @@ use crate::measurement::{Measurement, Verification};
 use crate::registry::{Family, KernelSpec};
 use crate::rng::Rng;
 use crate::shape::{Shape, human_bytes};
-use crate::{KernelError, matmul, peak, stream};
-use wgpu::util::DeviceExt;
+use crate::{KernelError, attention, gemv, matmul, peak, stream};
 
 /// How to run a kernel.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,11 +33,16 @@ impl Default for RunOptions {
 /// Compares a read-back output (as f32 values) with the CPU reference.
 pub(crate) type Check = Box<dyn Fn(&[f32]) -> Verification>;
 
-/// What a family's `prepare` hands back: the dispatch's parts and the output check.
-pub(crate) struct Prepared {
+/// One dispatch of a kernel, owning its parts.
+pub(crate) struct Step {
     pub pipeline: wgpu::ComputePipeline,
     pub bind_groups: Vec<wgpu::BindGroup>,
     pub workgroups: [u32; 3],
+}
+
+/// What a family's `prepare` hands back: the dispatches, in order, and the output check.
+pub(crate) struct Prepared {
+    pub steps: Vec<Step>,
     /// The buffer to read back and verify, and its size in bytes.
     pub output: wgpu::Buffer,
     pub output_bytes: u64,
@@ -48,6 +52,8 @@ pub(crate) struct Prepared {
     /// How many times the dispatch does the shape's analytic work (a stream probe may sweep a
     /// small working set several times per dispatch so launch overhead does not hide it).
     pub cost_scale: f64,
+    /// Distinct input sets the timed runs rotate over (1: no rotation).
+    pub input_sets: u32,
 }
 
 /// Runs `spec` at `shape`: verify first, then time. The returned measurement says whether the
@@ -59,7 +65,19 @@ pub async fn run_kernel(
     shape: Shape,
     opts: &RunOptions,
 ) -> Result<Measurement, KernelError> {
-    run_kernel_with(gpu, spec, shape, opts, None).await
+    run_kernel_full(gpu, spec, shape, opts, None, 1.0).await
+}
+
+/// As [`run_kernel`], with the attention inputs Q and K multiplied by `input_scale`: large
+/// values give large logits, which is how the tests check that softmax stays finite.
+pub async fn run_kernel_scaled(
+    gpu: &Gpu,
+    spec: &KernelSpec,
+    shape: Shape,
+    opts: &RunOptions,
+    input_scale: f32,
+) -> Result<Measurement, KernelError> {
+    run_kernel_full(gpu, spec, shape, opts, None, input_scale).await
 }
 
 /// [`run_kernel`] with an explicit matmul block shape (checked against the device's limits).
@@ -69,6 +87,17 @@ pub async fn run_kernel_with(
     shape: Shape,
     opts: &RunOptions,
     tiles: Option<matmul::Tiles>,
+) -> Result<Measurement, KernelError> {
+    run_kernel_full(gpu, spec, shape, opts, tiles, 1.0).await
+}
+
+async fn run_kernel_full(
+    gpu: &Gpu,
+    spec: &KernelSpec,
+    shape: Shape,
+    opts: &RunOptions,
+    tiles: Option<matmul::Tiles>,
+    input_scale: f32,
 ) -> Result<Measurement, KernelError> {
     gpu.check_alive()?;
     if !gpu.has(spec.features) {
@@ -88,6 +117,10 @@ pub async fn run_kernel_with(
         Family::Stream(op) => stream::prepare(gpu, spec, op, shape, &mut rng),
         Family::Matmul => matmul::prepare(gpu, spec, shape, tiles, &mut rng),
         Family::Peak => peak::prepare(gpu, spec, shape, &mut rng),
+        Family::Gemv => gemv::prepare(gpu, spec, shape, &mut rng),
+        Family::Attention(kind) => {
+            attention::prepare(gpu, spec, kind, shape, &mut rng, input_scale)
+        }
     };
     let validation = validation.pop().await;
     let oom = oom.pop().await;
@@ -107,11 +140,15 @@ pub async fn run_kernel_with(
         });
     }
 
-    let dispatch = Dispatch {
-        pipeline: &prepared.pipeline,
-        bind_groups: &prepared.bind_groups,
-        workgroups: prepared.workgroups,
-    };
+    let dispatch: Vec<Dispatch<'_>> = prepared
+        .steps
+        .iter()
+        .map(|s| Dispatch {
+            pipeline: &s.pipeline,
+            bind_groups: &s.bind_groups,
+            workgroups: s.workgroups,
+        })
+        .collect();
     let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
     harness::run_once(gpu, &dispatch).await?;
     let out = harness::read_buffer(gpu, &prepared.output, prepared.output_bytes).await?;
@@ -148,6 +185,7 @@ pub async fn run_kernel_with(
         verification,
         seed,
         constants: prepared.constants,
+        input_sets: prepared.input_sets,
     })
 }
 
@@ -187,45 +225,78 @@ pub(crate) fn check_groups(gpu: &Gpu, what: &str, groups: u64) -> Result<u32, Ke
     Ok(groups as u32)
 }
 
+/// A buffer of `usage` holding `contents`. Not `create_buffer_init`: that panics when the
+/// buffer cannot be created (device lost, out of memory), where this reports the failure
+/// through the caller's error scope.
+fn buffer_with(gpu: &Gpu, label: &str, contents: &[u8], usage: wgpu::BufferUsages) -> wgpu::Buffer {
+    // Copies must be 4-byte aligned and buffers non-empty.
+    let size = (contents.len() as u64)
+        .next_multiple_of(wgpu::COPY_BUFFER_ALIGNMENT)
+        .max(16);
+    let buffer = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size,
+        usage: usage | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    gpu.queue.write_buffer(&buffer, 0, contents);
+    buffer
+}
+
 /// A storage buffer holding `data`.
 pub(crate) fn input_buffer(gpu: &Gpu, label: &str, data: &[f32]) -> wgpu::Buffer {
-    gpu.device
-        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some(label),
-            contents: bytemuck::cast_slice(data),
-            usage: wgpu::BufferUsages::STORAGE,
-        })
+    buffer_with(
+        gpu,
+        label,
+        bytemuck::cast_slice(data),
+        wgpu::BufferUsages::STORAGE,
+    )
+}
+
+/// A storage buffer holding raw bytes (packed weights), padded with one spare word so kernels
+/// that stitch unaligned words from two aligned ones never read past the end.
+pub(crate) fn input_bytes(gpu: &Gpu, label: &str, bytes: &[u8]) -> wgpu::Buffer {
+    let mut padded = bytes.to_vec();
+    padded.resize(bytes.len().next_multiple_of(4) + 4, 0);
+    buffer_with(gpu, label, &padded, wgpu::BufferUsages::STORAGE)
 }
 
 /// A storage buffer of `len` f32 filled with NaN, so any element the kernel fails to write
 /// fails verification.
 pub(crate) fn poisoned_output(gpu: &Gpu, label: &str, len: usize) -> wgpu::Buffer {
-    gpu.device
-        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some(label),
-            contents: bytemuck::cast_slice(&vec![f32::NAN; len.max(1)]),
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
-        })
+    let poison = vec![f32::NAN; len.max(1)];
+    let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC;
+    buffer_with(gpu, label, bytemuck::cast_slice(&poison), usage)
 }
 
 /// A uniform buffer of u32 parameters, padded to 16 bytes as WGSL's uniform layout requires.
 pub(crate) fn params_buffer(gpu: &Gpu, params: &[u32]) -> wgpu::Buffer {
     let mut words = params.to_vec();
     words.resize(params.len().div_ceil(4) * 4, 0);
-    gpu.device
-        .create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("params"),
-            contents: bytemuck::cast_slice(&words),
-            usage: wgpu::BufferUsages::UNIFORM,
-        })
+    buffer_with(
+        gpu,
+        "params",
+        bytemuck::cast_slice(&words),
+        wgpu::BufferUsages::UNIFORM,
+    )
 }
 
 /// Compiles a registry entry's WGSL into a compute pipeline with override constants.
 /// Errors surface through the caller's error scope.
-#[allow(unsafe_code)]
 pub(crate) fn pipeline(
     gpu: &Gpu,
     spec: &KernelSpec,
+    constants: &[(&str, f64)],
+) -> wgpu::ComputePipeline {
+    pipeline_entry(gpu, spec, "main", constants)
+}
+
+/// As [`pipeline`], for a file with several entry points.
+#[allow(unsafe_code)]
+pub(crate) fn pipeline_entry(
+    gpu: &Gpu,
+    spec: &KernelSpec,
+    entry: &str,
     constants: &[(&str, f64)],
 ) -> wgpu::ComputePipeline {
     let desc = wgpu::ShaderModuleDescriptor {
@@ -251,7 +322,7 @@ pub(crate) fn pipeline(
             label: Some(spec.file),
             layout: None,
             module: &module,
-            entry_point: Some("main"),
+            entry_point: Some(entry),
             compilation_options: wgpu::PipelineCompilationOptions {
                 constants,
                 ..Default::default()
@@ -260,17 +331,17 @@ pub(crate) fn pipeline(
         })
 }
 
-/// A bind group with `buffers` at bindings 0, 1, 2, … of group 0.
-pub(crate) fn bind_group(
+/// A bind group with each buffer at its given binding of group 0 (for entry points that use
+/// only some of a file's bindings).
+pub(crate) fn bind_group_at(
     gpu: &Gpu,
     pipeline: &wgpu::ComputePipeline,
-    buffers: &[&wgpu::Buffer],
+    buffers: &[(u32, &wgpu::Buffer)],
 ) -> wgpu::BindGroup {
     let entries: Vec<wgpu::BindGroupEntry<'_>> = buffers
         .iter()
-        .enumerate()
-        .map(|(i, b)| wgpu::BindGroupEntry {
-            binding: i as u32,
+        .map(|(binding, b)| wgpu::BindGroupEntry {
+            binding: *binding,
             resource: b.as_entire_binding(),
         })
         .collect();
@@ -279,6 +350,20 @@ pub(crate) fn bind_group(
         layout: &pipeline.get_bind_group_layout(0),
         entries: &entries,
     })
+}
+
+/// A bind group with `buffers` at bindings 0, 1, 2, … of group 0.
+pub(crate) fn bind_group(
+    gpu: &Gpu,
+    pipeline: &wgpu::ComputePipeline,
+    buffers: &[&wgpu::Buffer],
+) -> wgpu::BindGroup {
+    let numbered: Vec<(u32, &wgpu::Buffer)> = buffers
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (i as u32, *b))
+        .collect();
+    bind_group_at(gpu, pipeline, &numbered)
 }
 
 /// Compares `got` with `want` element by element, where element `i` may differ by at most

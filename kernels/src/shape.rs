@@ -26,6 +26,28 @@ pub enum Shape {
         /// Threads in the dispatch (rounded up to whole workgroups).
         threads: u64,
     },
+    /// y (batch × rows) = x (batch × cols) · Wᵀ: a decode step's matrix-vector product.
+    Gemv {
+        /// Rows of W: outputs per vector.
+        rows: u32,
+        /// Columns of W: inputs per vector (a multiple of 32 for the block formats).
+        cols: u32,
+        /// Vectors x processed together (1 to 8).
+        batch: u32,
+    },
+    /// Attention over Q, K, V of shape (batch, heads, seq, head_dim).
+    Attention {
+        /// Sequences.
+        batch: u32,
+        /// Heads per sequence.
+        heads: u32,
+        /// Sequence length N.
+        seq: u32,
+        /// Head dimension d.
+        head_dim: u32,
+        /// Whether each query sees only keys at or before its own position.
+        causal: bool,
+    },
 }
 
 impl fmt::Display for Shape {
@@ -40,6 +62,18 @@ impl fmt::Display for Shape {
             }
             Shape::Matmul { m, n, k } => write!(f, "{m}×{n}×{k}"),
             Shape::Peak { threads } => write!(f, "{threads} threads"),
+            Shape::Gemv { rows, cols, batch } => write!(f, "{rows}×{cols}, batch {batch}"),
+            Shape::Attention {
+                batch,
+                heads,
+                seq,
+                head_dim,
+                causal,
+            } => write!(
+                f,
+                "B{batch} H{heads} N{seq} d{head_dim}{}",
+                if *causal { " causal" } else { "" }
+            ),
         }
     }
 }
@@ -47,11 +81,30 @@ impl fmt::Display for Shape {
 /// Element type of a kernel's data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[allow(non_camel_case_types)] // Q8_0 and Q4_0 are GGUF's names.
 pub enum Dtype {
     /// 32-bit IEEE float.
     F32,
     /// 16-bit IEEE float.
     F16,
+    /// GGUF Q8_0: blocks of 32 signed bytes with one f16 scale (8.5 bits per weight).
+    #[serde(rename = "q8_0")]
+    Q8_0,
+    /// GGUF Q4_0: blocks of 32 nibbles with one f16 scale (4.5 bits per weight).
+    #[serde(rename = "q4_0")]
+    Q4_0,
+}
+
+impl Dtype {
+    /// Bytes per element, counting the block scales of the quantized formats.
+    pub fn bytes_per_element(self) -> f64 {
+        match self {
+            Dtype::F32 => 4.0,
+            Dtype::F16 => 2.0,
+            Dtype::Q8_0 => 34.0 / 32.0,
+            Dtype::Q4_0 => 18.0 / 32.0,
+        }
+    }
 }
 
 impl fmt::Display for Dtype {
@@ -59,6 +112,8 @@ impl fmt::Display for Dtype {
         f.write_str(match self {
             Dtype::F32 => "f32",
             Dtype::F16 => "f16",
+            Dtype::Q8_0 => "q8_0",
+            Dtype::Q4_0 => "q4_0",
         })
     }
 }

@@ -135,9 +135,11 @@ pub(crate) fn prepare(
     };
     let bind_groups = vec![run::bind_group(gpu, &pipeline, &[&params, &src, &output])];
     Ok(Prepared {
-        pipeline,
-        bind_groups,
-        workgroups: [groups as u32, 1, 1],
+        steps: vec![run::Step {
+            pipeline,
+            bind_groups,
+            workgroups: [groups as u32, 1, 1],
+        }],
         output,
         output_bytes: output_len as u64 * 4,
         check,
@@ -148,6 +150,7 @@ pub(crate) fn prepare(
         ],
         // Each sweep moves the shape's bytes once more.
         cost_scale: passes as f64,
+        input_sets: 1,
     })
 }
 

@@ -4,7 +4,7 @@
 //! Inputs are fresh random values every run, outputs are poisoned with NaN first, and shapes are
 //! chosen not to be multiples of any tile, including degenerate ones.
 
-// The helpers below are test code too; clippy's allow-unwrap-in-tests only sees `#[test]` items.
+// On wasm32 clippy does not treat `wasm_bindgen_test` functions as tests; unwrapping is the point.
 #![allow(clippy::unwrap_used)]
 
 use kernels::registry::find;
@@ -171,12 +171,7 @@ async fn small_inputs_rotate_and_record_it(gpu: &Gpu) {
     )
     .await
     .unwrap();
-    let sets = m
-        .constants
-        .iter()
-        .find(|(name, _)| name == "input_sets")
-        .map(|(_, v)| *v);
-    assert_eq!(sets, Some(kernels::matmul::MAX_INPUT_SETS as f64));
+    assert_eq!(m.input_sets as u64, kernels::matmul::MAX_INPUT_SETS);
     // Runtime checks are on unless the caller opted out, and the result says so.
     assert!(
         m.constants
@@ -349,3 +344,234 @@ async fn errors_are_reported_not_panicked(gpu: &Gpu) {
     assert_verified(gpu, naive, Shape::Matmul { m: 3, n: 5, k: 7 }).await;
 }
 gpu_test!(bad_shaders_limits_and_shapes_are_clear_errors => errors_are_reported_not_panicked);
+
+async fn both_timing_methods_are_recorded(gpu: &Gpu) {
+    let spec = find("stream", "copy").unwrap();
+    let shape = Shape::Stream { elements: 1 << 16 };
+    let wall = RunOptions {
+        timing: TimingOptions {
+            use_timestamps: false,
+            ..TimingOptions::quick()
+        },
+        seed: None,
+    };
+    let m = run_kernel(gpu, spec, shape, &wall).await.unwrap();
+    assert_eq!(m.timing, kernels::TimingMethod::WallClock);
+    assert!(
+        m.verified && m.time.median_s > 0.0 && m.time.samples == 3,
+        "{m:?}"
+    );
+    assert!(m.time.min_s <= m.time.median_s && m.time.median_s <= m.time.max_s);
+    let m = run_kernel(gpu, spec, shape, &quick()).await.unwrap();
+    let expected = if gpu.has(wgpu::Features::TIMESTAMP_QUERY) {
+        kernels::TimingMethod::GpuTimestamps
+    } else {
+        kernels::TimingMethod::WallClock
+    };
+    assert_eq!(m.timing, expected);
+    // Reps are calibrated so a sample spans the requested minimum (unless capped).
+    let reps = m.time.reps_per_sample as f64;
+    assert!(reps >= 1.0 && reps <= TimingOptions::quick().max_reps as f64);
+}
+gpu_test!(wall_clock_and_timestamp_timing_are_labelled => both_timing_methods_are_recorded);
+
+async fn gemv_variants_match_reference(gpu: &Gpu) {
+    for spec in kernels::registry::variants("gemv").unwrap() {
+        let blocked = matches!(spec.dtype, kernels::Dtype::Q8_0 | kernels::Dtype::Q4_0);
+        // Rows that fill no workgroup grid evenly, batches 1, 3 and 8, and (for the formats
+        // without blocks) odd column counts and a single column.
+        let mut shapes = vec![(37, 64, 1), (5, 96, 3), (70, 160, 8), (1, 32, 2)];
+        if !blocked {
+            shapes.extend([(13, 45, 2), (3, 1, 1), (1, 1, 8), (9, 131, 5)]);
+        }
+        for (rows, cols, batch) in shapes {
+            assert_verified(gpu, spec, Shape::Gemv { rows, cols, batch }).await;
+        }
+    }
+}
+gpu_test!(gemv_variants_match_reference_on_odd_shapes => gemv_variants_match_reference);
+
+async fn gemv_rejects_shapes_its_formats_cannot_hold(gpu: &Gpu) {
+    let q4 = find("gemv", "q4_0").unwrap();
+    let e = run_kernel(
+        gpu,
+        q4,
+        Shape::Gemv {
+            rows: 4,
+            cols: 40,
+            batch: 1,
+        },
+        &quick(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("multiple of 32") && e.contains("40"), "{e}");
+    let e = run_kernel(
+        gpu,
+        q4,
+        Shape::Gemv {
+            rows: 4,
+            cols: 64,
+            batch: 9,
+        },
+        &quick(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("batch must be from 1 to 8"), "{e}");
+    let f32v = find("gemv", "f32").unwrap();
+    let max = gpu.limits().max_storage_buffer_binding_size;
+    let rows = (max / 4 / 1024 + 1) as u32;
+    let e = run_kernel(
+        gpu,
+        f32v,
+        Shape::Gemv {
+            rows,
+            cols: 1024,
+            batch: 1,
+        },
+        &quick(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("maxStorageBufferBindingSize"), "{e}");
+}
+gpu_test!(gemv_shape_errors_name_the_rule => gemv_rejects_shapes_its_formats_cannot_hold);
+
+async fn a_wrong_nibble_order_fails_verification(gpu: &Gpu) {
+    // Swapping GGUF's low/high nibble order is the classic Q4_0 bug: it must not pass.
+    let q4 = find("gemv", "q4_0").unwrap();
+    let swapped = sabotaged(
+        q4,
+        q4.source
+            .replace("let lo = nibbles(q, 0u);", "let lo = nibbles(q, 1u);")
+            .replace("let hi = nibbles(q, 1u);", "let hi = nibbles(q, 0u);"),
+    );
+    let m = run_kernel(
+        gpu,
+        &swapped,
+        Shape::Gemv {
+            rows: 8,
+            cols: 64,
+            batch: 1,
+        },
+        &quick(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        !m.verified,
+        "a Q4_0 kernel with swapped nibbles passed verification"
+    );
+}
+gpu_test!(gemv_with_swapped_nibbles_fails_verification => a_wrong_nibble_order_fails_verification);
+
+async fn attention_variants_match_reference(gpu: &Gpu) {
+    for spec in kernels::registry::variants("attention").unwrap() {
+        // N not a multiple of any tile, N = 1, each supported head dimension, causal and not,
+        // several heads and batches.
+        for (batch, heads, seq, head_dim) in [
+            (1, 1, 1, 32),
+            (1, 2, 37, 32),
+            (2, 1, 19, 64),
+            (1, 1, 70, 128),
+            (1, 3, 16, 64),
+        ] {
+            for causal in [false, true] {
+                let shape = Shape::Attention {
+                    batch,
+                    heads,
+                    seq,
+                    head_dim,
+                    causal,
+                };
+                assert_verified(gpu, spec, shape).await;
+            }
+        }
+    }
+}
+gpu_test!(attention_variants_match_reference_on_odd_shapes => attention_variants_match_reference);
+
+async fn attention_survives_large_logits(gpu: &Gpu) {
+    // Q and K scaled by 12 give logits in the hundreds: exp overflows f32 unless the maximum
+    // is subtracted first.
+    for spec in kernels::registry::variants("attention").unwrap() {
+        for causal in [false, true] {
+            let shape = Shape::Attention {
+                batch: 1,
+                heads: 2,
+                seq: 45,
+                head_dim: 64,
+                causal,
+            };
+            let m = kernels::run_kernel_scaled(gpu, spec, shape, &quick(), 12.0)
+                .await
+                .unwrap();
+            assert!(
+                m.verified,
+                "{} {shape}: {:?}",
+                spec.id(),
+                m.verification.first_failure
+            );
+        }
+    }
+}
+gpu_test!(attention_is_stable_with_large_logits => attention_survives_large_logits);
+
+async fn attention_errors_and_sabotage(gpu: &Gpu) {
+    let flash = find("attention", "flash").unwrap();
+    let odd = Shape::Attention {
+        batch: 1,
+        heads: 1,
+        seq: 8,
+        head_dim: 20,
+        causal: false,
+    };
+    let e = run_kernel(gpu, flash, odd, &quick())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("multiple of 8 up to 128") && e.contains("20"),
+        "{e}"
+    );
+    // Forgetting to rescale the running output when the maximum moves must be caught.
+    let no_rescale = sabotaged(
+        flash,
+        flash
+            .source
+            .replace("var a = acc[t] * alpha_s[r];", "var a = acc[t];"),
+    );
+    let shape = Shape::Attention {
+        batch: 1,
+        heads: 1,
+        seq: 100,
+        head_dim: 32,
+        causal: false,
+    };
+    let m = run_kernel(gpu, &no_rescale, shape, &quick()).await.unwrap();
+    assert!(
+        !m.verified,
+        "FlashAttention without the online-softmax rescale passed verification"
+    );
+    // A naive score matrix for one head larger than the largest binding is a named limit.
+    let naive = find("attention", "naive").unwrap();
+    let max = gpu.limits().max_storage_buffer_binding_size.min(1 << 30);
+    let seq = ((max / 4) as f64).sqrt() as u32 + 64;
+    let huge = Shape::Attention {
+        batch: 1,
+        heads: 1,
+        seq,
+        head_dim: 8,
+        causal: false,
+    };
+    let e = run_kernel(gpu, naive, huge, &quick())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("maxStorageBufferBindingSize"), "{e}");
+}
+gpu_test!(attention_limits_and_a_missing_rescale_are_caught => attention_errors_and_sabotage);

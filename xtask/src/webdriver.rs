@@ -6,7 +6,7 @@
 
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Value, json};
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -35,20 +35,45 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Val
          Content-Length: {}\r\nConnection: close\r\n\r\n{payload}",
         payload.len()
     )?;
+    // ChromeDriver keeps connections open whatever we ask, so read by Content-Length (or
+    // chunks), never to end of stream.
+    let mut reader = BufReader::new(stream);
+    let mut length = None;
+    let mut chunked = false;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            bail!("WebDriver closed the connection mid-reply");
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let lower = line.to_ascii_lowercase();
+        if let Some(v) = lower.strip_prefix("content-length:") {
+            length = v.trim().parse::<usize>().ok();
+        }
+        chunked |= lower.starts_with("transfer-encoding:") && lower.contains("chunked");
+    }
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| anyhow!("malformed HTTP reply"))?;
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(body)
+    if chunked {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size)?;
+            let n = usize::from_str_radix(size.trim(), 16).context("bad chunk size")?;
+            let mut chunk = vec![0; n + 2];
+            reader.read_exact(&mut chunk)?;
+            if n == 0 {
+                break;
+            }
+            raw.extend_from_slice(&chunk[..n]);
+        }
     } else {
-        body.to_string()
-    };
+        let n = length.ok_or_else(|| anyhow!("WebDriver reply without Content-Length"))?;
+        raw.resize(n, 0);
+        reader.read_exact(&mut raw)?;
+    }
+    let body = String::from_utf8_lossy(&raw);
     let v: Value =
         serde_json::from_str(&body).with_context(|| format!("WebDriver reply: {body}"))?;
     if let Some(err) = v["value"]["error"].as_str() {
@@ -58,21 +83,6 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Val
         );
     }
     Ok(v["value"].clone())
-}
-
-fn dechunk(mut body: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = body.split_once("\r\n") {
-        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if n == 0 || rest.len() < n {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        body = rest[n..].trim_start_matches("\r\n");
-    }
-    out
 }
 
 /// A ChromeDriver process and one browser session; both end when this is dropped.
@@ -85,8 +95,14 @@ pub struct Browser {
 
 impl Browser {
     /// Starts ChromeDriver (`$CHROMEDRIVER` or `chromedriver` on the PATH) and a headless
-    /// Chromium (`$CHROME` or `/usr/bin/chromium`) with a fresh profile.
+    /// Chromium (`$CHROME` or `/usr/bin/chromium`) with a fresh profile and WebGPU enabled.
     pub fn launch() -> Result<Browser> {
+        Browser::launch_with(CHROME_ARGS)
+    }
+
+    /// As [`Browser::launch`], with exactly these Chromium flags (plus a fresh profile), e.g.
+    /// without the WebGPU flags to see what a browser without WebGPU shows.
+    pub fn launch_with(chrome_args: &[&str]) -> Result<Browser> {
         let driver_bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let chrome = std::env::var("CHROME").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
@@ -113,7 +129,7 @@ impl Browser {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        let mut args: Vec<String> = CHROME_ARGS.iter().map(|s| s.to_string()).collect();
+        let mut args: Vec<String> = chrome_args.iter().map(|s| s.to_string()).collect();
         args.push(format!("--user-data-dir={}", browser.profile.display()));
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
@@ -230,15 +246,5 @@ impl Drop for Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         let _ = std::fs::remove_dir_all(&self.profile);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn chunked_bodies_are_joined() {
-        assert_eq!(dechunk("4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n"), "Wikipedia");
     }
 }

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Decode GEMV and attention on a real GPU, ours and torch's side by side in one run.
+#
+# Run from the repository root on the GPU machine with the native `lab` binary at $LAB (default
+# .bench/lab) and the Vulkan loader set up. Writes all results to $OUT (default ./out) and
+# prints the comparison tables last.
+set -uo pipefail
+LAB=${LAB:-.bench/lab}
+OUT=${OUT:-out}
+mkdir -p "$OUT"
+"$LAB" adapters > "$OUT/adapters.txt"
+head -3 "$OUT/adapters.txt"
+# Our copy bandwidth at 1 GiB: the roof the Q4_0 target is measured against.
+"$LAB" bench --kernel stream --variant copy --size 1GiB --json "$OUT/copy.json" > "$OUT/copy.txt"
+for size in 4096x4096x1 4096x4096x8 14336x4096x1 14336x4096x8; do
+  "$LAB" bench --kernel gemv --size "$size" --json "$OUT/gemv-$size.json" > "$OUT/gemv-$size.txt"
+done
+for causal in "" "--causal"; do
+  tag=${causal:-full}; tag=${tag#--}
+  "$LAB" bench --kernel attention --size 1x32x1024x128,1x32x4096x128,1x32x8192x128 $causal \
+    --json "$OUT/attn-$tag.json" > "$OUT/attn-$tag.txt"
+done
+PYTHONUNBUFFERED=1 python3 bench/torch_gemv.py > "$OUT/torch_gemv.jsonl"
+PYTHONUNBUFFERED=1 python3 bench/torch_attention.py > "$OUT/torch_attention.jsonl"
+cat "$OUT"/gemv-*.txt "$OUT"/attn-*.txt | grep -v '^kernel' | cut -c1-110
+python3 bench/summarize_gemv.py "$OUT"
+python3 bench/summarize_attention.py "$OUT"

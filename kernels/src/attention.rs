@@ -1,0 +1,399 @@
+//! Host code of the attention kernels (naive three-pass and fused FlashAttention) and their
+//! f64 CPU reference.
+
+use crate::KernelError;
+use crate::gpu::Gpu;
+use crate::registry::KernelSpec;
+use crate::rng::Rng;
+use crate::run::{self, Prepared, Step};
+use crate::shape::{Cost, Shape};
+
+/// Which attention kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttentionKind {
+    /// Scores, softmax and P·V as three kernels, S through global memory.
+    Naive,
+    /// One fused kernel with online softmax; S never leaves the chip.
+    Flash,
+}
+
+/// Query rows per FlashAttention workgroup and threads per workgroup.
+const FLASH_BR: u32 = 16;
+const FLASH_WG: u32 = 128;
+/// Rows of S checked against the reference when the output is large.
+const SAMPLED_ROWS: usize = 48;
+
+/// The cost model: FLOPs 4·B·H·N²·d (QKᵀ and P·V, 2 FLOPs per multiply-add each), halved under
+/// the causal mask; bytes are what each kernel actually has to move. The fused kernel reads Q,
+/// K, V and writes O; the naive one also writes S, reads it three times and writes it again in
+/// the softmax, and reads it once more for P·V: six passes over B·H·N² floats.
+pub fn cost(kind: AttentionKind, shape: &Shape) -> Option<Cost> {
+    let Shape::Attention {
+        batch,
+        heads,
+        seq,
+        head_dim,
+        causal,
+    } = *shape
+    else {
+        return None;
+    };
+    let (bh, n, d) = ((batch * heads) as f64, seq as f64, head_dim as f64);
+    let flops = 4.0 * bh * n * n * d * if causal { 0.5 } else { 1.0 };
+    let qkvo = 4.0 * bh * n * d * 4.0;
+    let bytes = match kind {
+        AttentionKind::Flash => qkvo,
+        AttentionKind::Naive => qkvo + 6.0 * bh * n * n * 4.0,
+    };
+    Some(Cost { flops, bytes })
+}
+
+/// The largest key/value tile (rows) whose Q, K, V tiles and score block fit in
+/// `workgroup_bytes` of workgroup memory for head dimension `d`, or `None` if even 8 rows do not.
+pub fn flash_tile(d: u32, workgroup_bytes: u32) -> Option<u32> {
+    [64u32, 32, 16, 8].into_iter().find(|&bc| {
+        // Q block, K tile (rows padded by one float), V tile, score block, row statistics.
+        let floats = FLASH_BR * d + bc * (d + 1) + bc * d + FLASH_BR * bc + 3 * FLASH_BR;
+        floats * 4 <= workgroup_bytes
+    })
+}
+
+/// Attention inputs on the CPU: Q, K, V as [heads, seq, head_dim] row-major.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    /// Queries.
+    pub q: &'a [f32],
+    /// Keys.
+    pub k: &'a [f32],
+    /// Values.
+    pub v: &'a [f32],
+    /// Sequence length N.
+    pub seq: usize,
+    /// Head dimension d.
+    pub head_dim: usize,
+    /// Causal mask.
+    pub causal: bool,
+}
+
+/// Row `i` of head `h` of the attention output in f64, with a per-element error bound for an
+/// f32 kernel.
+pub fn reference_row(inputs: &Inputs<'_>, h: usize, i: usize) -> Vec<(f64, f64)> {
+    let Inputs {
+        q,
+        k,
+        v,
+        seq: n,
+        head_dim: d,
+        causal,
+    } = *inputs;
+    let scale = 1.0 / (d as f64).sqrt();
+    let end = if causal { i + 1 } else { n };
+    let qi = &q[(h * n + i) * d..(h * n + i + 1) * d];
+    let mut scores = Vec::with_capacity(end);
+    let mut worst_abs = 0.0f64;
+    for j in 0..end {
+        let kj = &k[(h * n + j) * d..(h * n + j + 1) * d];
+        let (mut s, mut a) = (0.0f64, 0.0f64);
+        for c in 0..d {
+            let p = qi[c] as f64 * kj[c] as f64;
+            s += p;
+            a += p.abs();
+        }
+        scores.push(s * scale);
+        worst_abs = worst_abs.max(a * scale);
+    }
+    let m = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let p: Vec<f64> = scores.iter().map(|s| (s - m).exp()).collect();
+    let l: f64 = p.iter().sum();
+    let eps = f32::EPSILON as f64;
+    // A score errs by about d·ε·Σ|q·k|; exp turns that into the same relative error in each
+    // probability, and the sums over n keys add n·ε more. Each output is a weighted mean of V,
+    // so its error is that relative error times the weighted mean of |V|.
+    let rel = 4.0 * (d as f64 + 2.0) * eps * worst_abs.max(1.0) + 4.0 * (end as f64 + 2.0) * eps;
+    (0..d)
+        .map(|c| {
+            let (mut o, mut mag) = (0.0f64, 0.0f64);
+            for (j, pj) in p.iter().enumerate() {
+                let vj = v[(h * n + j) * d + c] as f64;
+                o += pj * vj;
+                mag += pj * vj.abs();
+            }
+            (o / l, rel * mag / l + f32::MIN_POSITIVE as f64)
+        })
+        .collect()
+}
+
+pub(crate) fn prepare(
+    gpu: &Gpu,
+    spec: &KernelSpec,
+    kind: AttentionKind,
+    shape: Shape,
+    rng: &mut Rng,
+    input_scale: f32,
+) -> Result<Prepared, KernelError> {
+    let Shape::Attention {
+        batch,
+        heads,
+        seq,
+        head_dim,
+        causal,
+    } = shape
+    else {
+        return Err(spec.wrong_shape(&shape));
+    };
+    let invalid = |reason: String| KernelError::InvalidShape {
+        kernel: spec.id(),
+        reason,
+    };
+    if batch == 0 || heads == 0 || seq == 0 || head_dim == 0 {
+        return Err(invalid(format!(
+            "batch, heads, sequence length and head dimension must each be at least 1, got \
+             B={batch} H={heads} N={seq} d={head_dim}"
+        )));
+    }
+    let limits = gpu.limits();
+    let (bh, n, d) = (batch as u64 * heads as u64, seq as u64, head_dim as u64);
+    let qkv_bytes = bh * n * d * 4;
+    for name in ["Q", "K", "V", "O"] {
+        run::check_storage(gpu, &format!("{name} ([B·H, N, d] f32)"), qkv_bytes)?;
+    }
+    let len = (bh * n * d) as usize;
+    let q = scaled(rng.signed_vec(len), input_scale);
+    let k = scaled(rng.signed_vec(len), input_scale);
+    let v = rng.signed_vec(len);
+    let q_buf = run::input_buffer(gpu, "Q", &q);
+    let k_buf = run::input_buffer(gpu, "K", &k);
+    let v_buf = run::input_buffer(gpu, "V", &v);
+    let o_buf = run::poisoned_output(gpu, "O", len);
+    let scale = 1.0 / (head_dim as f32).sqrt();
+
+    let mut constants = Vec::new();
+    let steps = match kind {
+        AttentionKind::Naive => {
+            // S for as many heads as one binding holds (and at most 1 GiB, to stay polite).
+            let per_head = n * n * 4;
+            let cap = limits
+                .max_storage_buffer_binding_size
+                .min(limits.max_buffer_size)
+                .min(1 << 30);
+            // A chunk's heads are the z dimension of the score and P·V grids.
+            let max_dim = limits.max_compute_workgroups_per_dimension as u64;
+            let chunk = (cap / per_head).min(bh).min(max_dim);
+            if chunk == 0 {
+                return Err(KernelError::LimitExceeded {
+                    what: format!("the naive kernel's score matrix for one head (N={seq})"),
+                    limit: "maxStorageBufferBindingSize",
+                    needed: crate::shape::human_bytes(per_head as f64),
+                    allowed: crate::shape::human_bytes(cap as f64),
+                });
+            }
+            let tiles = n.div_ceil(16);
+            let gx = run::check_groups(gpu, "the score grid", tiles)?;
+            let s_buf = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("S"),
+                size: chunk * per_head,
+                usage: wgpu::BufferUsages::STORAGE,
+                mapped_at_creation: false,
+            });
+            let pipe = |entry: &str| run::pipeline_entry(gpu, spec, entry, &[]);
+            let (scores, softmax, pv) = (pipe("scores"), pipe("softmax"), pipe("pv"));
+            let mut steps = Vec::new();
+            let mut head = 0;
+            while head < bh {
+                let count = chunk.min(bh - head);
+                let params = run::params_buffer(
+                    gpu,
+                    &[
+                        seq,
+                        head_dim,
+                        count as u32,
+                        head as u32,
+                        causal as u32,
+                        scale.to_bits(),
+                    ],
+                );
+                let rows = count * n;
+                let sx = rows.min(limits.max_compute_workgroups_per_dimension as u64);
+                let sy = run::check_groups(gpu, "the softmax rows", rows.div_ceil(sx))?;
+                let bind = |p: &wgpu::ComputePipeline, b: &[(u32, &wgpu::Buffer)]| {
+                    vec![run::bind_group_at(gpu, p, b)]
+                };
+                steps.push(Step {
+                    bind_groups: bind(
+                        &scores,
+                        &[(0, &params), (1, &q_buf), (2, &k_buf), (4, &s_buf)],
+                    ),
+                    pipeline: scores.clone(),
+                    workgroups: [gx, gx, count as u32],
+                });
+                steps.push(Step {
+                    bind_groups: bind(&softmax, &[(0, &params), (4, &s_buf)]),
+                    pipeline: softmax.clone(),
+                    workgroups: [sx as u32, sy, 1],
+                });
+                steps.push(Step {
+                    bind_groups: bind(&pv, &[(0, &params), (3, &v_buf), (4, &s_buf), (5, &o_buf)]),
+                    pipeline: pv.clone(),
+                    workgroups: [d.div_ceil(16) as u32, gx, count as u32],
+                });
+                head += count;
+            }
+            constants.push(("HEADS_PER_CHUNK".to_string(), chunk as f64));
+            steps
+        }
+        AttentionKind::Flash => {
+            if head_dim > 128 || !head_dim.is_multiple_of(8) {
+                return Err(invalid(format!(
+                    "the fused kernel needs a head dimension that is a multiple of 8 up to 128, \
+                     got {head_dim}"
+                )));
+            }
+            let bc = flash_tile(head_dim, limits.max_compute_workgroup_storage_size).ok_or_else(
+                || KernelError::LimitExceeded {
+                    what: format!("FlashAttention tiles for d={head_dim}"),
+                    limit: "maxComputeWorkgroupStorageSize",
+                    needed: format!("{} bytes", (FLASH_BR * head_dim + 16 * head_dim) * 4),
+                    allowed: format!("{} bytes", limits.max_compute_workgroup_storage_size),
+                },
+            )?;
+            let gx = run::check_groups(gpu, "the query blocks", n.div_ceil(FLASH_BR as u64))?;
+            let gy = run::check_groups(gpu, "the batch·heads grid", bh)?;
+            constants = vec![
+                ("BR".to_string(), FLASH_BR as f64),
+                ("BC".to_string(), bc as f64),
+                ("D".to_string(), head_dim as f64),
+                ("WG".to_string(), FLASH_WG as f64),
+            ];
+            let named: Vec<(&str, f64)> = constants.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+            let pipeline = run::pipeline(gpu, spec, &named);
+            let params = run::params_buffer(gpu, &[seq, bh as u32, causal as u32, scale.to_bits()]);
+            let bind_groups = vec![run::bind_group(
+                gpu,
+                &pipeline,
+                &[&params, &q_buf, &k_buf, &v_buf, &o_buf],
+            )];
+            vec![Step {
+                pipeline,
+                bind_groups,
+                workgroups: [gx, gy, 1],
+            }]
+        }
+    };
+
+    // Check every row when that is cheap; otherwise random rows plus the very last one.
+    let (nn, dd) = (seq as usize, head_dim as usize);
+    let total_rows = (bh * n) as usize;
+    let rows: Vec<usize> = if (bh * n * n * d) <= 1 << 26 {
+        (0..total_rows).collect()
+    } else {
+        let mut r: Vec<usize> = (0..SAMPLED_ROWS)
+            .map(|_| rng.below(total_rows as u64) as usize)
+            .collect();
+        r.push(total_rows - 1);
+        r
+    };
+    let check = move |got: &[f32]| {
+        let mut positions = Vec::with_capacity(rows.len() * dd);
+        let mut expected = std::collections::HashMap::new();
+        let inputs = Inputs {
+            q: &q,
+            k: &k,
+            v: &v,
+            seq: nn,
+            head_dim: dd,
+            causal,
+        };
+        for &row in &rows {
+            let (h, i) = (row / nn, row % nn);
+            for (c, e) in reference_row(&inputs, h, i).into_iter().enumerate() {
+                positions.push(row * dd + c);
+                expected.insert(row * dd + c, e);
+            }
+        }
+        run::compare(got, &positions, len as u64, |p| expected[&p])
+    };
+    Ok(Prepared {
+        steps,
+        output: o_buf,
+        output_bytes: len as u64 * 4,
+        check: Box::new(check),
+        constants,
+        cost_scale: 1.0,
+        input_sets: 1,
+    })
+}
+
+fn scaled(mut x: Vec<f32>, s: f32) -> Vec<f32> {
+    if s != 1.0 {
+        x.iter_mut().for_each(|v| *v *= s);
+    }
+    x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cost_model_counts_the_score_matrix_traffic() {
+        let shape = Shape::Attention {
+            batch: 1,
+            heads: 2,
+            seq: 4,
+            head_dim: 8,
+            causal: false,
+        };
+        let flash = cost(AttentionKind::Flash, &shape).unwrap();
+        let naive = cost(AttentionKind::Naive, &shape).unwrap();
+        // 4·2·4²·8 = 1024 FLOPs; Q, K, V, O: 4 · 2·4·8 floats = 1024 bytes.
+        assert_eq!((flash.flops, flash.bytes), (1024.0, 1024.0));
+        // Naive adds six passes over 2·4² floats: 6 · 32 · 4 = 768 bytes.
+        assert_eq!(naive.bytes, 1024.0 + 768.0);
+        let causal = Shape::Attention {
+            batch: 1,
+            heads: 2,
+            seq: 4,
+            head_dim: 8,
+            causal: true,
+        };
+        assert_eq!(cost(AttentionKind::Flash, &causal).unwrap().flops, 512.0);
+    }
+
+    #[test]
+    fn tiles_fit_the_workgroup_memory() {
+        // d = 128 on a 48 KiB device: 16·128 + 32·129 + 32·128 + 16·32 + 48 floats = 42.3 KiB.
+        assert_eq!(flash_tile(128, 48 << 10), Some(32));
+        assert_eq!(flash_tile(128, 32 << 10), Some(16));
+        assert_eq!(flash_tile(64, 32 << 10), Some(32));
+        assert_eq!(flash_tile(128, 4 << 10), None);
+    }
+
+    #[test]
+    fn reference_matches_a_hand_computed_head() {
+        // n = 2, d = 1: q = [1, 1], k = [0, ln 3 · √1], v = [1, 5].
+        // Row 1 (non-causal): scores [0, ln 3] → p = [1/4, 3/4] → o = 1/4 + 15/4 = 4.
+        let q = [1.0, 1.0];
+        let k = [0.0, 3f32.ln()];
+        let v = [1.0, 5.0];
+        let inputs = Inputs {
+            q: &q,
+            k: &k,
+            v: &v,
+            seq: 2,
+            head_dim: 1,
+            causal: false,
+        };
+        let row = reference_row(&inputs, 0, 1);
+        assert!((row[0].0 - 4.0).abs() < 1e-6, "{row:?}");
+        // Causal row 0 sees only key 0: o = v0 = 1.
+        let row = reference_row(
+            &Inputs {
+                causal: true,
+                ..inputs
+            },
+            0,
+            0,
+        );
+        assert_eq!(row[0].0, 1.0);
+    }
+}

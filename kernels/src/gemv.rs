@@ -1,0 +1,193 @@
+//! Host code of the decode GEMV kernels (f32, f16, GGUF Q8_0 and Q4_0 weights) and their f64
+//! CPU reference.
+//!
+//! The reference multiplies by the weights the GPU actually holds (after f16 rounding or
+//! quantization), so verification checks the kernel, not the format's precision; the format's
+//! own error is covered by the quantizer's tests.
+
+use crate::KernelError;
+use crate::gpu::Gpu;
+use crate::quant;
+use crate::registry::KernelSpec;
+use crate::rng::Rng;
+use crate::run::{self, Prepared};
+use crate::shape::{Dtype, Shape};
+
+/// Largest batch the kernels accept (their per-thread accumulators are sized for it).
+pub const MAX_BATCH: u32 = 8;
+
+/// Timed runs rotate over copies of the weights until the copies add up to this many bytes:
+/// several times the largest last-level caches around (50 MB on an H100, 60 MB on an H200), so
+/// each run streams its weights from memory, as a real decode step does.
+pub const ROTATE_BYTES: u64 = 192 << 20;
+/// At most this many copies.
+pub const MAX_COPIES: u64 = 16;
+
+/// How many weight copies to rotate over for `weight_bytes` of weights.
+pub fn weight_copies(weight_bytes: u64) -> u64 {
+    ROTATE_BYTES
+        .div_ceil(weight_bytes.max(1))
+        .clamp(1, MAX_COPIES)
+}
+
+/// The weights as stored for the GPU, and as f32 values for the reference.
+pub fn pack_weights(dtype: Dtype, w: &[f32]) -> (Vec<u8>, Vec<f32>) {
+    match dtype {
+        Dtype::F32 => (bytemuck_f32(w), w.to_vec()),
+        Dtype::F16 => {
+            let bits: Vec<u16> = w.iter().map(|&v| quant::f16_bits(v)).collect();
+            let bytes = bits.iter().flat_map(|b| b.to_le_bytes()).collect();
+            (bytes, bits.iter().map(|&b| quant::f16_to_f32(b)).collect())
+        }
+        Dtype::Q8_0 => {
+            let bytes = quant::quantize_q8_0(w);
+            let back = quant::dequantize_q8_0(&bytes);
+            (bytes, back)
+        }
+        Dtype::Q4_0 => {
+            let bytes = quant::quantize_q4_0(w);
+            let back = quant::dequantize_q4_0(&bytes);
+            (bytes, back)
+        }
+    }
+}
+
+fn bytemuck_f32(w: &[f32]) -> Vec<u8> {
+    w.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+/// y[m][r] = Σ_c w[r][c] · x[m][c] in f64, with Σ |w · x| for the error bound.
+pub fn reference_element(w: &[f32], x: &[f32], cols: usize, m: usize, r: usize) -> (f64, f64) {
+    let (mut sum, mut abs) = (0.0f64, 0.0f64);
+    for c in 0..cols {
+        let p = w[r * cols + c] as f64 * x[m * cols + c] as f64;
+        sum += p;
+        abs += p.abs();
+    }
+    (sum, abs)
+}
+
+pub(crate) fn prepare(
+    gpu: &Gpu,
+    spec: &KernelSpec,
+    shape: Shape,
+    rng: &mut Rng,
+) -> Result<Prepared, KernelError> {
+    let Shape::Gemv { rows, cols, batch } = shape else {
+        return Err(spec.wrong_shape(&shape));
+    };
+    let invalid = |reason: String| KernelError::InvalidShape {
+        kernel: spec.id(),
+        reason,
+    };
+    if rows == 0 || cols == 0 {
+        return Err(invalid(format!(
+            "rows and cols must each be at least 1, got {rows}×{cols}"
+        )));
+    }
+    if !(1..=MAX_BATCH).contains(&batch) {
+        return Err(invalid(format!(
+            "batch must be from 1 to {MAX_BATCH}, got {batch}"
+        )));
+    }
+    let blocked = matches!(spec.dtype, Dtype::Q8_0 | Dtype::Q4_0);
+    if blocked && !cols.is_multiple_of(quant::BLOCK as u32) {
+        return Err(invalid(format!(
+            "cols must be a multiple of 32 for {} (GGUF blocks hold 32 weights), got {cols}",
+            spec.dtype
+        )));
+    }
+    let (r, c, b) = (rows as u64, cols as u64, batch as u64);
+    let weight_bytes = (spec.dtype.bytes_per_element() * (r * c) as f64).ceil() as u64 + 8;
+    run::check_storage(
+        gpu,
+        &format!("the {} weights ({rows}×{cols})", spec.dtype),
+        weight_bytes,
+    )?;
+    run::check_storage(gpu, "x (batch×cols f32)", b * c * 4)?;
+    // Rows beyond one grid dimension continue in y.
+    let max_dim = gpu.limits().max_compute_workgroups_per_dimension as u64;
+    let gx = r.min(max_dim);
+    let gy = run::check_groups(gpu, "the dispatch over rows", r.div_ceil(gx))?;
+
+    let w = rng.signed_vec((r * c) as usize);
+    let x = rng.signed_vec((b * c) as usize);
+    let (packed, held) = pack_weights(spec.dtype, &w);
+    let x_buf = run::input_buffer(gpu, "x", &x);
+    let y_buf = run::poisoned_output(gpu, "y", (b * r) as usize);
+    let params = run::params_buffer(gpu, &[rows, cols, batch, cols / quant::BLOCK as u32]);
+    let pipeline = run::pipeline(gpu, spec, &[]);
+    // Identical copies are enough: what matters is that they live at different addresses.
+    let copies = weight_copies(packed.len() as u64);
+    let bind_groups = (0..copies)
+        .map(|_| {
+            let w_buf = run::input_bytes(gpu, "W", &packed);
+            run::bind_group(gpu, &pipeline, &[&params, &w_buf, &x_buf, &y_buf])
+        })
+        .collect();
+
+    let total = b * r;
+    let positions: Vec<usize> = if total * c <= 1 << 24 {
+        (0..total as usize).collect()
+    } else {
+        let mut p: Vec<usize> = (0..2048).map(|_| rng.below(total) as usize).collect();
+        p.push(total as usize - 1);
+        p
+    };
+    let (rr, cc) = (rows as usize, cols as usize);
+    let check = move |got: &[f32]| {
+        run::compare(got, &positions, total, |i| {
+            let (sum, abs) = reference_element(&held, &x, cc, i / rr, i % rr);
+            // Any summation order of cols f32 products errs by at most about cols·2⁻²⁴·Σ|w·x|.
+            (
+                sum,
+                (cc as f64 + 2.0) * f32::EPSILON as f64 * abs + f32::MIN_POSITIVE as f64,
+            )
+        })
+    };
+    Ok(Prepared {
+        steps: vec![run::Step {
+            pipeline,
+            bind_groups,
+            workgroups: [gx as u32, gy, 1],
+        }],
+        output: y_buf,
+        output_bytes: total * 4,
+        check: Box::new(check),
+        constants: Vec::new(),
+        cost_scale: 1.0,
+        input_sets: copies as u32,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_sizes_match_the_formats() {
+        let w: Vec<f32> = (0..64).map(|i| i as f32 / 64.0).collect();
+        assert_eq!(pack_weights(Dtype::F32, &w).0.len(), 256);
+        assert_eq!(pack_weights(Dtype::F16, &w).0.len(), 128);
+        assert_eq!(pack_weights(Dtype::Q8_0, &w).0.len(), 68);
+        assert_eq!(pack_weights(Dtype::Q4_0, &w).0.len(), 36);
+        // f16 holds these exactly (multiples of 2⁻⁶).
+        assert_eq!(pack_weights(Dtype::F16, &w).1, w);
+    }
+
+    #[test]
+    fn small_weights_rotate_over_enough_copies_to_leave_the_cache() {
+        assert_eq!(weight_copies(1), MAX_COPIES);
+        assert_eq!(weight_copies(64 << 20), 3); // 4096² f32: 3 × 64 MiB ≥ 192 MiB
+        assert_eq!(weight_copies(1 << 30), 1);
+    }
+
+    #[test]
+    fn reference_is_a_plain_dot_product() {
+        // W = [[1, 2], [3, 4]], x = [[1, -1]]: y = [-1, -1].
+        let w = [1.0, 2.0, 3.0, 4.0];
+        let x = [1.0, -1.0];
+        assert_eq!(reference_element(&w, &x, 2, 0, 0), (-1.0, 3.0));
+        assert_eq!(reference_element(&w, &x, 2, 0, 1), (-1.0, 7.0));
+    }
+}

@@ -1,0 +1,89 @@
+// GEMV with Q4_0 weights in GGUF's own block layout: 18 bytes per 32 weights (an f16 scale d,
+// then 16 bytes of 4-bit values; weight = d · (nibble − 8)). 0.5625 bytes per weight: 7.1×
+// fewer bytes than f32, which is the whole point for a memory-bound decode step.
+//
+// GGUF's nibble order: byte j of a block holds weight j in its low nibble and weight j + 16 in
+// its high nibble. So the 4 bytes of one word give weights 4i..4i+3 (low nibbles) and
+// 4i+16..4i+19 (high nibbles): two groups of four, each a dot product with 4 values of x.
+//
+// Four threads share each block, one word each, so neighbouring threads read neighbouring
+// words of W and neighbouring 16-byte pieces of x, and both streams coalesce.
+
+struct Params {
+    rows: u32,
+    cols: u32,
+    batch: u32,
+    // cols / 32.
+    blocks_per_row: u32,
+}
+
+const WG: u32 = 64u;
+const MAX_BATCH: u32 = 8u;
+const BLOCK_BYTES: u32 = 18u;
+// Words of nibbles per block, and so threads per block.
+const UNITS: u32 = 4u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+// The GGUF byte stream as little-endian u32 words, plus one spare word at the end.
+@group(0) @binding(1) var<storage, read> w: array<u32>;
+// x as vec4s: cols is a multiple of 32, so every group of four columns is 16-byte aligned.
+@group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+
+var<workgroup> partial: array<array<f32, MAX_BATCH>, WG>;
+
+// The 32-bit little-endian word starting at any byte offset (blocks start at even offsets).
+fn word_at(byte: u32) -> u32 {
+    let i = byte / 4u;
+    let shift = (byte % 4u) * 8u;
+    if (shift == 0u) {
+        return w[i];
+    }
+    return (w[i] >> shift) | (w[i + 1u] << (32u - shift));
+}
+
+// The four low (or high) nibbles of a word's bytes, minus 8, as f32.
+fn nibbles(word: u32, high: u32) -> vec4<f32> {
+    let v = (word >> (4u * high)) & 0x0f0f0f0fu;
+    return vec4<f32>(f32(v & 0xffu), f32((v >> 8u) & 0xffu), f32((v >> 16u) & 0xffu), f32(v >> 24u))
+        - vec4<f32>(8.0);
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>,
+        @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let row = wg.x + wg.y * groups.x;
+    if (row >= params.rows) {
+        return;
+    }
+    var acc: array<f32, MAX_BATCH>;
+    let cols4 = params.cols / 4u;
+    for (var u = lid; u < params.blocks_per_row * UNITS; u += WG) {
+        let b = u / UNITS;
+        let i = u % UNITS;
+        let off = (row * params.blocks_per_row + b) * BLOCK_BYTES;
+        let d = unpack2x16float(word_at(off)).x;
+        let q = word_at(off + 2u + 4u * i);
+        let lo = nibbles(q, 0u); // weights 4i .. 4i + 3 of the block
+        let hi = nibbles(q, 1u); // weights 16 + 4i .. 16 + 4i + 3
+        for (var m = 0u; m < params.batch; m++) {
+            let xi = m * cols4 + b * 8u + i;
+            acc[m] = fma(d, dot(lo, x[xi]) + dot(hi, x[xi + 4u]), acc[m]);
+        }
+    }
+    partial[lid] = acc;
+    for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+        workgroupBarrier();
+        if (lid < stride) {
+            for (var m = 0u; m < params.batch; m++) {
+                partial[lid][m] += partial[lid + stride][m];
+            }
+        }
+    }
+    if (lid == 0u) {
+        for (var m = 0u; m < params.batch; m++) {
+            y[m * params.rows + row] = partial[0][m];
+        }
+    }
+}
