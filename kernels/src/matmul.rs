@@ -5,7 +5,7 @@ use crate::gpu::Gpu;
 use crate::registry::KernelSpec;
 use crate::rng::Rng;
 use crate::run::{self, Prepared};
-use crate::shape::Shape;
+use crate::shape::{Dtype, Shape};
 
 /// Output elements checked at random when C is too big to check whole.
 const SAMPLED_CHECKS: usize = 4096;
@@ -67,7 +67,7 @@ impl Layout {
             "tiled" => Layout::Tiled,
             "reg1d" => Layout::Reg1d,
             "reg2d" => Layout::Reg2d,
-            "vec4" => Layout::Vec4,
+            "vec4" | "f16" => Layout::Vec4,
             _ => Layout::Naive,
         }
     }
@@ -327,11 +327,17 @@ pub(crate) fn prepare(
     } else {
         ""
     };
-    run::check_storage(gpu, "matrix A (M×K f32)", mu * k_stride * 4)?;
+    let half = spec.dtype == Dtype::F16;
+    let (in_elem, in_name) = if half { (2, "f16") } else { (4, "f32") };
     run::check_storage(
         gpu,
-        &format!("matrix B (K×N f32{padded})"),
-        ku * n_stride * 4,
+        &format!("matrix A (M×K {in_name})"),
+        mu * k_stride * in_elem,
+    )?;
+    run::check_storage(
+        gpu,
+        &format!("matrix B (K×N {in_name}{padded})"),
+        ku * n_stride * in_elem,
     )?;
     run::check_storage(
         gpu,
@@ -341,10 +347,24 @@ pub(crate) fn prepare(
     let gx = run::check_groups(gpu, "the dispatch along N", nu.div_ceil(tiles.bn as u64))?;
     let gy = run::check_groups(gpu, "the dispatch along M", mu.div_ceil(tiles.bm as u64))?;
 
-    let a = rng.signed_vec((mu * ku) as usize);
-    let b = rng.signed_vec((ku * nu) as usize);
+    let mut a = rng.signed_vec((mu * ku) as usize);
+    let mut b = rng.signed_vec((ku * nu) as usize);
+    if half {
+        // The GPU sees the inputs rounded to f16; the reference must use the same values.
+        for v in a.iter_mut().chain(b.iter_mut()) {
+            *v = crate::quant::round_f16(*v);
+        }
+    }
     let a_dev = pad_rows(&a, m as usize, k as usize, k_stride as usize);
     let b_dev = pad_rows(&b, k as usize, n as usize, n_stride as usize);
+    let upload = |label: &str, data: &[f32]| {
+        if half {
+            let bits: Vec<u16> = data.iter().map(|&v| crate::quant::f16_bits(v)).collect();
+            run::input_bytes(gpu, label, bytemuck::cast_slice(&bits))
+        } else {
+            run::input_buffer(gpu, label, data)
+        }
+    };
     let params = if layout == Layout::Vec4 {
         run::params_buffer(gpu, &[m, n, k, k_stride as u32, (n_stride / 4) as u32])
     } else {
@@ -352,13 +372,13 @@ pub(crate) fn prepare(
     };
     let constants = layout.constants(tiles);
     let pipeline = run::pipeline(gpu, spec, &constants);
-    let set_bytes = (mu * k_stride + ku * n_stride + mu * n_stride) * 4;
+    let set_bytes = (mu * k_stride + ku * n_stride) * in_elem + mu * n_stride * 4;
     let sets = input_sets(set_bytes);
     let mut bind_groups = Vec::new();
     let mut c_first = None;
     for _ in 0..sets {
-        let a_buf = run::input_buffer(gpu, "A", &a_dev);
-        let b_buf = run::input_buffer(gpu, "B", &b_dev);
+        let a_buf = upload("A", &a_dev);
+        let b_buf = upload("B", &b_dev);
         let c_buf = run::poisoned_output(gpu, "C", (mu * n_stride) as usize);
         bind_groups.push(run::bind_group(
             gpu,
@@ -393,7 +413,9 @@ pub(crate) fn prepare(
         run::compare(&unpadded, &positions, total, |i| {
             let (sum, abs) = reference_element(&a, &b, nn, kk, i / nn, i % nn);
             // Any order of k f32 fused multiply-adds errs by at most about k·2⁻²⁴·Σ|a·b|;
-            // f32::EPSILON is 2⁻²³, so this bound has a factor-of-two margin.
+            // f32::EPSILON is 2⁻²³, so this bound has a factor-of-two margin. The f16 variant
+            // gets the same bound: its inputs are the f16-rounded values the reference also
+            // uses, a product of two f16 values is exact in f32, and it sums in f32.
             (
                 sum,
                 (kk as f64 + 2.0) * f32::EPSILON as f64 * abs + f32::MIN_POSITIVE as f64,

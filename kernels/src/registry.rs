@@ -90,9 +90,10 @@ impl KernelSpec {
                 let (m, n, k) = (*m as f64, *n as f64, *k as f64);
                 let elem = self.dtype.bytes_per_element();
                 // 2·M·N·K: one multiply and one add per (i, j, p); A and B read once, C written once.
+                // C is always f32: the f16 variant sums in f32 and stores the sums as they are.
                 Ok(Cost {
                     flops: 2.0 * m * n * k,
-                    bytes: elem * (m * k + k * n + m * n),
+                    bytes: elem * (m * k + k * n) + 4.0 * m * n,
                 })
             }
             (Family::Gemv, Shape::Gemv { rows, cols, batch }) => {
@@ -209,6 +210,18 @@ pub const REGISTRY: &[KernelSpec] = &[
         features: wgpu::Features::empty(),
         family: Family::Matmul,
         summary: "8×8 per thread, vec4 loads and stores, double-buffered workgroup memory",
+        default_shape: MATMUL_DEFAULT,
+        bounds_proven: true,
+    },
+    KernelSpec {
+        kernel: "matmul",
+        variant: "f16",
+        file: "matmul/f16.wgsl",
+        source: include_str!("../wgsl/matmul/f16.wgsl"),
+        dtype: Dtype::F16,
+        features: wgpu::Features::SHADER_F16,
+        family: Family::Matmul,
+        summary: "the vec4 kernel with f16 inputs (half the bytes) and f32 sums and output",
         default_shape: MATMUL_DEFAULT,
         bounds_proven: true,
     },

@@ -110,6 +110,19 @@ async fn ladder_matches_reference(gpu: &Gpu) {
 }
 gpu_test!(matmul_ladder_matches_reference_on_ragged_shapes => ladder_matches_reference);
 
+async fn f16_matmul_matches_reference(gpu: &Gpu) {
+    let spec = find("matmul", "f16").unwrap();
+    if !gpu.has(spec.features) {
+        // SwiftShader's WebGPU has no shader-f16: nothing to run, nothing wrong.
+        eprintln!("skipping {}: the adapter lacks shader-f16", spec.id());
+        return;
+    }
+    for (m, n, k) in RAGGED {
+        assert_verified(gpu, spec, Shape::Matmul { m, n, k }).await;
+    }
+}
+gpu_test!(f16_matmul_matches_reference_on_ragged_shapes => f16_matmul_matches_reference);
+
 async fn other_block_shapes_match_reference(gpu: &Gpu) {
     use kernels::matmul::{Layout, Tiles};
     // Every candidate block shape that fits this device (the ones autotuning may pick).

@@ -24,7 +24,7 @@ struct Params {
     m: u32,
     n: u32,
     k: u32,
-    // Padded row lengths: of A in floats (K4), of B and C in vec4s (N4 / 4).
+    // Row lengths: of A in elements (K; A is not padded), of B and C in vec4s (N4 / 4).
     a_stride: u32,
     b_stride: u32,
 }
