@@ -29,6 +29,67 @@ pub fn giga_rate(g: f64, unit: &str) -> String {
     }
 }
 
+/// A byte count in decimal units (B, kB, MB, GB, TB), as GPU datasheets quote memory.
+pub fn bytes(b: f64) -> String {
+    if !b.is_finite() {
+        return "—".into();
+    }
+    const UNITS: [&str; 6] = ["B", "kB", "MB", "GB", "TB", "PB"];
+    let mut v = b;
+    let mut unit = 0;
+    while v.abs() >= 1000.0 && unit < UNITS.len() - 1 {
+        v /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{v:.0} B")
+    } else {
+        format!("{} {}", sig3(v), UNITS[unit])
+    }
+}
+
+/// FLOP/s given in FLOP/s (not giga), with G/T/P prefixes.
+pub fn flops(f: f64) -> String {
+    if f.is_finite() && f >= 1e15 {
+        format!("{} PFLOP/s", sig3(f / 1e15))
+    } else {
+        giga_rate(f / 1e9, "FLOP")
+    }
+}
+
+/// Bytes/s given in bytes/s, with G/T prefixes.
+pub fn bandwidth(b: f64) -> String {
+    giga_rate(b / 1e9, "B")
+}
+
+/// A plain number with about three significant digits (large values get thousands separators).
+pub fn num(v: f64) -> String {
+    if !v.is_finite() {
+        return "—".into();
+    }
+    if v.abs() >= 1e4 {
+        let s = format!("{:.0}", v.abs());
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        if v < 0.0 { format!("-{out}") } else { out }
+    } else {
+        sig3(v)
+    }
+}
+
+/// A fraction as a percentage.
+pub fn percent(f: f64) -> String {
+    if !f.is_finite() {
+        return "—".into();
+    }
+    format!("{}%", sig3(f * 100.0))
+}
+
 /// Three significant digits without scientific notation for everyday magnitudes.
 fn sig3(v: f64) -> String {
     let a = v.abs();
@@ -36,8 +97,12 @@ fn sig3(v: f64) -> String {
         format!("{v:.0}")
     } else if a >= 10.0 {
         format!("{v:.1}")
-    } else {
+    } else if a >= 0.1 || a == 0.0 {
         format!("{v:.2}")
+    } else if a >= 0.01 {
+        format!("{v:.3}")
+    } else {
+        format!("{v:.2e}")
     }
 }
 
@@ -55,5 +120,12 @@ mod tests {
         assert_eq!(giga_rate(2976.0, "B"), "2.98 TB/s");
         assert_eq!(giga_rate(0.91, "FLOP"), "0.91 GFLOP/s");
         assert_eq!(seconds(f64::NAN), "—");
+        assert_eq!(bytes(80e9), "80.0 GB");
+        assert_eq!(bytes(512.0), "512 B");
+        assert_eq!(flops(989e12), "989 TFLOP/s");
+        assert_eq!(bandwidth(3.35e12), "3.35 TB/s");
+        assert_eq!(num(1234567.0), "1,234,567");
+        assert_eq!(num(2.5), "2.50");
+        assert_eq!(percent(0.5), "50.0%");
     }
 }

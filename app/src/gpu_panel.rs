@@ -1,9 +1,9 @@
-//! The first page's two panels: what WebGPU adapter this browser gives us (or why there is none
-//! and how to get one), and a control that runs the kernels and shows verified results.
+//! The WebGPU connection, shared by the pages that run kernels: it is opened on first use (the
+//! calculators and embeds never ask for a GPU), and [`AdapterCard`] shows what the browser gave
+//! us, or why there is none and how to enable WebGPU.
 
 use crate::format;
-use kernels::registry::find;
-use kernels::{AdapterSummary, Gpu, Measurement, RunOptions, Shape, TimingOptions};
+use kernels::{AdapterSummary, Gpu, Measurement};
 use leptos::prelude::*;
 use std::rc::Rc;
 
@@ -22,6 +22,55 @@ pub enum GpuStatus {
 /// are not `Send`), hence local storage.
 pub type SharedGpu = StoredValue<Option<Rc<Gpu>>, LocalStorage>;
 
+/// The app-wide GPU connection, provided as context by the shell.
+#[derive(Clone, Copy)]
+pub struct GpuContext {
+    /// The device once connected.
+    pub gpu: SharedGpu,
+    /// Where the connection stands.
+    pub status: RwSignal<GpuStatus>,
+    started: StoredValue<bool>,
+}
+
+impl Default for GpuContext {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl GpuContext {
+    /// Not connected yet.
+    pub fn new() -> GpuContext {
+        GpuContext {
+            gpu: StoredValue::new_local(None),
+            status: RwSignal::new(GpuStatus::Connecting),
+            started: StoredValue::new(false),
+        }
+    }
+
+    /// A context that never connects and reports `why` (a browser known to lack WebGPU; tests).
+    pub fn unavailable(why: &str) -> GpuContext {
+        GpuContext {
+            gpu: StoredValue::new_local(None),
+            status: RwSignal::new(GpuStatus::Unavailable(why.to_string())),
+            started: StoredValue::new(true),
+        }
+    }
+
+    /// Connects on the first call; later calls do nothing.
+    pub fn ensure(&self) {
+        if !self.started.get_value() {
+            self.started.set_value(true);
+            connect(self.gpu, self.status.write_only());
+        }
+    }
+
+    /// Whether a device is ready.
+    pub fn ready(&self) -> bool {
+        matches!(self.status.get(), GpuStatus::Ready(_))
+    }
+}
+
 /// Asks the browser for a GPU once and records the outcome in `status`.
 pub fn connect(gpu: SharedGpu, status: WriteSignal<GpuStatus>) {
     leptos::task::spawn_local(async move {
@@ -39,7 +88,7 @@ pub fn connect(gpu: SharedGpu, status: WriteSignal<GpuStatus>) {
 #[component]
 pub fn AdapterCard(
     /// The connection status to show.
-    status: ReadSignal<GpuStatus>,
+    status: RwSignal<GpuStatus>,
 ) -> impl IntoView {
     move || {
         match status.get() {
@@ -50,9 +99,9 @@ pub fn AdapterCard(
         GpuStatus::Unavailable(why) => view! {
             <section class="card notice" data-testid="no-webgpu" role="alert">
                 <h2>"No WebGPU here"</h2>
-                <p>{why}</p>
+                <p>"Kernels cannot run in this browser: " {why}</p>
                 <p>
-                    "The calculators and lessons work without it; kernel runs need WebGPU. "
+                    "The calculators, lessons and imported results work without it; kernel runs need WebGPU. "
                     "Chrome and Edge 113+ have it on Windows, macOS and ChromeOS; on Linux start "
                     "Chromium with " <code>"--enable-unsafe-webgpu --enable-features=Vulkan"</code>
                     "; Firefox Nightly and Safari Technology Preview have it behind a setting."
@@ -85,136 +134,11 @@ pub fn AdapterCard(
     }
 }
 
-/// The first slice of the benchmark: a bandwidth probe (read, copy) and the naive matmul, at
-/// sizes a laptop browser finishes in seconds.
-pub fn first_suite() -> Vec<(&'static str, &'static str, Shape)> {
-    vec![
-        ("stream", "read", Shape::Stream { elements: 4 << 20 }),
-        ("stream", "copy", Shape::Stream { elements: 4 << 20 }),
-        (
-            "matmul",
-            "naive",
-            Shape::Matmul {
-                m: 256,
-                n: 256,
-                k: 256,
-            },
-        ),
-    ]
-}
-
-/// Progress of a run: which step, of how many, doing what.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Progress {
-    /// Steps finished.
-    pub done: usize,
-    /// Steps in all.
-    pub total: usize,
-    /// What is running now, or how the run ended.
-    pub message: String,
-    /// A run is in progress.
-    pub running: bool,
-}
-
-/// Runs the suite and shows each verified result as it arrives.
-#[component]
-pub fn RunPanel(
-    /// The shared device.
-    gpu: SharedGpu,
-    /// Whether a device is ready.
-    status: ReadSignal<GpuStatus>,
-) -> impl IntoView {
-    let (results, set_results) = signal(Vec::<Measurement>::new());
-    let (progress, set_progress) = signal(Progress::default());
-    let ready = move || matches!(status.get(), GpuStatus::Ready(_));
-
-    let run = move |_| {
-        let Some(g) = gpu.get_value() else { return };
-        let suite = first_suite();
-        set_results.set(Vec::new());
-        set_progress.set(Progress {
-            done: 0,
-            total: suite.len(),
-            message: "starting".into(),
-            running: true,
-        });
-        leptos::task::spawn_local(async move {
-            let total = suite.len();
-            let mut verified = 0;
-            let mut errors = Vec::new();
-            for (i, (kernel, variant, shape)) in suite.into_iter().enumerate() {
-                set_progress
-                    .update(|p| p.message = format!("running {kernel}/{variant} at {shape}"));
-                let outcome = match find(kernel, variant) {
-                    Ok(spec) => {
-                        let opts = RunOptions {
-                            timing: TimingOptions::benchmark(),
-                            seed: None,
-                        };
-                        kernels::run_kernel(&g, spec, shape, &opts).await
-                    }
-                    Err(e) => Err(e),
-                };
-                match outcome {
-                    Ok(m) => {
-                        verified += usize::from(m.verified);
-                        set_results.update(|r| r.push(m));
-                    }
-                    Err(e) => errors.push(format!("{kernel}/{variant}: {e}")),
-                }
-                set_progress.update(|p| p.done = i + 1);
-            }
-            let message = if errors.is_empty() && verified == total {
-                format!("All {total} results verified")
-            } else {
-                format!("{verified} of {total} verified. {}", errors.join(" "))
-            };
-            set_progress.set(Progress {
-                done: total,
-                total,
-                message,
-                running: false,
-            });
-        });
-    };
-
-    view! {
-        <section class="card">
-            <h2>"Measure"</h2>
-            <p>
-                "Runs a streaming bandwidth probe (read, copy) and a naive matrix multiply on your "
-                "GPU, checks every result against a CPU reference, and times it."
-            </p>
-            <button
-                data-testid="run"
-                on:click=run
-                disabled=move || !ready() || progress.get().running
-            >
-                "Run the kernels"
-            </button>
-            <Show when=move || { progress.get().total > 0 }>
-                <div class="progress">
-                    <progress max=move || progress.get().total value=move || progress.get().done></progress>
-                    <span data-testid="run-status" aria-live="polite">
-                        {move || {
-                            let p = progress.get();
-                            if p.running { format!("{} of {}: {}", p.done, p.total, p.message) } else { p.message }
-                        }}
-                    </span>
-                </div>
-            </Show>
-            <Show when=move || !results.get().is_empty()>
-                <ResultsTable results=results />
-            </Show>
-        </section>
-    }
-}
-
 /// A table of measurements with units on every number.
 #[component]
 pub fn ResultsTable(
     /// The measurements to show, in order.
-    results: ReadSignal<Vec<Measurement>>,
+    results: Signal<Vec<Measurement>>,
 ) -> impl IntoView {
     view! {
         <div class="table-wrap">

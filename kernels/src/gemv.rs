@@ -13,7 +13,7 @@ use crate::rng::Rng;
 use crate::run::{self, Prepared};
 use crate::shape::{Dtype, Shape};
 
-/// Largest batch the kernels accept (their per-thread accumulators are sized for it).
+/// Largest batch the kernels accept: each thread keeps its sums in two vec4 registers.
 pub const MAX_BATCH: u32 = 8;
 
 /// Timed runs rotate over copies of the weights until the copies add up to this many bytes:

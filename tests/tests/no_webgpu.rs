@@ -1,10 +1,11 @@
-//! A browser without WebGPU gets an explanation and instructions, not a blank page or a panic.
+//! A browser without WebGPU gets an explanation and instructions, not a blank page or a panic,
+//! and everything that needs no GPU still works.
 
 use std::time::Duration;
 use xtask::webdriver::{Browser, CHROME_ARGS};
 
 #[test]
-fn without_webgpu_the_page_explains_why_and_how_to_enable_it() {
+fn without_webgpu_kernel_pages_explain_why_and_calculators_still_work() {
     let base = e2e::serve_dist();
     // The usual flags minus the two that turn WebGPU on, plus an explicit off switch.
     let mut args: Vec<&str> = CHROME_ARGS
@@ -14,7 +15,7 @@ fn without_webgpu_the_page_explains_why_and_how_to_enable_it() {
         .collect();
     args.push("--disable-features=WebGPU");
     let browser = Browser::launch_with(&args).expect("launching headless Chromium");
-    browser.goto(&format!("{base}/")).unwrap();
+    browser.goto(&format!("{base}/bench")).unwrap();
     let notice = browser
         .wait_text("[data-testid=no-webgpu]", Duration::from_secs(60), |t| {
             !t.is_empty()
@@ -22,10 +23,30 @@ fn without_webgpu_the_page_explains_why_and_how_to_enable_it() {
         .unwrap_or_else(|e| panic!("no explanation shown: {e}"));
     assert!(notice.contains("WebGPU is not available"), "{notice}");
     assert!(notice.contains("--enable-unsafe-webgpu"), "{notice}");
-    // The page itself still works: the title is there and nothing offers to run a kernel.
-    assert_eq!(browser.text("h1").unwrap().as_deref(), Some("Roofline Lab"));
+    assert_eq!(
+        browser.text("main h1").unwrap().as_deref(),
+        Some("Benchmark my GPU")
+    );
     let enabled = browser
         .script("const b = document.querySelector('[data-testid=run]'); return b ? !b.disabled : false;")
         .unwrap();
-    assert_eq!(enabled, serde_json::json!(false));
+    assert_eq!(
+        enabled,
+        serde_json::json!(false),
+        "Run is offered without a GPU"
+    );
+    // A calculator needs no GPU: its permalink still computes.
+    browser
+        .goto(&format!("{base}/calc/speculative?alpha=0.8&gamma=4"))
+        .unwrap();
+    let h1 = browser
+        .wait_text("main h1", Duration::from_secs(30), |t| !t.is_empty())
+        .unwrap();
+    assert!(h1.to_lowercase().contains("speculative"), "{h1}");
+    let body = browser.text("main").unwrap().unwrap_or_default();
+    // E = (1 − 0.8⁵) / (1 − 0.8) = 3.3616 tokens per target pass.
+    assert!(
+        body.contains("3.36"),
+        "speculative page without WebGPU: {body}"
+    );
 }

@@ -1,7 +1,7 @@
 // FlashAttention (forward), fused: O = softmax(Q·Kᵀ / √d) · V without ever writing the N×N
 // score matrix to global memory.
 //
-// Each workgroup owns BR query rows of one (batch, head). Those rows of Q stay in workgroup
+// Each workgroup owns BR = 16 query rows of one (batch, head). Those rows of Q stay in workgroup
 // memory for the whole kernel; K and V stream through in tiles of BC rows. For each tile the
 // workgroup computes the BR×BC block of scores (in workgroup memory only), and every row keeps
 // a running maximum m and running sum l of exponentials: the "online softmax". When a new tile
@@ -11,7 +11,8 @@
 // written once.
 //
 // Tile sizes are pipeline-overridable: the host picks BC so that Q, K and V tiles and the score
-// block fit the device's workgroup memory (32 KiB on many GPUs, 48 KiB on an H100).
+// block fit the device's workgroup memory (32 KiB on many GPUs, 48 KiB on an H100). D, the head
+// dimension, is a multiple of 32 up to 128.
 
 struct Params {
     n: u32,
@@ -21,29 +22,30 @@ struct Params {
     scale: f32,
 }
 
-// Query rows per workgroup, key/value rows per tile, head dimension, threads.
+// Query rows per workgroup (8 threads per row), key/value rows per tile, head dimension.
 override BR: u32 = 16u;
 override BC: u32 = 32u;
 override D: u32 = 64u;
-override WG: u32 = 128u;
-
-// Output elements each thread owns: BR·D / WG (the host guarantees it divides and is ≤ 32).
-const MAX_OWN: u32 = 32u;
+const WG: u32 = 128u;
+// The head dimension in vec4s, and the padded stride of a K row in vec4s (see k_s).
+override D4: u32 = D / 4u;
+override KS: u32 = D4 + 1u;
 const MASKED: f32 = -3.0e38;
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> q: array<f32>;
-@group(0) @binding(2) var<storage, read> k: array<f32>;
-@group(0) @binding(3) var<storage, read> v: array<f32>;
-@group(0) @binding(4) var<storage, read_write> o: array<f32>;
+// [batch·heads, N, D] row-major, read and written as vec4s (D is a multiple of 4).
+@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> o: array<vec4<f32>>;
 
 // The query block (pre-scaled by 1/√d), the current K and V tiles, and the score block.
-var<workgroup> q_s: array<f32, BR * D>;
-// K rows are padded by one float: in the score loop the 32 lanes of a warp read 32 different
-// key rows at the same column, and with a stride of exactly D (a multiple of 32) they would all
-// hit the same memory bank and be served one at a time.
-var<workgroup> k_s: array<f32, BC * (D + 1u)>;
-var<workgroup> v_s: array<f32, BC * D>;
+var<workgroup> q_s: array<vec4<f32>, BR * D4>;
+// K rows are padded by one vec4: in the score loop the 32 lanes of a warp read 32 different key
+// rows at the same column, and with a stride of exactly D floats (a multiple of 32) they would all
+// hit the same memory banks and be served one after another.
+var<workgroup> k_s: array<vec4<f32>, BC * KS>;
+var<workgroup> v_s: array<vec4<f32>, BC * D4>;
 var<workgroup> p_s: array<f32, BR * BC>;
 // Per query row: running maximum, running sum, and this tile's rescale factor.
 var<workgroup> m_s: array<f32, BR>;
@@ -55,30 +57,35 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     let head = wg.y;
     let q0 = wg.x * BR;
     let n = params.n;
-    let own = BR * D / WG;
 
-    for (var e = lid; e < BR * D; e += WG) {
-        let i = q0 + e / D;
-        q_s[e] = select(0.0, q[(head * n + i) * D + e % D] * params.scale, i < n);
+    for (var e = lid; e < BR * D4; e += WG) {
+        let i = q0 + e / D4;
+        q_s[e] = select(vec4<f32>(0.0), q[(head * n + i) * D4 + e % D4] * params.scale, i < n);
     }
     if (lid < BR) {
         m_s[lid] = MASKED;
         l_s[lid] = 0.0;
     }
-    // Each thread's share of the BR×D output block, in registers: element t is row
-    // (lid + t·WG) / D, column (lid + t·WG) % D.
-    var acc: array<f32, MAX_OWN>;
+    // This thread's share of the output block: row `row`, columns 4·(col + 8t) .. + 3 for
+    // t = 0 .. D/32 − 1, in named registers. (A loop-indexed array here can end up in slow local
+    // memory when the driver keeps wgpu's bounds checks.)
+    let row = lid / 8u;
+    let col = lid % 8u;
+    var o0 = vec4<f32>(0.0);
+    var o1 = vec4<f32>(0.0);
+    var o2 = vec4<f32>(0.0);
+    var o3 = vec4<f32>(0.0);
 
     // Under the causal mask, keys after the block's last query contribute nothing: stop there.
     let kv_end = select(n, min(n, q0 + BR), params.causal == 1u);
     for (var kv0 = 0u; kv0 < kv_end; kv0 += BC) {
         // Everyone is done with the previous tile before it is overwritten.
         workgroupBarrier();
-        for (var e = lid; e < BC * D; e += WG) {
-            let j = kv0 + e / D;
-            let g = (head * n + j) * D + e % D;
-            k_s[(e / D) * (D + 1u) + e % D] = select(0.0, k[g], j < n);
-            v_s[e] = select(0.0, v[g], j < n);
+        for (var e = lid; e < BC * D4; e += WG) {
+            let j = kv0 + e / D4;
+            let g = (head * n + j) * D4 + e % D4;
+            k_s[(e / D4) * KS + e % D4] = select(vec4<f32>(0.0), k[g], j < n);
+            v_s[e] = select(vec4<f32>(0.0), v[g], j < n);
         }
         workgroupBarrier();
         // Scores for this tile, masked where the key is padding or (causal) in the future.
@@ -89,11 +96,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
             let j = kv0 + jj;
             var score = MASKED;
             if (j < n && (params.causal == 0u || j <= i)) {
-                var dot = 0.0;
-                for (var c = 0u; c < D; c++) {
-                    dot = fma(q_s[r * D + c], k_s[jj * (D + 1u) + c], dot);
+                var acc = 0.0;
+                for (var c = 0u; c < D4; c++) {
+                    acc += dot(q_s[r * D4 + c], k_s[jj * KS + c]);
                 }
-                score = dot;
+                score = acc;
             }
             p_s[e] = score;
         }
@@ -119,24 +126,41 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
             alpha_s[r] = alpha;
         }
         workgroupBarrier();
-        // Rescale the running output and add this tile: acc[r, c] = α·acc + Σ_j P[r, j]·V[j, c].
-        for (var t = 0u; t < own; t++) {
-            let e = lid + t * WG;
-            let r = e / D;
-            let c = e % D;
-            var a = acc[t] * alpha_s[r];
-            for (var jj = 0u; jj < BC; jj++) {
-                a = fma(p_s[r * BC + jj], v_s[jj * D + c], a);
+        // Rescale the running output and add this tile: o = α·o + Σ_j P[row, j] · V[j].
+        let alpha = alpha_s[row];
+        o0 *= alpha;
+        o1 *= alpha;
+        o2 *= alpha;
+        o3 *= alpha;
+        for (var jj = 0u; jj < BC; jj++) {
+            let p = vec4<f32>(p_s[row * BC + jj]);
+            let vrow = jj * D4 + col;
+            o0 = fma(p, v_s[vrow], o0);
+            if (D >= 64u) {
+                o1 = fma(p, v_s[vrow + 8u], o1);
             }
-            acc[t] = a;
+            if (D >= 96u) {
+                o2 = fma(p, v_s[vrow + 16u], o2);
+            }
+            if (D >= 128u) {
+                o3 = fma(p, v_s[vrow + 24u], o3);
+            }
         }
     }
     // l_s was last written before the barrier that preceded the final update.
-    for (var t = 0u; t < own; t++) {
-        let e = lid + t * WG;
-        let i = q0 + e / D;
-        if (i < n) {
-            o[(head * n + i) * D + e % D] = acc[t] / l_s[e / D];
+    let i = q0 + row;
+    if (i < n) {
+        let inv = 1.0 / l_s[row];
+        let out = (head * n + i) * D4 + col;
+        o[out] = o0 * inv;
+        if (D >= 64u) {
+            o[out + 8u] = o1 * inv;
+        }
+        if (D >= 96u) {
+            o[out + 16u] = o2 * inv;
+        }
+        if (D >= 128u) {
+            o[out + 24u] = o3 * inv;
         }
     }
 }

@@ -11,7 +11,6 @@ struct Params {
 }
 
 const WG: u32 = 64u;
-const MAX_BATCH: u32 = 8u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 // rows × cols halves, row-major, two per word (element i is the low half of word i / 2 when i
@@ -20,7 +19,18 @@ const MAX_BATCH: u32 = 8u;
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 
-var<workgroup> partial: array<array<f32, MAX_BATCH>, WG>;
+// Per-thread partial sums for batch rows 0-3 and 4-7, for the final reduction.
+var<workgroup> partial_lo: array<vec4<f32>, WG>;
+var<workgroup> partial_hi: array<vec4<f32>, WG>;
+
+// x[m][col] for batch rows first .. first + 3. Rows past the batch repeat its last row (a cache
+// hit); their sums are never written out.
+fn x4(first: u32, col: u32) -> vec4<f32> {
+    let last = params.batch - 1u;
+    let n = params.cols;
+    return vec4<f32>(x[min(first, last) * n + col], x[min(first + 1u, last) * n + col],
+                     x[min(first + 2u, last) * n + col], x[min(first + 3u, last) * n + col]);
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>,
@@ -30,7 +40,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
     if (row >= params.rows) {
         return;
     }
-    var acc: array<f32, MAX_BATCH>;
+    // Running sums for batch rows 0-3 and 4-7 in two named vec4s, not an array: with runtime
+    // bounds checks some drivers move a loop-indexed array to slow local memory.
+    var acc_lo = vec4<f32>(0.0);
+    var acc_hi = vec4<f32>(0.0);
     let base = row * params.cols;
     // Each thread takes two neighbouring columns per step (one word when the row starts on a
     // word boundary), so a warp reads 64 consecutive halves.
@@ -42,26 +55,34 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
         if (two) {
             hi = unpack2x16float(w[(i + 1u) / 2u])[(i + 1u) % 2u];
         }
-        for (var m = 0u; m < params.batch; m++) {
-            let xm = m * params.cols + c;
-            acc[m] = fma(lo, x[xm], acc[m]);
-            if (two) {
-                acc[m] = fma(hi, x[xm + 1u], acc[m]);
+        // The second column's weight is 0 past the end of the row, so its term vanishes (and
+        // its x index is clamped to stay inside the buffer).
+        let c2 = min(c + 1u, params.cols - 1u);
+        if (params.batch == 1u) {
+            acc_lo.x = fma(lo, x[c], fma(hi, x[c2], acc_lo.x));
+        } else {
+            acc_lo = fma(vec4<f32>(lo), x4(0u, c), fma(vec4<f32>(hi), x4(0u, c2), acc_lo));
+            if (params.batch > 4u) {
+                acc_hi = fma(vec4<f32>(lo), x4(4u, c), fma(vec4<f32>(hi), x4(4u, c2), acc_hi));
             }
         }
     }
-    partial[lid] = acc;
+    partial_lo[lid] = acc_lo;
+    partial_hi[lid] = acc_hi;
+    // Tree reduction: halve the number of active threads each step. The barrier makes each
+    // step's writes visible before the next step reads them.
     for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
         workgroupBarrier();
         if (lid < stride) {
-            for (var m = 0u; m < params.batch; m++) {
-                partial[lid][m] += partial[lid + stride][m];
-            }
+            partial_lo[lid] += partial_lo[lid + stride];
+            partial_hi[lid] += partial_hi[lid + stride];
         }
     }
     if (lid == 0u) {
+        let lo = partial_lo[0];
+        let hi = partial_hi[0];
         for (var m = 0u; m < params.batch; m++) {
-            y[m * params.rows + row] = partial[0][m];
+            y[m * params.rows + row] = select(hi[m % 4u], lo[m % 4u], m < 4u);
         }
     }
 }

@@ -18,7 +18,6 @@ struct Params {
 }
 
 const WG: u32 = 64u;
-const MAX_BATCH: u32 = 8u;
 const BLOCK_BYTES: u32 = 18u;
 // Words of nibbles per block, and so threads per block.
 const UNITS: u32 = 4u;
@@ -30,7 +29,9 @@ const UNITS: u32 = 4u;
 @group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 
-var<workgroup> partial: array<array<f32, MAX_BATCH>, WG>;
+// Per-thread partial sums for batch rows 0-3 and 4-7, for the final reduction.
+var<workgroup> partial_lo: array<vec4<f32>, WG>;
+var<workgroup> partial_hi: array<vec4<f32>, WG>;
 
 // The 32-bit little-endian word starting at any byte offset (blocks start at even offsets).
 fn word_at(byte: u32) -> u32 {
@@ -49,6 +50,19 @@ fn nibbles(word: u32, high: u32) -> vec4<f32> {
         - vec4<f32>(8.0);
 }
 
+// dot(lo, x[m][4·xi ..]) + dot(hi, x[m][4·xi + 16 ..]) for batch rows first .. first + 3. Rows
+// past the batch repeat its last row (a cache hit); their sums are never written out.
+fn dots(lo: vec4<f32>, hi: vec4<f32>, first: u32, xi: u32) -> vec4<f32> {
+    let last = params.batch - 1u;
+    let n = params.cols / 4u;
+    var r = vec4<f32>(0.0);
+    for (var k = 0u; k < 4u; k++) {
+        let base = min(first + k, last) * n + xi;
+        r[k] = dot(lo, x[base]) + dot(hi, x[base + 4u]);
+    }
+    return r;
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>,
@@ -57,8 +71,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
     if (row >= params.rows) {
         return;
     }
-    var acc: array<f32, MAX_BATCH>;
-    let cols4 = params.cols / 4u;
+    // Running sums for batch rows 0-3 and 4-7 in two named vec4s, not an array: with runtime
+    // bounds checks some drivers move a loop-indexed array to slow local memory.
+    var acc_lo = vec4<f32>(0.0);
+    var acc_hi = vec4<f32>(0.0);
     for (var u = lid; u < params.blocks_per_row * UNITS; u += WG) {
         let b = u / UNITS;
         let i = u % UNITS;
@@ -67,23 +83,32 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
         let q = word_at(off + 2u + 4u * i);
         let lo = nibbles(q, 0u); // weights 4i .. 4i + 3 of the block
         let hi = nibbles(q, 1u); // weights 16 + 4i .. 16 + 4i + 3
-        for (var m = 0u; m < params.batch; m++) {
-            let xi = m * cols4 + b * 8u + i;
-            acc[m] = fma(d, dot(lo, x[xi]) + dot(hi, x[xi + 4u]), acc[m]);
-        }
-    }
-    partial[lid] = acc;
-    for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-        workgroupBarrier();
-        if (lid < stride) {
-            for (var m = 0u; m < params.batch; m++) {
-                partial[lid][m] += partial[lid + stride][m];
+        let xi = b * 8u + i;
+        if (params.batch == 1u) {
+            acc_lo.x = fma(d, dot(lo, x[xi]) + dot(hi, x[xi + 4u]), acc_lo.x);
+        } else {
+            acc_lo = fma(vec4<f32>(d), dots(lo, hi, 0u, xi), acc_lo);
+            if (params.batch > 4u) {
+                acc_hi = fma(vec4<f32>(d), dots(lo, hi, 4u, xi), acc_hi);
             }
         }
     }
+    partial_lo[lid] = acc_lo;
+    partial_hi[lid] = acc_hi;
+    // Tree reduction: halve the number of active threads each step. The barrier makes each
+    // step's writes visible before the next step reads them.
+    for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+        workgroupBarrier();
+        if (lid < stride) {
+            partial_lo[lid] += partial_lo[lid + stride];
+            partial_hi[lid] += partial_hi[lid + stride];
+        }
+    }
     if (lid == 0u) {
+        let lo = partial_lo[0];
+        let hi = partial_hi[0];
         for (var m = 0u; m < params.batch; m++) {
-            y[m * params.rows + row] = partial[0][m];
+            y[m * params.rows + row] = select(hi[m % 4u], lo[m % 4u], m < 4u);
         }
     }
 }

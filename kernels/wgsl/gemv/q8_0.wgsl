@@ -19,7 +19,6 @@ struct Params {
 }
 
 const WG: u32 = 64u;
-const MAX_BATCH: u32 = 8u;
 const BLOCK_BYTES: u32 = 34u;
 // Words of quantized weights per block, and so threads per block.
 const UNITS: u32 = 8u;
@@ -32,7 +31,9 @@ const UNITS: u32 = 8u;
 @group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 
-var<workgroup> partial: array<array<f32, MAX_BATCH>, WG>;
+// Per-thread partial sums for batch rows 0-3 and 4-7, for the final reduction.
+var<workgroup> partial_lo: array<vec4<f32>, WG>;
+var<workgroup> partial_hi: array<vec4<f32>, WG>;
 
 // The 32-bit little-endian word starting at any byte offset.
 fn word_at(byte: u32) -> u32 {
@@ -50,6 +51,15 @@ fn sbyte(word: u32, k: u32) -> f32 {
     return f32(bitcast<i32>(word << (24u - 8u * k)) >> 24u);
 }
 
+// dot(w, x[m][4·xi .. 4·xi + 3]) for batch rows first .. first + 3. Rows past the batch repeat
+// its last row (a cache hit); their sums are never written out.
+fn dots(w: vec4<f32>, first: u32, xi: u32) -> vec4<f32> {
+    let last = params.batch - 1u;
+    let n = params.cols / 4u;
+    return vec4<f32>(dot(w, x[min(first, last) * n + xi]), dot(w, x[min(first + 1u, last) * n + xi]),
+                     dot(w, x[min(first + 2u, last) * n + xi]), dot(w, x[min(first + 3u, last) * n + xi]));
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>,
@@ -58,8 +68,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
     if (row >= params.rows) {
         return;
     }
-    var acc: array<f32, MAX_BATCH>;
-    let cols4 = params.cols / 4u;
+    // Running sums for batch rows 0-3 and 4-7 in two named vec4s, not an array: with runtime
+    // bounds checks some drivers move a loop-indexed array to slow local memory.
+    var acc_lo = vec4<f32>(0.0);
+    var acc_hi = vec4<f32>(0.0);
     for (var u = lid; u < params.blocks_per_row * UNITS; u += WG) {
         let b = u / UNITS;
         let j = u % UNITS;
@@ -71,22 +83,31 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
         let q = word_at(off + 2u + 4u * j);
         let wv = vec4<f32>(sbyte(q, 0u), sbyte(q, 1u), sbyte(q, 2u), sbyte(q, 3u));
         let xi = b * 8u + j;
-        for (var m = 0u; m < params.batch; m++) {
-            acc[m] = fma(d, dot(wv, x[m * cols4 + xi]), acc[m]);
-        }
-    }
-    partial[lid] = acc;
-    for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-        workgroupBarrier();
-        if (lid < stride) {
-            for (var m = 0u; m < params.batch; m++) {
-                partial[lid][m] += partial[lid + stride][m];
+        if (params.batch == 1u) {
+            acc_lo.x = fma(d, dot(wv, x[xi]), acc_lo.x);
+        } else {
+            acc_lo = fma(vec4<f32>(d), dots(wv, 0u, xi), acc_lo);
+            if (params.batch > 4u) {
+                acc_hi = fma(vec4<f32>(d), dots(wv, 4u, xi), acc_hi);
             }
         }
     }
+    partial_lo[lid] = acc_lo;
+    partial_hi[lid] = acc_hi;
+    // Tree reduction: halve the number of active threads each step. The barrier makes each
+    // step's writes visible before the next step reads them.
+    for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+        workgroupBarrier();
+        if (lid < stride) {
+            partial_lo[lid] += partial_lo[lid + stride];
+            partial_hi[lid] += partial_hi[lid + stride];
+        }
+    }
     if (lid == 0u) {
+        let lo = partial_lo[0];
+        let hi = partial_hi[0];
         for (var m = 0u; m < params.batch; m++) {
-            y[m * params.rows + row] = partial[0][m];
+            y[m * params.rows + row] = select(hi[m % 4u], lo[m % 4u], m < 4u);
         }
     }
 }

@@ -1,0 +1,307 @@
+//! "Benchmark my GPU": runs the bandwidth probes (the measured roofs) and then every other kernel
+//! variant in the registry, with progress, cancel and per-step status; fills the roofline live;
+//! keeps the last run in local storage; exports and imports runs.
+//!
+//! The suite is built from [`kernels::REGISTRY`], so new variants appear here without UI changes.
+
+use crate::gpu_panel::{AdapterCard, GpuContext, ResultsTable};
+use crate::roofline::RooflineChart;
+use crate::{Nav, browser};
+use kernels::{KernelSpec, Measurement, ResultsFile, RunOptions, Shape, TimingOptions};
+use leptos::prelude::*;
+
+/// Local-storage key of the last run.
+pub const LAST_RUN_KEY: &str = "roofline-lab/last-run";
+
+/// A size small enough for a software rasterizer to finish in seconds, yet past the caches of a
+/// laptop GPU: 16 MiB streams, 256³ matmuls; other shapes keep their registry default.
+pub fn small_shape(spec: &KernelSpec) -> Shape {
+    let s = spec.default_shape;
+    if let Shape::Stream { elements } = s {
+        Shape::Stream {
+            elements: elements.min(4 << 20),
+        }
+    } else if let Shape::Matmul { m, n, k } = s {
+        Shape::Matmul {
+            m: m.min(256),
+            n: n.min(256),
+            k: k.min(256),
+        }
+    } else {
+        s
+    }
+}
+
+/// The suite in run order: the roofs first (bandwidth probes and peak kernels), then the rest.
+pub fn suite() -> Vec<(&'static KernelSpec, Shape)> {
+    let is_roof = |s: &KernelSpec| {
+        s.kernel == "stream" || s.kernel.contains("peak") || s.kernel.contains("bandwidth")
+    };
+    let mut v: Vec<_> = kernels::REGISTRY
+        .iter()
+        .filter(|s| is_roof(s))
+        .chain(kernels::REGISTRY.iter().filter(|s| !is_roof(s)))
+        .map(|s| (s, small_shape(s)))
+        .collect();
+    v.dedup_by(|a, b| a.0.id() == b.0.id());
+    v
+}
+
+/// Where one step of a run stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepState {
+    /// Not started.
+    Pending,
+    /// Running now.
+    Running,
+    /// Finished; the text says how.
+    Done(String),
+    /// Failed, with the reason.
+    Failed(String),
+    /// Skipped because the run was cancelled.
+    Cancelled,
+    /// Not run: the adapter lacks a feature the variant needs (named here).
+    Skipped(String),
+}
+
+/// One step of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// `kernel/variant`.
+    pub id: String,
+    /// The size it runs at.
+    pub shape: Shape,
+    /// Where it stands.
+    pub state: StepState,
+}
+
+/// Reads the last run from local storage.
+pub fn load_last_run() -> Option<ResultsFile> {
+    browser::load(LAST_RUN_KEY).and_then(|t| ResultsFile::from_json(&t).ok())
+}
+
+/// The benchmark page.
+#[component]
+pub fn BenchPage() -> impl IntoView {
+    let ctx = expect_context::<GpuContext>();
+    ctx.ensure();
+    let nav = expect_context::<Nav>();
+    let quick = nav
+        .location
+        .with_untracked(|l| l.params.get("quick").is_some_and(|v| v == "1"));
+    let careful = RwSignal::new(!quick);
+    let results = RwSignal::new(Vec::<Measurement>::new());
+    let imported = RwSignal::new(Vec::<Measurement>::new());
+    let steps = RwSignal::new(Vec::<Step>::new());
+    let running = RwSignal::new(false);
+    let cancel = RwSignal::new(false);
+    let (status, set_status) = signal(String::new());
+    if let Some(last) = load_last_run() {
+        results.set(last.measurements);
+        set_status.set("Showing your last run, kept in this browser.".into());
+    }
+
+    let run = move |_| {
+        let Some(g) = ctx.gpu.get_value() else { return };
+        let plan = suite();
+        steps.set(
+            plan.iter()
+                .map(|(s, shape)| Step {
+                    id: s.id(),
+                    shape: *shape,
+                    state: if g.has(s.features) {
+                        StepState::Pending
+                    } else {
+                        StepState::Skipped(kernels::gpu::feature_names(s.features).join(", "))
+                    },
+                })
+                .collect(),
+        );
+        results.set(Vec::new());
+        cancel.set(false);
+        running.set(true);
+        let timing = if careful.get_untracked() {
+            TimingOptions::benchmark()
+        } else {
+            TimingOptions::quick()
+        };
+        leptos::task::spawn_local(async move {
+            let skipped = plan.iter().filter(|(s, _)| !g.has(s.features)).count();
+            let total = plan.len() - skipped;
+            let mut verified = 0;
+            let mut failed = 0;
+            let mut started = 0;
+            for (i, (spec, shape)) in plan.into_iter().enumerate() {
+                if !g.has(spec.features) {
+                    continue;
+                }
+                if cancel.get_untracked() {
+                    steps.update(|s| {
+                        for st in s.iter_mut().skip(i) {
+                            if st.state == StepState::Pending {
+                                st.state = StepState::Cancelled;
+                            }
+                        }
+                    });
+                    break;
+                }
+                steps.update(|s| s[i].state = StepState::Running);
+                set_status.set(format!(
+                    "{started} of {total}: running {} at {shape}",
+                    spec.id()
+                ));
+                started += 1;
+                let opts = RunOptions { timing, seed: None };
+                match kernels::run_kernel(&g, spec, shape, &opts).await {
+                    Ok(m) => {
+                        verified += usize::from(m.verified);
+                        let text = if m.verified {
+                            format!(
+                                "verified, {} / {}",
+                                crate::format::giga_rate(m.gbytes_per_s, "B"),
+                                crate::format::giga_rate(m.gflops_per_s, "FLOP")
+                            )
+                        } else {
+                            failed += 1;
+                            "result did not match the CPU reference".to_string()
+                        };
+                        steps.update(|s| s[i].state = StepState::Done(text));
+                        results.update(|r| r.push(m));
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        steps.update(|s| s[i].state = StepState::Failed(e.to_string()));
+                    }
+                }
+            }
+            let done = results.with_untracked(Vec::len);
+            let message = if cancel.get_untracked() {
+                format!("Cancelled after {done} of {total}; {verified} verified")
+            } else if failed == 0 && verified == total {
+                if skipped > 0 {
+                    format!(
+                        "All {total} results verified; {skipped} skipped (this adapter lacks a feature they need)"
+                    )
+                } else {
+                    format!("All {total} results verified")
+                }
+            } else {
+                format!("{verified} of {total} verified; {failed} failed")
+            };
+            if done > 0 {
+                let file = ResultsFile::new("roofline-lab web", results.get_untracked());
+                if let Ok(text) = serde_json::to_string(&file) {
+                    browser::save(LAST_RUN_KEY, &text);
+                }
+            }
+            set_status.set(message);
+            running.set(false);
+        });
+    };
+
+    let progress = move || {
+        steps.with(|s| {
+            let done = s
+                .iter()
+                .filter(|x| !matches!(x.state, StepState::Pending | StepState::Running))
+                .count();
+            (done, s.len())
+        })
+    };
+    let step_items = move || {
+        steps
+            .get()
+            .into_iter()
+            .map(|s| {
+                let (class, text) = match &s.state {
+                    StepState::Pending => ("pending", "waiting".to_string()),
+                    StepState::Running => ("running", "running…".to_string()),
+                    StepState::Done(t) => ("done", t.clone()),
+                    StepState::Failed(t) => ("failed", format!("failed: {t}")),
+                    StepState::Cancelled => ("cancelled", "cancelled".to_string()),
+                    StepState::Skipped(f) => {
+                        ("skipped", format!("skipped: this adapter lacks {f}"))
+                    }
+                };
+                view! {
+                    <li class=class data-testid="step" data-kernel=s.id.clone() data-state=class>
+                        <strong>{s.id.clone()}</strong>" at "{s.shape.to_string()}": "{text}
+                    </li>
+                }
+            })
+            .collect_view()
+    };
+
+    view! {
+        <h1>"Benchmark my GPU"</h1>
+        <p>
+            "Measures your GPU's memory bandwidth with streaming kernels (these become the measured "
+            "roofs), then runs every kernel variant in the lab, checks each result against a CPU "
+            "reference and puts it on the roofline. Peak-FLOP kernels are not in the suite yet, so "
+            "no compute roof is measured: compare with a preset GPU's datasheet peak instead."
+        </p>
+        <AdapterCard status=ctx.status />
+        <section class="card">
+            <h2>"Run"</h2>
+            <fieldset class="inline">
+                <legend>"Timing"</legend>
+                <label class="check">
+                    <input type="radio" name="timing" prop:checked=move || careful.get() on:change=move |_| careful.set(true) />
+                    "careful (9 samples of 10 ms)"
+                </label>
+                <label class="check">
+                    <input type="radio" name="timing" data-testid="quick" prop:checked=move || !careful.get() on:change=move |_| careful.set(false) />
+                    "quick (3 short samples)"
+                </label>
+            </fieldset>
+            <div class="actions">
+                <button data-testid="run" on:click=run disabled=move || !ctx.ready() || running.get()>
+                    "Run the benchmark"
+                </button>
+                <button
+                    class="secondary"
+                    data-testid="cancel"
+                    on:click=move |_| cancel.set(true)
+                    disabled=move || !running.get() || cancel.get()
+                >
+                    "Cancel"
+                </button>
+            </div>
+            <div class="progress">
+                <Show when=move || { progress().1 > 0 }>
+                    <progress max=move || progress().1 value=move || progress().0></progress>
+                </Show>
+                <span data-testid="run-status" aria-live="polite">{status}</span>
+            </div>
+            <ol class="steps" data-testid="steps">{step_items}</ol>
+        </section>
+        <RooflineChart measurements=results.into() imported=imported export_name="roofline-run" />
+        <Show when=move || !results.with(Vec::is_empty)>
+            <section class="card">
+                <h2>"Results"</h2>
+                <ResultsTable results=results.into() />
+            </section>
+        </Show>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_suite_runs_roofs_first_and_covers_the_registry() {
+        let s = suite();
+        assert_eq!(s.len(), kernels::REGISTRY.len());
+        assert_eq!(s[0].0.kernel, "stream");
+        let first_other = s.iter().position(|(k, _)| k.kernel != "stream");
+        assert!(
+            s.iter()
+                .skip(first_other.unwrap_or(s.len()))
+                .all(|(k, _)| k.kernel != "stream")
+        );
+        for (spec, shape) in &s {
+            assert!(spec.cost(shape).is_ok(), "{}", spec.id());
+        }
+    }
+}

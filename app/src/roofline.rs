@@ -1,0 +1,686 @@
+//! The interactive roofline: measured roofs, preset overlays, one dot per measurement with a
+//! tooltip and selection, zoom and pan, a legend, the same numbers as a table, PNG and JSON
+//! export, and import of results files from the `lab` CLI (same schema), told apart by adapter.
+//!
+//! Roofs are labelled for what they are: a bandwidth roof measured by a streaming kernel says so,
+//! a preset says it is a datasheet figure, and no FLOP/s dot is ever promoted to a "peak".
+
+use crate::charts::{Axis, Frame, H, MB, ML, MR, MT, PALETTE, W, to_xy};
+use crate::{browser, format};
+use kernels::{Measurement, ResultsFile};
+use leptos::prelude::*;
+use lessons::presets::{GPUS, Precision};
+use wasm_bindgen::JsCast;
+
+/// What limits a roof.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RoofKind {
+    /// A bandwidth, GB/s: the line `GB/s × intensity`.
+    Memory(f64),
+    /// A compute rate, GFLOP/s: a horizontal line.
+    Compute(f64),
+}
+
+/// One roof on the chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Roof {
+    /// Honest label ("measured copy bandwidth (SwiftShader)", "preset H100 SXM FP32 peak").
+    pub label: String,
+    /// The adapter it was measured on; `None` for presets.
+    pub adapter: Option<String>,
+    /// Memory or compute.
+    pub kind: RoofKind,
+}
+
+/// Roofs measured by bandwidth probes (`stream/*`) and peak kernels (any kernel whose name has
+/// `peak` in it), best per (adapter, variant). Other kernels' dots are never roofs.
+pub fn measured_roofs(ms: &[Measurement]) -> Vec<Roof> {
+    let mut roofs: Vec<Roof> = Vec::new();
+    for m in ms.iter().filter(|m| m.verified) {
+        let adapter = m.adapter.label();
+        let (label, kind) = if m.kernel == "stream" || m.kernel.contains("bandwidth") {
+            (
+                format!("measured {} bandwidth ({adapter})", m.variant),
+                RoofKind::Memory(m.gbytes_per_s),
+            )
+        } else if m.kernel.contains("peak") {
+            (
+                format!("measured {} peak ({adapter})", m.variant),
+                RoofKind::Compute(m.gflops_per_s),
+            )
+        } else {
+            continue;
+        };
+        match roofs.iter_mut().find(|r| r.label == label) {
+            Some(r) => {
+                if value(r.kind) < value(kind) {
+                    r.kind = kind;
+                }
+            }
+            None => roofs.push(Roof {
+                label,
+                adapter: Some(adapter),
+                kind,
+            }),
+        }
+    }
+    roofs
+}
+
+fn value(k: RoofKind) -> f64 {
+    match k {
+        RoofKind::Memory(v) | RoofKind::Compute(v) => v,
+    }
+}
+
+/// The datasheet roofs of a preset GPU: bandwidth, FP32 and FP16 peaks.
+pub fn preset_roofs(id: &str) -> Vec<Roof> {
+    let Ok(g) = lessons::presets::gpu(id) else {
+        return Vec::new();
+    };
+    let mut v = vec![Roof {
+        label: format!("preset {} bandwidth", g.name),
+        adapter: None,
+        kind: RoofKind::Memory(g.bandwidth / 1e9),
+    }];
+    for p in [Precision::Fp32, Precision::Fp16] {
+        if let Some(f) = g.peak(p) {
+            v.push(Roof {
+                label: format!("preset {} {} peak", g.name, p.as_str().to_uppercase()),
+                adapter: None,
+                kind: RoofKind::Compute(f / 1e9),
+            });
+        }
+    }
+    v
+}
+
+/// The attainable GFLOP/s at `intensity` under the roofs measured on `adapter`: the best
+/// bandwidth times the intensity, capped by the best measured peak. `None` without a roof.
+pub fn attainable(roofs: &[Roof], adapter: &str, intensity: f64) -> Option<f64> {
+    let mine = roofs
+        .iter()
+        .filter(|r| r.adapter.as_deref() == Some(adapter));
+    let bw = mine
+        .clone()
+        .filter_map(|r| match r.kind {
+            RoofKind::Memory(b) => Some(b),
+            RoofKind::Compute(_) => None,
+        })
+        .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))));
+    let peak = mine
+        .filter_map(|r| match r.kind {
+            RoofKind::Compute(p) => Some(p),
+            RoofKind::Memory(_) => None,
+        })
+        .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))));
+    match (bw, peak) {
+        (Some(b), Some(p)) => Some((b * intensity).min(p)),
+        (Some(b), None) => Some(b * intensity),
+        (None, Some(p)) => Some(p),
+        (None, None) => None,
+    }
+}
+
+/// `measured / attainable` as text, or a dash.
+fn share(m: &Measurement, roofs: &[Roof]) -> String {
+    if m.flops == 0.0 {
+        return "— (0 FLOP)".into();
+    }
+    match attainable(roofs, &m.adapter.label(), m.intensity) {
+        Some(a) if a > 0.0 => format::percent(m.gflops_per_s / a),
+        _ => "— (no roof measured)".into(),
+    }
+}
+
+/// The colour of the `i`th roof when `adapters` colours are taken by the dots.
+fn roof_color(i: usize, adapters: usize) -> &'static str {
+    PALETTE[(adapters.max(1) + i) % PALETTE.len()]
+}
+
+/// A measurement's dot id (unique within one chart).
+fn dot_id(i: usize) -> String {
+    format!("dot-{i}")
+}
+
+/// Whether a measurement can be a dot on log–log axes: some FLOPs and some bytes (a pure
+/// bandwidth probe or a pure FLOP probe is drawn as a roof instead).
+pub fn plottable(m: &Measurement) -> bool {
+    m.intensity.is_finite()
+        && m.intensity > 0.0
+        && m.gflops_per_s.is_finite()
+        && m.gflops_per_s > 0.0
+}
+
+/// The axes that fit the dots and roofs.
+pub fn fit(ms: &[Measurement], roofs: &[Roof]) -> (Axis, Axis) {
+    let dots = ms
+        .iter()
+        .filter(|m| m.intensity > 0.0 && m.gflops_per_s > 0.0);
+    let mut xs: Vec<f64> = dots.clone().map(|m| m.intensity).collect();
+    let mut ys: Vec<f64> = dots.map(|m| m.gflops_per_s).collect();
+    xs.extend([0.1, 100.0]);
+    let peaks: Vec<f64> = roofs
+        .iter()
+        .filter_map(|r| match r.kind {
+            RoofKind::Compute(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    for r in roofs {
+        if let RoofKind::Memory(b) = r.kind {
+            ys.push(b * 0.1);
+            if let Some(p) = peaks.iter().copied().reduce(f64::max) {
+                xs.push(p / b * 2.0);
+            }
+        }
+    }
+    ys.extend(peaks);
+    let x = Axis::fit(xs, true);
+    let mut y = Axis::fit(ys, true);
+    y.hi *= 3.0;
+    (x, y)
+}
+
+/// Zooms a log axis by `factor` (< 1 zooms in) about its centre.
+pub fn zoom(a: Axis, factor: f64) -> Axis {
+    let (l, h) = (a.lo.log10(), a.hi.log10());
+    let c = (l + h) / 2.0;
+    let half = ((h - l) / 2.0 * factor).clamp(0.25, 12.0);
+    Axis {
+        lo: 10f64.powf(c - half),
+        hi: 10f64.powf(c + half),
+        log: true,
+    }
+}
+
+/// Pans a log axis by `fraction` of its span.
+pub fn pan(a: Axis, fraction: f64) -> Axis {
+    let shift = (a.hi.log10() - a.lo.log10()) * fraction;
+    Axis {
+        lo: a.lo * 10f64.powf(shift),
+        hi: a.hi * 10f64.powf(shift),
+        log: true,
+    }
+}
+
+/// The roofline chart with its controls, legend and table.
+#[component]
+pub fn RooflineChart(
+    /// Measurements made in this browser (dots, and bandwidth roofs from `stream/*`).
+    measurements: Signal<Vec<Measurement>>,
+    /// Measurements imported from results files (other adapters, the `lab` CLI).
+    imported: RwSignal<Vec<Measurement>>,
+    /// File name for exports, without extension.
+    #[prop(default = "roofline")]
+    export_name: &'static str,
+    /// How the legend names the adapters of `imported` measurements.
+    #[prop(default = "imported")]
+    imported_label: &'static str,
+) -> impl IntoView {
+    let presets = RwSignal::new(Vec::<&'static str>::new());
+    let all = Memo::new(move |_| {
+        let mut v = measurements.get();
+        v.extend(imported.get());
+        v
+    });
+    let roofs = Memo::new(move |_| {
+        let mut r = measured_roofs(&all.get());
+        for id in presets.get() {
+            r.extend(preset_roofs(id));
+        }
+        r
+    });
+    let adapters = Memo::new(move |_| {
+        let mut a: Vec<String> = Vec::new();
+        for m in all.get() {
+            let l = m.adapter.label();
+            if !a.contains(&l) {
+                a.push(l);
+            }
+        }
+        a
+    });
+    let view_axes = RwSignal::new(None::<(Axis, Axis)>);
+    let axes = move || {
+        view_axes
+            .get()
+            .unwrap_or_else(|| fit(&all.get(), &roofs.get()))
+    };
+    let hovered = RwSignal::new(None::<usize>);
+    let selected = RwSignal::new(None::<usize>);
+    let svg_ref = NodeRef::<leptos::svg::Svg>::new();
+    let (import_msg, set_import_msg) = signal(String::new());
+
+    let color_of_adapter = move |label: &str| {
+        let i = adapters.with(|a| a.iter().position(|x| x == label).unwrap_or(0));
+        PALETTE[i % PALETTE.len()]
+    };
+
+    let roof_lines = move || {
+        let (x, y) = axes();
+        roofs
+            .get()
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                // Roofs take colours after the adapters' (dots), so a roof never looks like a dot.
+                let color = roof_color(i, adapters.with(Vec::len));
+                let dash = if r.adapter.is_none() { "6 4" } else { "" };
+                let (p0, p1) = match r.kind {
+                    RoofKind::Memory(b) => ((x.lo, b * x.lo), (x.hi, b * x.hi)),
+                    RoofKind::Compute(p) => ((x.lo, p), (x.hi, p)),
+                };
+                let (a, b) = (to_xy(&x, &y, p0), to_xy(&x, &y, p1));
+                let title = match r.kind {
+                    RoofKind::Memory(bw) => format!("{}: {}", r.label, format::giga_rate(bw, "B")),
+                    RoofKind::Compute(p) => {
+                        format!("{}: {}", r.label, format::giga_rate(p, "FLOP"))
+                    }
+                };
+                view! {
+                    <line
+                        class="roof"
+                        data-testid="roof"
+                        x1=a.0 y1=a.1 x2=b.0 y2=b.1
+                        stroke=color
+                        stroke-width=2
+                        stroke-dasharray=dash
+                    >
+                        <title>{title}</title>
+                    </line>
+                }
+            })
+            .collect_view()
+    };
+
+    let dots = move || {
+        let (x, y) = axes();
+        let own = measurements.with(Vec::len);
+        all.get()
+            .into_iter()
+            .enumerate()
+            .filter(|(_, m)| plottable(m))
+            .map(|(i, m)| {
+                let (px, py) = to_xy(&x, &y, (m.intensity, m.gflops_per_s));
+                let color = color_of_adapter(&m.adapter.label());
+                let is_imported = i >= own;
+                let label = format!(
+                    "{} at {}, {}: {} at {:.2} FLOP/byte",
+                    m.id(),
+                    m.shape,
+                    m.adapter.label(),
+                    format::giga_rate(m.gflops_per_s, "FLOP"),
+                    m.intensity
+                );
+                view! {
+                    <circle
+                        class="dot"
+                        class:selected=move || selected.get() == Some(i)
+                        data-testid="dot"
+                        data-kernel=m.id()
+                        id=dot_id(i)
+                        cx=px
+                        cy=py
+                        r=move || if selected.get() == Some(i) { 8 } else { 6 }
+                        fill=if is_imported { "none" } else { color }
+                        stroke=color
+                        stroke-width=if is_imported { 3 } else { 1 }
+                        tabindex=0
+                        role="button"
+                        aria-label=label
+                        aria-pressed=move || if selected.get() == Some(i) { "true" } else { "false" }
+                        on:mouseenter=move |_| hovered.set(Some(i))
+                        on:mouseleave=move |_| hovered.set(None)
+                        on:focus=move |_| hovered.set(Some(i))
+                        on:blur=move |_| hovered.set(None)
+                        on:click=move |_| selected.update(|s| *s = if *s == Some(i) { None } else { Some(i) })
+                        on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                            if ev.key() == "Enter" || ev.key() == " " {
+                                ev.prevent_default();
+                                selected.update(|s| *s = if *s == Some(i) { None } else { Some(i) });
+                            }
+                        }
+                    />
+                }
+            })
+            .collect_view()
+    };
+
+    let details = move |i: usize| {
+        let m = all.with(|a| a.get(i).cloned())?;
+        let r = roofs.get();
+        Some(view! {
+            <strong>{m.id()}</strong>" at "{m.shape.to_string()}<br />
+            {m.adapter.label()}<br />
+            {format::giga_rate(m.gflops_per_s, "FLOP")}", "{format::giga_rate(m.gbytes_per_s, "B")}<br />
+            {format!("{:.2} FLOP/byte", m.intensity)}", "{share(&m, &r)}" of the measured roof"<br />
+            "timed by "{m.timing.label()}", median "{format::seconds(m.time.median_s)}
+        })
+    };
+    let tooltip = move || {
+        let i = hovered.get()?;
+        let (x, y) = axes();
+        let m = all.with(|a| a.get(i).cloned())?;
+        let (px, py) = to_xy(&x, &y, (m.intensity, m.gflops_per_s));
+        let style = format!("left:{:.1}%;top:{:.1}%", px / W * 100.0, py / H * 100.0);
+        Some(
+            view! { <div class="tooltip" role="tooltip" data-testid="tooltip" style=style>{details(i)}</div> },
+        )
+    };
+
+    let zoom_by = move |f: f64| {
+        let (x, y) = axes();
+        view_axes.set(Some((zoom(x, f), zoom(y, f))));
+    };
+    let pan_by = move |dx: f64, dy: f64| {
+        let (x, y) = axes();
+        view_axes.set(Some((pan(x, dx), pan(y, dy))));
+    };
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let handled = match ev.key().as_str() {
+            "+" | "=" => {
+                zoom_by(0.7);
+                true
+            }
+            "-" | "_" => {
+                zoom_by(1.4);
+                true
+            }
+            "ArrowLeft" => {
+                pan_by(-0.1, 0.0);
+                true
+            }
+            "ArrowRight" => {
+                pan_by(0.1, 0.0);
+                true
+            }
+            "ArrowUp" => {
+                pan_by(0.0, 0.1);
+                true
+            }
+            "ArrowDown" => {
+                pan_by(0.0, -0.1);
+                true
+            }
+            "0" => {
+                view_axes.set(None);
+                true
+            }
+            _ => false,
+        };
+        if handled {
+            ev.prevent_default();
+        }
+    };
+    // Drag to pan: remember where the pointer went down, in SVG units.
+    let drag = StoredValue::new(None::<(f64, f64, Axis, Axis)>);
+    let svg_point = move |ev: &leptos::ev::PointerEvent| -> Option<(f64, f64)> {
+        let svg = svg_ref.get()?;
+        let rect = svg.get_bounding_client_rect();
+        if rect.width() <= 0.0 {
+            return None;
+        }
+        Some((
+            (f64::from(ev.client_x()) - rect.left()) / rect.width() * W,
+            (f64::from(ev.client_y()) - rect.top()) / rect.height() * H,
+        ))
+    };
+    let on_down = move |ev: leptos::ev::PointerEvent| {
+        if ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|e| e.class_list().contains("dot"))
+        {
+            return;
+        }
+        if let Some((px, py)) = svg_point(&ev) {
+            let (x, y) = axes();
+            drag.set_value(Some((px, py, x, y)));
+        }
+    };
+    let on_move = move |ev: leptos::ev::PointerEvent| {
+        let Some((sx, sy, x0, y0)) = drag.get_value() else {
+            return;
+        };
+        if let Some((px, py)) = svg_point(&ev) {
+            let fx = -(px - sx) / (W - ML - MR);
+            let fy = (py - sy) / (H - MT - MB);
+            view_axes.set(Some((pan(x0, fx), pan(y0, fy))));
+        }
+    };
+    let on_up = move |_| drag.set_value(None);
+
+    let export_json = move |_| {
+        let file = ResultsFile::new("roofline-lab web", all.get());
+        if let Ok(text) = serde_json::to_string_pretty(&file) {
+            browser::download_text(&format!("{export_name}.json"), "application/json", &text);
+        }
+    };
+    let export_png = move |_| {
+        if let Some(svg) = svg_ref.get() {
+            browser::download_svg_as_png(&svg, "roofline.png");
+        }
+    };
+    let on_import = move |ev: leptos::ev::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let result = browser::read_chosen_file(&input).await;
+            input.set_value("");
+            match result.and_then(|t| ResultsFile::from_json(&t)) {
+                Ok(f) => {
+                    let n = f.measurements.len();
+                    let producer = f.producer.clone();
+                    imported.update(|v| v.extend(f.measurements));
+                    set_import_msg.set(format!("Imported {n} measurements from {producer}."));
+                }
+                Err(e) => set_import_msg.set(format!("Could not import: {e}")),
+            }
+        });
+    };
+
+    let preset_boxes = GPUS
+        .iter()
+        .map(|g| {
+            let id = g.id;
+            view! {
+                <label class="check">
+                    <input
+                        type="checkbox"
+                        data-testid=format!("preset-{id}")
+                        prop:checked=move || presets.with(|p| p.contains(&id))
+                        on:change=move |_| presets.update(|p| {
+                            if let Some(i) = p.iter().position(|x| *x == id) { p.remove(i); } else { p.push(id); }
+                        })
+                    />
+                    {g.name}
+                </label>
+            }
+        })
+        .collect_view();
+
+    let legend = move || {
+        let roof_items = roofs
+            .get()
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| {
+                // Roofs take colours after the adapters' (dots), so a roof never looks like a dot.
+                let color = roof_color(i, adapters.with(Vec::len));
+                let style = if r.adapter.is_none() { "dashed" } else { "solid" };
+                view! { <li><span class=format!("line {style}") style=format!("border-color:{color}")></span>{r.label}</li> }
+            })
+            .collect_view();
+        let own = measurements.with(|m| m.first().map(|m| m.adapter.label()));
+        let adapter_items = adapters
+            .get()
+            .into_iter()
+            .map(|a| {
+                let color = color_of_adapter(&a);
+                let imported = own.as_deref() != Some(a.as_str());
+                let style = if imported {
+                    format!("border:3px solid {color}")
+                } else {
+                    format!("background:{color}")
+                };
+                let what = if imported {
+                    format!(" ({imported_label})")
+                } else {
+                    " (this browser)".to_string()
+                };
+                view! { <li><span class="dot-swatch" style=style></span>{a}{what}</li> }
+            })
+            .collect_view();
+        view! { <ul class="legend" data-testid="legend">{roof_items}{adapter_items}</ul> }
+    };
+
+    let table_rows = move || {
+        let r = roofs.get();
+        all.get()
+            .into_iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let pct = share(&m, &r);
+                view! {
+                    <tr
+                        data-kernel=m.id()
+                        data-testid="roofline-row"
+                        class:selected=move || selected.get() == Some(i)
+                        on:click=move |_| selected.set(Some(i))
+                    >
+                        <td>{m.adapter.label()}</td>
+                        <th scope="row">{m.id()}</th>
+                        <td>{m.shape.to_string()}</td>
+                        <td>{format::giga_rate(m.gflops_per_s, "FLOP")}</td>
+                        <td>{format::giga_rate(m.gbytes_per_s, "B")}</td>
+                        <td>{format!("{:.2} FLOP/B", m.intensity)}</td>
+                        <td>{pct}</td>
+                        <td>{m.timing.label()}</td>
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+
+    view! {
+        <section class="roofline card" aria-label="Roofline chart">
+            <div class="toolbar" role="toolbar" aria-label="Chart controls">
+                <button type="button" class="secondary" on:click=move |_| zoom_by(0.7) aria-label="Zoom in">"+"</button>
+                <button type="button" class="secondary" on:click=move |_| zoom_by(1.4) aria-label="Zoom out">"−"</button>
+                <button type="button" class="secondary" data-testid="reset-zoom" on:click=move |_| view_axes.set(None)>"Reset view"</button>
+                <button type="button" class="secondary" data-testid="export-png" on:click=export_png>"Export PNG"</button>
+                <button type="button" class="secondary" data-testid="export-json" on:click=export_json>"Export JSON"</button>
+                <label class="file secondary">
+                    "Import JSON"
+                    <input type="file" accept=".json,application/json" data-testid="import-json" on:change=on_import />
+                </label>
+            </div>
+            <p class="hint" aria-live="polite" data-testid="import-status">{import_msg}</p>
+            <div class="roofline-body">
+                <div class="plot-wrap">
+                    <svg
+                        node_ref=svg_ref
+                        viewBox=format!("0 0 {W} {H}")
+                        xmlns="http://www.w3.org/2000/svg"
+                        role="group"
+                        aria-label="Roofline: throughput against arithmetic intensity. Focus to zoom with + and −, pan with the arrow keys, 0 resets."
+                        tabindex=0
+                        data-testid="roofline-svg"
+                        on:keydown=on_key
+                        on:pointerdown=on_down
+                        on:pointermove=on_move
+                        on:pointerup=on_up
+                        on:pointerleave=on_up
+                    >
+                        <defs>
+                            <clipPath id="plot-area">
+                                <rect x=ML y=MT width=W - ML - MR height=H - MT - MB />
+                            </clipPath>
+                        </defs>
+                        {move || {
+                            let (x, y) = axes();
+                            view! {
+                                <Frame
+                                    x=x
+                                    y=y
+                                    x_label="Arithmetic intensity (FLOP/byte)".into()
+                                    y_label="Throughput (GFLOP/s)".into()
+                                />
+                            }
+                        }}
+                        <g clip-path="url(#plot-area)">{roof_lines}{dots}</g>
+                    </svg>
+                    {tooltip}
+                </div>
+                <div class="side">
+                    {legend}
+                    <details>
+                        <summary>"Preset GPUs"</summary>
+                        <div class="presets">{preset_boxes}</div>
+                    </details>
+                    <Show when=move || selected.get().is_some()>
+                        <p class="selected-details" data-testid="selected">{move || selected.get().and_then(details)}</p>
+                    </Show>
+                </div>
+            </div>
+            <div class="table-wrap">
+                <table data-testid="roofline-table">
+                    <caption>"Every measurement on the chart"</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Adapter"</th>
+                            <th scope="col">"Kernel"</th>
+                            <th scope="col">"Shape"</th>
+                            <th scope="col">"Compute"</th>
+                            <th scope="col">"Bandwidth"</th>
+                            <th scope="col">"Intensity"</th>
+                            <th scope="col">"Of measured roof"</th>
+                            <th scope="col">"Timing"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{table_rows}</tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attainable_uses_the_adapters_own_roofs() {
+        let roofs = vec![
+            Roof {
+                label: "measured copy bandwidth (A)".into(),
+                adapter: Some("A".into()),
+                kind: RoofKind::Memory(100.0),
+            },
+            Roof {
+                label: "preset H100 bandwidth".into(),
+                adapter: None,
+                kind: RoofKind::Memory(3000.0),
+            },
+        ];
+        assert_eq!(attainable(&roofs, "A", 2.0), Some(200.0));
+        assert_eq!(attainable(&roofs, "B", 2.0), None);
+        let p = preset_roofs("h100-sxm");
+        assert!(p[0].label.starts_with("preset NVIDIA H100"), "{p:?}");
+        assert!(p.iter().any(|r| r.label.ends_with("FP32 peak")));
+        let z = zoom(
+            Axis {
+                lo: 1.0,
+                hi: 100.0,
+                log: true,
+            },
+            0.5,
+        );
+        assert!((z.lo - 10f64.powf(0.5)).abs() < 1e-9);
+    }
+}
