@@ -49,18 +49,28 @@ pub fn adapters(args: &[String]) -> anyhow::Result<()> {
 
 const BENCH_HELP: &str = "\
 usage: lab bench --kernel <name> [--variant <v>] [--size <s>[,<s>…]] [--adapter <index|name>]
-                 [--json FILE] [--quick]
+                 [--json FILE] [--quick] [--tiles BMxBNxBK] [--autotune] [--unchecked]
+       lab bench --ceilings [--max-size <bytes>] [--adapter …] [--json FILE] [--quick]
 
-  --kernel   stream | matmul | gemv | attention
-  --variant  one variant (default: every variant the adapter supports)
-  --size     stream: elements (4096, 16M) or bytes with a binary unit (256MiB, 1GiB);
-             matmul: N for N×N×N, or MxNxK (e.g. 1024x1024x512)
-             gemv: ROWSxCOLS[xBATCH] (e.g. 14336x4096x8; batch 1 to 8)
-             attention: BxHxNxD (e.g. 1x32x4096x128); add --causal for a causal mask
-  --adapter  index or part of the name, as `lab adapters` prints (default: best GPU)
-  --json     also write the measurements to FILE (the schema the browser imports)
-  --causal   attention only: mask keys after each query
-  --quick    short timing (for software adapters and smoke tests)";
+  --kernel     stream | matmul | peak | gemv | attention
+  --variant    one variant (default: every variant the adapter supports)
+  --size       stream: elements (4096, 16M) or bytes with a binary unit (256MiB, 1GiB);
+               matmul: N for N×N×N, or MxNxK (e.g. 1024x1024x512); peak: threads
+               gemv: ROWSxCOLS[xBATCH] (e.g. 14336x4096x8; batch 1 to 8)
+               attention: BxHxNxD (e.g. 1x32x4096x128); add --causal for a causal mask
+  --adapter    index or part of the name, as `lab adapters` prints (default: best GPU)
+  --json       also write the measurements to FILE (the schema the browser imports)
+  --causal     attention only: mask keys after each query
+  --quick      short timing (for software adapters and smoke tests)
+  --tiles      matmul: run with this workgroup block (BMxBNxBK) instead of the default
+  --autotune   matmul: first try each candidate block at the first size, keep the
+               fastest verified one for the session, and record every trial in the JSON
+               (tuning timing: warm-up, then three short samples)
+  --unchecked  native: compile the matmul ladder and the peak probes without wgpu's runtime
+               checks (each of their indices is guarded in the WGSL and proven by the GPU tests)
+  --ceilings   the measured roofs: read and copy bandwidth over working sets from 1 MiB to
+               --max-size (default 1GiB, 64MiB with --quick), and the f32 (and f16) fma peaks
+               (peaks first: after the memory sweep the H100 ran them at a quarter speed)";
 
 /// Runs `lab bench …`.
 pub fn run(args: &[String]) -> anyhow::Result<()> {
@@ -70,40 +80,24 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     }
     let flags = Flags::parse(
         args,
-        &["--kernel", "--variant", "--size", "--adapter", "--json"],
-        &["--quick", "--causal"],
+        &[
+            "--kernel",
+            "--variant",
+            "--size",
+            "--adapter",
+            "--json",
+            "--tiles",
+            "--max-size",
+        ],
+        &[
+            "--quick",
+            "--ceilings",
+            "--autotune",
+            "--unchecked",
+            "--causal",
+        ],
     )?;
-    let kernel = flags.get("--kernel").ok_or(ArgError::Missing {
-        flag: "--kernel",
-        what: "the kernel to run (stream or matmul)",
-    })?;
-    let specs: Vec<&'static KernelSpec> = match flags.get("--variant") {
-        Some(v) => vec![registry::find(kernel, v)?],
-        None => registry::variants(kernel)?,
-    };
-    let family = specs[0].family;
-    let shapes = match flags.get("--size") {
-        Some(raw) => raw
-            .split(',')
-            .map(|s| parse_shape(family, s, flags.has("--causal")))
-            .collect::<Result<Vec<_>, _>>()?,
-        None => vec![match specs[0].default_shape {
-            Shape::Attention {
-                batch,
-                heads,
-                seq,
-                head_dim,
-                ..
-            } => Shape::Attention {
-                batch,
-                heads,
-                seq,
-                head_dim,
-                causal: flags.has("--causal"),
-            },
-            other => other,
-        }],
-    };
+    let quick = flags.has("--quick");
     let choice = match flags.get("--adapter") {
         None => AdapterChoice::Best,
         Some(s) => match s.parse::<usize>() {
@@ -112,51 +106,163 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         },
     };
     let opts = RunOptions {
-        timing: if flags.has("--quick") {
+        timing: if quick {
             kernels::TimingOptions::quick()
         } else {
             kernels::TimingOptions::benchmark()
         },
         seed: None,
     };
+    let tiles = flags.get("--tiles").map(parse_tiles).transpose()?;
+
+    // Every planned run: (spec, shape). Built before the GPU is opened so flag errors come first.
+    let ceilings = flags.has("--ceilings");
+    let mut plan: Vec<(&'static KernelSpec, Shape)> = Vec::new();
+    let mut kernel_specs: Vec<&'static KernelSpec> = Vec::new();
+    let mut shapes: Vec<Shape> = Vec::new();
+    let largest = match flags.get("--max-size") {
+        Some(raw) => match parse_shape(Family::Stream(registry::StreamOp::Read), raw, false)? {
+            Shape::Stream { elements } => elements * 4,
+            _ => unreachable!("a stream size parses to a stream shape"),
+        },
+        None if quick => 64 << 20,
+        None => 1 << 30,
+    };
+    if !ceilings {
+        let kernel = flags.get("--kernel").ok_or(ArgError::Missing {
+            flag: "--kernel",
+            what: "the kernel to run (stream, matmul, peak, gemv or attention), or --ceilings",
+        })?;
+        kernel_specs = match flags.get("--variant") {
+            Some(v) => vec![registry::find(kernel, v)?],
+            None => registry::variants(kernel)?,
+        };
+        let family = kernel_specs[0].family;
+        shapes = match flags.get("--size") {
+            Some(raw) => raw
+                .split(',')
+                .map(|s| parse_shape(family, s, flags.has("--causal")))
+                .collect::<Result<Vec<_>, _>>()?,
+            None => vec![match kernel_specs[0].default_shape {
+                Shape::Attention {
+                    batch,
+                    heads,
+                    seq,
+                    head_dim,
+                    ..
+                } => Shape::Attention {
+                    batch,
+                    heads,
+                    seq,
+                    head_dim,
+                    causal: flags.has("--causal"),
+                },
+                other => other,
+            }],
+        };
+        for shape in &shapes {
+            for spec in &kernel_specs {
+                plan.push((spec, *shape));
+            }
+        }
+    }
 
     let gpu = pollster::block_on(Gpu::new(choice))?;
+    gpu.set_unchecked_shaders(flags.has("--unchecked"));
     eprintln!(
         "adapter: {} ({}, {})",
         gpu.adapter.label(),
         gpu.adapter.backend,
         gpu.adapter.device_type
     );
+    if ceilings {
+        let peak_threads = if quick { 1 << 14 } else { 1 << 21 };
+        plan = kernels::ceilings::plan(&gpu, largest, peak_threads);
+    }
     let mut results: Vec<Measurement> = Vec::new();
+    let mut tuning: Vec<serde_json::Value> = Vec::new();
     let mut failures = 0;
-    print_header();
-    for shape in &shapes {
-        for spec in &specs {
+
+    if flags.has("--autotune") {
+        let tune_opts = RunOptions {
+            timing: if quick {
+                kernels::TimingOptions::quick()
+            } else {
+                kernels::TimingOptions::tuning()
+            },
+            seed: None,
+        };
+        for spec in kernel_specs
+            .iter()
+            .filter(|s| s.family == Family::Matmul && s.variant != "naive")
+        {
             if !gpu.has(spec.features) {
-                println!(
-                    "{:<16} {:<22} skipped: the adapter lacks {:?}",
-                    spec.id(),
-                    shape.to_string(),
-                    spec.features
-                );
                 continue;
             }
-            match pollster::block_on(kernels::run_kernel(&gpu, spec, *shape, &opts)) {
-                Ok(m) => {
-                    failures += usize::from(!m.verified);
-                    print_row(&m);
-                    results.push(m);
+            let shape = shapes[0];
+            match pollster::block_on(kernels::matmul::autotune(&gpu, spec, shape, &tune_opts)) {
+                Ok(trials) => {
+                    let chosen = gpu.tuned(&spec.id());
+                    for (t, m) in &trials {
+                        eprintln!(
+                            "autotune {:<14} {shape}: block {t:<12} {:>10.1} GFLOP/s {}{}",
+                            spec.id(),
+                            m.gflops_per_s,
+                            if m.verified { "" } else { "NOT VERIFIED " },
+                            if chosen == Some(*t) { "← chosen" } else { "" }
+                        );
+                        tuning.push(serde_json::json!({
+                            "kernel": spec.id(),
+                            "shape": shape,
+                            "tiles": [t.bm, t.bn, t.bk],
+                            "gflops_per_s": m.gflops_per_s,
+                            "median_s": m.time.median_s,
+                            "verified": m.verified,
+                            "chosen": chosen == Some(*t),
+                        }));
+                    }
                 }
-                Err(e) => {
-                    failures += 1;
-                    println!("{:<16} {:<22} error: {e}", spec.id(), shape.to_string());
-                }
+                Err(e) => eprintln!("autotune {}: {e}", spec.id()),
             }
         }
     }
+
+    print_header();
+    for (spec, shape) in &plan {
+        if !gpu.has(spec.features) {
+            println!(
+                "{:<16} {:<22} skipped: the adapter lacks {}",
+                spec.id(),
+                shape.to_string(),
+                kernels::gpu::feature_names(spec.features).join(", ")
+            );
+            continue;
+        }
+        let explicit = tiles.filter(|_| spec.family == Family::Matmul);
+        match pollster::block_on(kernels::run_kernel_with(
+            &gpu, spec, *shape, &opts, explicit,
+        )) {
+            Ok(m) => {
+                failures += usize::from(!m.verified);
+                print_row(&m);
+                results.push(m);
+            }
+            Err(e) => {
+                failures += 1;
+                println!("{:<16} {:<22} error: {e}", spec.id(), shape.to_string());
+            }
+        }
+    }
+    if ceilings {
+        print_roofs(&kernels::ceilings::roofs(&results));
+    }
     if let Some(path) = flags.get("--json") {
         let file = ResultsFile::new(format!("lab {}", env!("CARGO_PKG_VERSION")), results);
-        std::fs::write(path, serde_json::to_string_pretty(&file)?)
+        let mut value = serde_json::to_value(&file)?;
+        if !tuning.is_empty() {
+            value["autotune"] = serde_json::Value::Array(tuning);
+        }
+        std::fs::write(path, serde_json::to_string_pretty(&value)?)
             .with_context(|| format!("writing {path}"))?;
         eprintln!("wrote {path}");
     }
@@ -164,6 +270,63 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         anyhow::bail!("{failures} run(s) failed or did not verify");
     }
     Ok(())
+}
+
+fn print_roofs(r: &kernels::ceilings::Roofs) {
+    let human = kernels::shape::human_bytes;
+    println!();
+    println!("measured roofs:");
+    if let Some((gbs, at)) = r.read {
+        println!(
+            "  read bandwidth   {gbs:>10.1} GB/s  (best, at a {} working set)",
+            human(at)
+        );
+    }
+    if let Some((gbs, at)) = r.read_largest {
+        println!(
+            "  read bandwidth   {gbs:>10.1} GB/s  (largest working set, {})",
+            human(at)
+        );
+    }
+    if let Some((gbs, at)) = r.copy {
+        println!(
+            "  copy bandwidth   {gbs:>10.1} GB/s  (best, at {}; read + write bytes)",
+            human(at)
+        );
+    }
+    if let Some((gbs, at)) = r.copy_largest {
+        println!(
+            "  copy bandwidth   {gbs:>10.1} GB/s  (largest working set, {})",
+            human(at)
+        );
+    }
+    if let Some(g) = r.f32_gflops {
+        println!("  f32 fma peak     {:>10.1} GFLOP/s", g);
+    }
+    match r.f16_gflops {
+        Some(g) => println!("  f16 fma peak     {:>10.1} GFLOP/s", g),
+        None => println!("  f16 fma peak     not measured (no shader-f16)"),
+    }
+}
+
+/// Parses `--tiles BMxBNxBK`.
+fn parse_tiles(raw: &str) -> Result<kernels::matmul::Tiles, ArgError> {
+    let dims: Option<Vec<u32>> = raw
+        .split(['x', 'X', '×'])
+        .map(|d| d.trim().parse::<u32>().ok().filter(|&v| v > 0))
+        .collect();
+    match dims.as_deref() {
+        Some([bm, bn, bk]) => Ok(kernels::matmul::Tiles {
+            bm: *bm,
+            bn: *bn,
+            bk: *bk,
+        }),
+        _ => Err(ArgError::Invalid {
+            flag: "--tiles",
+            value: raw.to_string(),
+            allowed: "BMxBNxBK, three positive integers (e.g. 128x128x8)".into(),
+        }),
+    }
 }
 
 fn print_header() {
@@ -238,6 +401,14 @@ fn parse_shape(family: Family, raw: &str, causal: bool) -> Result<Shape, ArgErro
             Ok(Shape::Stream {
                 elements: elements as u64,
             })
+        }
+        Family::Peak => {
+            const PEAK: &str = "a positive number of threads (1M, 2097152)";
+            let n = parse_number(raw).ok_or_else(|| invalid(PEAK))?;
+            if !(n >= 1.0 && n <= u32::MAX as f64 && n.fract() == 0.0) {
+                return Err(invalid(PEAK));
+            }
+            Ok(Shape::Peak { threads: n as u64 })
         }
         Family::Attention(_) => {
             const ATTENTION: &str =
@@ -335,6 +506,12 @@ mod tests {
             "invalid value for --size: '3x0x7'; allowed: N (for N×N×N) or MxNxK, each from 1 to 4294967295"
         );
         assert!(parse_shape(Family::Matmul, "3x5", false).is_err());
+        assert_eq!(
+            parse_shape(Family::Peak, "1024", false).unwrap(),
+            Shape::Peak { threads: 1024 }
+        );
+        assert_eq!(parse_tiles("128x64x8").unwrap().bn, 64);
+        assert!(parse_tiles("128x64").is_err());
         assert_eq!(
             parse_shape(Family::Gemv, "14336x4096x8", false).unwrap(),
             Shape::Gemv {

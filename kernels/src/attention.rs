@@ -315,6 +315,7 @@ pub(crate) fn prepare(
         output_bytes: len as u64 * 4,
         check: Box::new(check),
         constants,
+        cost_scale: 1.0,
         input_sets: 1,
     })
 }

@@ -155,6 +155,7 @@ pub(crate) fn prepare(
         output_bytes: total * 4,
         check: Box::new(check),
         constants: Vec::new(),
+        cost_scale: 1.0,
         input_sets: copies as u32,
     })
 }

@@ -6,6 +6,8 @@
 
 use crate::KernelError;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Features we use when the adapter has them. Each is optional: variants that need one declare
@@ -131,6 +133,10 @@ pub struct Gpu {
     pub adapter: AdapterSummary,
     lost: Arc<Mutex<Option<String>>>,
     uncaptured: Arc<Mutex<Vec<String>>>,
+    /// Matmul block shapes chosen by autotuning this session, by `kernel/variant`.
+    tuned: Mutex<HashMap<String, crate::matmul::Tiles>>,
+    /// Native only: compile variants marked `bounds_proven` without wgpu's runtime bounds checks.
+    unchecked: AtomicBool,
 }
 
 impl Gpu {
@@ -177,7 +183,32 @@ impl Gpu {
             adapter: AdapterSummary::of(adapter),
             lost,
             uncaptured,
+            tuned: Mutex::new(HashMap::new()),
+            unchecked: AtomicBool::new(false),
         })
+    }
+
+    /// The block shape autotuning chose for a matmul variant this session, if any.
+    pub fn tuned(&self, id: &str) -> Option<crate::matmul::Tiles> {
+        self.tuned.lock().ok().and_then(|m| m.get(id).copied())
+    }
+
+    /// Remembers a block shape for a matmul variant for the rest of the session.
+    pub fn remember_tiles(&self, id: &str, tiles: crate::matmul::Tiles) {
+        if let Ok(mut m) = self.tuned.lock() {
+            m.insert(id.to_string(), tiles);
+        }
+    }
+
+    /// Natively, compile the variants whose indexing the tests prove in bounds without wgpu's
+    /// runtime bounds checks (faster; browsers always check). Off by default.
+    pub fn set_unchecked_shaders(&self, on: bool) {
+        self.unchecked.store(on, Ordering::Relaxed);
+    }
+
+    /// Whether [`Gpu::set_unchecked_shaders`] is on.
+    pub fn unchecked_shaders(&self) -> bool {
+        self.unchecked.load(Ordering::Relaxed)
     }
 
     /// Whether the device has a feature.

@@ -84,6 +84,10 @@ impl TimeStats {
 pub struct TimingOptions {
     /// Untimed runs first, to warm caches, clocks and pipelines.
     pub warmup: u32,
+    /// Keep warming up until this much GPU time (seconds) has run: a GPU left idle while the host
+    /// prepared the inputs drops to idle clocks (about a quarter of full speed on an H100) and
+    /// takes a while to ramp up again, longer than a few dispatches of a fast kernel.
+    pub min_warmup_s: f64,
     /// Timed samples; the median is reported.
     pub samples: u32,
     /// Each sample should last at least this long (seconds); `reps` is raised to get there.
@@ -99,9 +103,23 @@ impl TimingOptions {
     pub fn benchmark() -> Self {
         TimingOptions {
             warmup: 2,
+            min_warmup_s: 0.5,
             samples: 9,
             min_sample_s: 0.010,
             max_reps: 1000,
+            use_timestamps: true,
+        }
+    }
+
+    /// Enough to rank autotuning candidates: a real warm-up (clocks ramp up from idle), then a
+    /// few short samples.
+    pub fn tuning() -> Self {
+        TimingOptions {
+            warmup: 3,
+            min_warmup_s: 0.3,
+            samples: 3,
+            min_sample_s: 0.005,
+            max_reps: 50,
             use_timestamps: true,
         }
     }
@@ -110,6 +128,7 @@ impl TimingOptions {
     pub fn quick() -> Self {
         TimingOptions {
             warmup: 1,
+            min_warmup_s: 0.0,
             samples: 3,
             min_sample_s: 0.002,
             max_reps: 20,
@@ -185,11 +204,21 @@ pub async fn time_dispatch(
     } else {
         TimingMethod::WallClock
     };
+    let mut warm = 0.0;
     for _ in 0..opts.warmup {
-        sample(gpu, d, 1, use_ts).await?;
+        warm += sample(gpu, d, 1, use_ts).await?;
     }
     // Calibrate: one dispatch, then enough reps that a sample lasts min_sample_s.
-    let one = sample(gpu, d, 1, use_ts).await?.max(1e-9);
+    let mut one = sample(gpu, d, 1, use_ts).await?.max(1e-9);
+    warm += one;
+    // Then warm up until min_warmup_s of GPU time has run, in batches of about 50 ms, and
+    // calibrate again at the clocks that reached.
+    while warm < opts.min_warmup_s {
+        let batch = ((0.05 / one).ceil() as u32).clamp(1, 10_000);
+        let t = sample(gpu, d, batch, use_ts).await?;
+        warm += t;
+        one = (t / batch as f64).max(1e-9);
+    }
     let reps = ((opts.min_sample_s / one).ceil() as u32).clamp(1, opts.max_reps.max(1));
     let mut times = Vec::with_capacity(opts.samples as usize);
     for _ in 0..opts.samples.max(1) {

@@ -5,12 +5,14 @@
 //! the `lab` CLI both call [`run_kernel`] with a [`Gpu`] and get back a [`Measurement`].
 
 pub mod attention;
+pub mod ceilings;
 mod error;
 pub mod gemv;
 pub mod gpu;
 pub mod harness;
 pub mod matmul;
 pub mod measurement;
+pub mod peak;
 pub mod quant;
 pub mod registry;
 pub mod rng;
@@ -23,5 +25,5 @@ pub use gpu::{AdapterChoice, AdapterSummary, Gpu};
 pub use harness::{TimeStats, TimingMethod, TimingOptions};
 pub use measurement::{Measurement, ResultsFile, Verification};
 pub use registry::{KernelSpec, REGISTRY};
-pub use run::{RunOptions, run_kernel, run_kernel_scaled};
+pub use run::{RunOptions, run_kernel, run_kernel_scaled, run_kernel_with};
 pub use shape::{Cost, Dtype, Shape};

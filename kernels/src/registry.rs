@@ -16,6 +16,8 @@ pub enum Family {
     Stream(StreamOp),
     /// Matrix multiply C = A · B.
     Matmul,
+    /// Arithmetic peak probes: long independent fma chains per thread, one value written.
+    Peak,
     /// Matrix-vector product for decode, weights in the kernel spec's dtype.
     Gemv,
     /// Attention, naive or fused.
@@ -53,6 +55,10 @@ pub struct KernelSpec {
     /// The size used when none is given: large enough to mean something on a laptop GPU, small
     /// enough to finish in a second on a software rasterizer.
     pub default_shape: Shape,
+    /// Every index in the WGSL is guarded or bounded by host-checked constants, and the GPU tests
+    /// prove it on ragged shapes: natively it may be compiled without runtime bounds checks when
+    /// the caller opts in ([`crate::Gpu::set_unchecked_shaders`]).
+    pub bounds_proven: bool,
 }
 
 impl KernelSpec {
@@ -79,13 +85,15 @@ impl KernelSpec {
                     },
                 })
             }
+            (Family::Peak, Shape::Peak { threads }) => Ok(crate::peak::cost(*threads)),
             (Family::Matmul, Shape::Matmul { m, n, k }) => {
                 let (m, n, k) = (*m as f64, *n as f64, *k as f64);
                 let elem = self.dtype.bytes_per_element();
                 // 2·M·N·K: one multiply and one add per (i, j, p); A and B read once, C written once.
+                // C is always f32: the f16 variant sums in f32 and stores the sums as they are.
                 Ok(Cost {
                     flops: 2.0 * m * n * k,
-                    bytes: elem * (m * k + k * n + m * n),
+                    bytes: elem * (m * k + k * n) + 4.0 * m * n,
                 })
             }
             (Family::Gemv, Shape::Gemv { rows, cols, batch }) => {
@@ -108,6 +116,7 @@ impl KernelSpec {
         let expected = match self.family {
             Family::Stream(_) => "a stream shape (a number of f32 elements)",
             Family::Matmul => "a matmul shape M×N×K",
+            Family::Peak => "a peak shape (a number of threads)",
             Family::Gemv => "a GEMV shape rows×cols with a batch",
             Family::Attention(_) => "an attention shape (batch, heads, seq, head_dim, causal)",
         };
@@ -130,6 +139,7 @@ pub const REGISTRY: &[KernelSpec] = &[
         family: Family::Stream(StreamOp::Read),
         summary: "read a buffer once (vec4 loads, grid stride): the memory read ceiling",
         default_shape: Shape::Stream { elements: 16 << 20 },
+        bounds_proven: false,
     },
     KernelSpec {
         kernel: "stream",
@@ -141,6 +151,7 @@ pub const REGISTRY: &[KernelSpec] = &[
         family: Family::Stream(StreamOp::Copy),
         summary: "copy one buffer to another (vec4, grid stride): read + write bandwidth",
         default_shape: Shape::Stream { elements: 16 << 20 },
+        bounds_proven: false,
     },
     KernelSpec {
         kernel: "matmul",
@@ -151,11 +162,92 @@ pub const REGISTRY: &[KernelSpec] = &[
         features: wgpu::Features::empty(),
         family: Family::Matmul,
         summary: "one thread per output element, straight from global memory",
-        default_shape: Shape::Matmul {
-            m: 512,
-            n: 512,
-            k: 512,
-        },
+        default_shape: MATMUL_DEFAULT,
+        bounds_proven: false,
+    },
+    KernelSpec {
+        kernel: "matmul",
+        variant: "tiled",
+        file: "matmul/tiled.wgsl",
+        source: include_str!("../wgsl/matmul/tiled.wgsl"),
+        dtype: Dtype::F32,
+        features: wgpu::Features::empty(),
+        family: Family::Matmul,
+        summary: "TILE×TILE blocks of A and B in workgroup memory, one element of C per thread",
+        default_shape: MATMUL_DEFAULT,
+        bounds_proven: true,
+    },
+    KernelSpec {
+        kernel: "matmul",
+        variant: "reg1d",
+        file: "matmul/reg1d.wgsl",
+        source: include_str!("../wgsl/matmul/reg1d.wgsl"),
+        dtype: Dtype::F32,
+        features: wgpu::Features::empty(),
+        family: Family::Matmul,
+        summary: "workgroup tiles; each thread computes 8 rows of one column in registers",
+        default_shape: MATMUL_DEFAULT,
+        bounds_proven: true,
+    },
+    KernelSpec {
+        kernel: "matmul",
+        variant: "reg2d",
+        file: "matmul/reg2d.wgsl",
+        source: include_str!("../wgsl/matmul/reg2d.wgsl"),
+        dtype: Dtype::F32,
+        features: wgpu::Features::empty(),
+        family: Family::Matmul,
+        summary: "workgroup tiles; each thread computes an 8×8 outer product in registers",
+        default_shape: MATMUL_DEFAULT,
+        bounds_proven: true,
+    },
+    KernelSpec {
+        kernel: "matmul",
+        variant: "vec4",
+        file: "matmul/vec4.wgsl",
+        source: include_str!("../wgsl/matmul/vec4.wgsl"),
+        dtype: Dtype::F32,
+        features: wgpu::Features::empty(),
+        family: Family::Matmul,
+        summary: "8×8 per thread, vec4 loads and stores, double-buffered workgroup memory",
+        default_shape: MATMUL_DEFAULT,
+        bounds_proven: true,
+    },
+    KernelSpec {
+        kernel: "matmul",
+        variant: "f16",
+        file: "matmul/f16.wgsl",
+        source: include_str!("../wgsl/matmul/f16.wgsl"),
+        dtype: Dtype::F16,
+        features: wgpu::Features::SHADER_F16,
+        family: Family::Matmul,
+        summary: "the vec4 kernel with f16 inputs (half the bytes) and f32 sums and output",
+        default_shape: MATMUL_DEFAULT,
+        bounds_proven: true,
+    },
+    KernelSpec {
+        kernel: "peak",
+        variant: "fma-f32",
+        file: "peak/fma_f32.wgsl",
+        source: include_str!("../wgsl/peak/fma_f32.wgsl"),
+        dtype: Dtype::F32,
+        features: wgpu::Features::empty(),
+        family: Family::Peak,
+        summary: "independent f32 fma chains, no memory traffic: the f32 arithmetic ceiling",
+        default_shape: Shape::Peak { threads: 1 << 20 },
+        bounds_proven: true,
+    },
+    KernelSpec {
+        kernel: "peak",
+        variant: "fma-f16",
+        file: "peak/fma_f16.wgsl",
+        source: include_str!("../wgsl/peak/fma_f16.wgsl"),
+        dtype: Dtype::F16,
+        features: wgpu::Features::SHADER_F16,
+        family: Family::Peak,
+        summary: "independent f16 fma chains (vec4<f16>): the f16 arithmetic ceiling",
+        default_shape: Shape::Peak { threads: 1 << 20 },
+        bounds_proven: true,
     },
     KernelSpec {
         kernel: "gemv",
@@ -171,6 +263,7 @@ pub const REGISTRY: &[KernelSpec] = &[
             cols: 4096,
             batch: 1,
         },
+        bounds_proven: false,
     },
     KernelSpec {
         kernel: "gemv",
@@ -186,6 +279,7 @@ pub const REGISTRY: &[KernelSpec] = &[
             cols: 4096,
             batch: 1,
         },
+        bounds_proven: false,
     },
     KernelSpec {
         kernel: "gemv",
@@ -201,6 +295,7 @@ pub const REGISTRY: &[KernelSpec] = &[
             cols: 4096,
             batch: 1,
         },
+        bounds_proven: false,
     },
     KernelSpec {
         kernel: "gemv",
@@ -216,6 +311,7 @@ pub const REGISTRY: &[KernelSpec] = &[
             cols: 4096,
             batch: 1,
         },
+        bounds_proven: false,
     },
     KernelSpec {
         kernel: "attention",
@@ -233,6 +329,7 @@ pub const REGISTRY: &[KernelSpec] = &[
             head_dim: 64,
             causal: false,
         },
+        bounds_proven: false,
     },
     KernelSpec {
         kernel: "attention",
@@ -250,8 +347,17 @@ pub const REGISTRY: &[KernelSpec] = &[
             head_dim: 64,
             causal: false,
         },
+        bounds_proven: false,
     },
 ];
+
+/// The default matmul size: large enough to mean something on a laptop GPU, small enough to run
+/// in a second on a software rasterizer.
+const MATMUL_DEFAULT: Shape = Shape::Matmul {
+    m: 512,
+    n: 512,
+    k: 512,
+};
 
 /// The distinct kernel names, in registry order.
 pub fn kernel_names() -> Vec<&'static str> {
@@ -336,5 +442,7 @@ mod tests {
         assert!(e.contains("matmul/naive"), "{e}");
         let e = variants("conv").unwrap_err().to_string();
         assert!(e.contains("stream") && e.contains("matmul"), "{e}");
+        let e = find("matmul", "nope").unwrap_err().to_string();
+        assert!(e.contains("matmul/vec4"), "{e}");
     }
 }

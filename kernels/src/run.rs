@@ -10,7 +10,7 @@ use crate::measurement::{Measurement, Verification};
 use crate::registry::{Family, KernelSpec};
 use crate::rng::Rng;
 use crate::shape::{Shape, human_bytes};
-use crate::{KernelError, attention, gemv, matmul, stream};
+use crate::{KernelError, attention, gemv, matmul, peak, stream};
 
 /// How to run a kernel.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -49,19 +49,23 @@ pub(crate) struct Prepared {
     /// Compares the output (as f32 values) with the CPU reference.
     pub check: Check,
     pub constants: Vec<(String, f64)>,
+    /// How many times the dispatch does the shape's analytic work (a stream probe may sweep a
+    /// small working set several times per dispatch so launch overhead does not hide it).
+    pub cost_scale: f64,
     /// Distinct input sets the timed runs rotate over (1: no rotation).
     pub input_sets: u32,
 }
 
 /// Runs `spec` at `shape`: verify first, then time. The returned measurement says whether the
 /// output was right; a wrong output is a result, not an error, so it can be shown and reported.
+/// Matmul variants run with the block shape autotuning chose this session, else the default.
 pub async fn run_kernel(
     gpu: &Gpu,
     spec: &KernelSpec,
     shape: Shape,
     opts: &RunOptions,
 ) -> Result<Measurement, KernelError> {
-    run_kernel_scaled(gpu, spec, shape, opts, 1.0).await
+    run_kernel_full(gpu, spec, shape, opts, None, 1.0).await
 }
 
 /// As [`run_kernel`], with the attention inputs Q and K multiplied by `input_scale`: large
@@ -73,6 +77,28 @@ pub async fn run_kernel_scaled(
     opts: &RunOptions,
     input_scale: f32,
 ) -> Result<Measurement, KernelError> {
+    run_kernel_full(gpu, spec, shape, opts, None, input_scale).await
+}
+
+/// [`run_kernel`] with an explicit matmul block shape (checked against the device's limits).
+pub async fn run_kernel_with(
+    gpu: &Gpu,
+    spec: &KernelSpec,
+    shape: Shape,
+    opts: &RunOptions,
+    tiles: Option<matmul::Tiles>,
+) -> Result<Measurement, KernelError> {
+    run_kernel_full(gpu, spec, shape, opts, tiles, 1.0).await
+}
+
+async fn run_kernel_full(
+    gpu: &Gpu,
+    spec: &KernelSpec,
+    shape: Shape,
+    opts: &RunOptions,
+    tiles: Option<matmul::Tiles>,
+    input_scale: f32,
+) -> Result<Measurement, KernelError> {
     gpu.check_alive()?;
     if !gpu.has(spec.features) {
         let missing = spec.features - gpu.device.features();
@@ -81,7 +107,7 @@ pub async fn run_kernel_scaled(
             feature: crate::gpu::feature_names(missing).join(", "),
         });
     }
-    let cost = spec.cost(&shape)?;
+    let mut cost = spec.cost(&shape)?;
     let seed = opts.seed.unwrap_or_else(Rng::fresh_seed);
     let mut rng = Rng::new(seed);
 
@@ -89,7 +115,8 @@ pub async fn run_kernel_scaled(
     let validation = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
     let prepared = match spec.family {
         Family::Stream(op) => stream::prepare(gpu, spec, op, shape, &mut rng),
-        Family::Matmul => matmul::prepare(gpu, spec, shape, &mut rng),
+        Family::Matmul => matmul::prepare(gpu, spec, shape, tiles, &mut rng),
+        Family::Peak => peak::prepare(gpu, spec, shape, &mut rng),
         Family::Gemv => gemv::prepare(gpu, spec, shape, &mut rng),
         Family::Attention(kind) => {
             attention::prepare(gpu, spec, kind, shape, &mut rng, input_scale)
@@ -97,7 +124,15 @@ pub async fn run_kernel_scaled(
     };
     let validation = validation.pop().await;
     let oom = oom.pop().await;
-    let prepared = prepared?;
+    let mut prepared = prepared?;
+    // Whether wgpu's runtime checks (bounds, endless-loop guards) were compiled in: on some
+    // drivers they change the speed several-fold, so every result says which it had.
+    let checked = cfg!(target_arch = "wasm32") || !(gpu.unchecked_shaders() && spec.bounds_proven);
+    prepared
+        .constants
+        .push(("runtime_checks".into(), if checked { 1.0 } else { 0.0 }));
+    cost.flops *= prepared.cost_scale;
+    cost.bytes *= prepared.cost_scale;
     if let Some(e) = validation.or(oom) {
         return Err(KernelError::Shader {
             kernel: spec.id(),
@@ -257,18 +292,31 @@ pub(crate) fn pipeline(
 }
 
 /// As [`pipeline`], for a file with several entry points.
+#[allow(unsafe_code)]
 pub(crate) fn pipeline_entry(
     gpu: &Gpu,
     spec: &KernelSpec,
     entry: &str,
     constants: &[(&str, f64)],
 ) -> wgpu::ComputePipeline {
-    let module = gpu
-        .device
-        .create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some(spec.file),
-            source: wgpu::ShaderSource::Wgsl(spec.source.into()),
-        });
+    let desc = wgpu::ShaderModuleDescriptor {
+        label: Some(spec.file),
+        source: wgpu::ShaderSource::Wgsl(spec.source.into()),
+    };
+    #[cfg(not(target_arch = "wasm32"))]
+    let module = if gpu.unchecked_shaders() && spec.bounds_proven {
+        // SAFETY: opted into by the caller, and only for variants whose every index is guarded
+        // in the WGSL or bounded by the host-checked block shape; the GPU tests run each of them
+        // on ragged and degenerate shapes with NaN-poisoned outputs.
+        unsafe {
+            gpu.device
+                .create_shader_module_trusted(desc, wgpu::ShaderRuntimeChecks::unchecked())
+        }
+    } else {
+        gpu.device.create_shader_module(desc)
+    };
+    #[cfg(target_arch = "wasm32")]
+    let module = gpu.device.create_shader_module(desc);
     gpu.device
         .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
             label: Some(spec.file),

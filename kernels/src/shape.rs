@@ -21,6 +21,11 @@ pub enum Shape {
         /// Columns of A, rows of B.
         k: u32,
     },
+    /// An arithmetic peak probe over `threads` threads.
+    Peak {
+        /// Threads in the dispatch (rounded up to whole workgroups).
+        threads: u64,
+    },
     /// y (batch × rows) = x (batch × cols) · Wᵀ: a decode step's matrix-vector product.
     Gemv {
         /// Rows of W: outputs per vector.
@@ -56,6 +61,7 @@ impl fmt::Display for Shape {
                 )
             }
             Shape::Matmul { m, n, k } => write!(f, "{m}×{n}×{k}"),
+            Shape::Peak { threads } => write!(f, "{threads} threads"),
             Shape::Gemv { rows, cols, batch } => write!(f, "{rows}×{cols}, batch {batch}"),
             Shape::Attention {
                 batch,

@@ -14,6 +14,23 @@ const WORKGROUP: u64 = 256;
 /// that each thread loops over several elements and the grid stays within one dispatch dimension.
 const MAX_GROUPS: u64 = 8192;
 
+/// A dispatch sweeps a small buffer until it has moved at least this many bytes, so that the
+/// launch overhead between batched dispatches (microseconds) does not hide cache bandwidth.
+pub const SWEEP_BYTES: u64 = 64 << 20;
+/// At most this many sweeps per dispatch.
+const MAX_PASSES: u64 = 256;
+
+/// Sweeps per dispatch over a buffer of `bytes`.
+pub fn passes(bytes: u64) -> u64 {
+    (SWEEP_BYTES / bytes.max(1)).clamp(1, MAX_PASSES)
+}
+
+/// How far (in threads) each sweep shifts the threads' starting words: 33 workgroups, so a
+/// thread's next sweep reads words another core read last time.
+pub fn shift(threads: u64) -> u64 {
+    (33 * WORKGROUP) % threads.max(1)
+}
+
 /// The grid for `len` vec4 words: (workgroups, total threads).
 pub fn grid(len: u64) -> (u64, u64) {
     let groups = len.div_ceil(WORKGROUP).clamp(1, MAX_GROUPS);
@@ -22,16 +39,30 @@ pub fn grid(len: u64) -> (u64, u64) {
 
 /// CPU reference of the read probe: the partial sum each thread of a `threads`-wide grid
 /// computes, in f64, with the sum of absolute values that bounds its rounding error.
-pub fn read_reference(data: &[f32], threads: usize) -> Vec<(f64, f64)> {
-    let mut out = vec![(0.0f64, 0.0f64); threads];
+/// Over `passes` sweeps, thread `t` reads the words of thread `(t + p·shift) mod threads` in sweep
+/// `p`.
+pub fn read_reference(
+    data: &[f32],
+    threads: usize,
+    passes: usize,
+    shift: usize,
+) -> Vec<(f64, f64)> {
+    let mut own = vec![(0.0f64, 0.0f64); threads];
     for (word, chunk) in data.chunks(4).enumerate() {
-        let slot = &mut out[word % threads];
+        let slot = &mut own[word % threads];
         for &v in chunk {
             slot.0 += v as f64;
             slot.1 += (v as f64).abs();
         }
     }
-    out
+    (0..threads)
+        .map(|t| {
+            (0..passes).fold((0.0, 0.0), |acc, p| {
+                let (s, a) = own[(t + p * shift) % threads];
+                (acc.0 + s, acc.1 + a)
+            })
+        })
+        .collect()
 }
 
 pub(crate) fn prepare(
@@ -63,14 +94,20 @@ pub(crate) fn prepare(
     }
     let data = rng.signed_vec((words * 4) as usize);
     let src = run::input_buffer(gpu, "src", &data);
-    let params = run::params_buffer(gpu, &[words as u32, threads as u32]);
+    let passes = passes(bytes);
+    let shift = shift(threads);
+    let params = run::params_buffer(
+        gpu,
+        &[words as u32, threads as u32, passes as u32, shift as u32],
+    );
     let pipeline = run::pipeline(gpu, spec, &[("WORKGROUP_SIZE", WORKGROUP as f64)]);
 
     let (output, output_len, check): (_, usize, run::Check) = match op {
         StreamOp::Read => {
             let partials = run::poisoned_output(gpu, "partials", threads as usize);
-            let reference = read_reference(&data, threads as usize);
-            let terms = words.div_ceil(threads) as f64 * 4.0;
+            let reference =
+                read_reference(&data, threads as usize, passes as usize, shift as usize);
+            let terms = (passes * words.div_ceil(threads)) as f64 * 4.0;
             let check = move |got: &[f32]| {
                 let positions: Vec<usize> = (0..reference.len()).collect();
                 run::compare(got, &positions, reference.len() as u64, |i| {
@@ -106,8 +143,13 @@ pub(crate) fn prepare(
         output,
         output_bytes: output_len as u64 * 4,
         check,
-        constants: vec![("WORKGROUP_SIZE".into(), WORKGROUP as f64)],
-
+        constants: vec![
+            ("WORKGROUP_SIZE".into(), WORKGROUP as f64),
+            ("passes".into(), passes as f64),
+            ("shift".into(), shift as f64),
+        ],
+        // Each sweep moves the shape's bytes once more.
+        cost_scale: passes as f64,
         input_sets: 1,
     })
 }
@@ -126,9 +168,16 @@ mod tests {
     #[test]
     fn read_reference_assigns_words_round_robin() {
         let data = [1.0, 2.0, 3.0, 4.0, -5.0, 0.5, 0.0, 0.0, 10.0, 0.0, 0.0, 0.0];
-        let r = read_reference(&data, 2);
+        let r = read_reference(&data, 2, 1, 0);
         // Thread 0 reads words 0 and 2; thread 1 reads word 1.
         assert_eq!(r[0], (20.0, 20.0));
         assert_eq!(r[1], (-4.5, 5.5));
+        // Two sweeps, shifted by one thread: each thread reads both sets once.
+        let r = read_reference(&data, 2, 2, 1);
+        assert_eq!(r[0], (15.5, 25.5));
+        assert_eq!(r[1], (15.5, 25.5));
+        assert_eq!(passes(1 << 30), 1);
+        assert_eq!(passes(1 << 20), 64);
+        assert_eq!(passes(16), MAX_PASSES);
     }
 }

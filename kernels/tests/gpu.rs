@@ -87,6 +87,131 @@ async fn naive_matmul_matches_reference(gpu: &Gpu) {
 }
 gpu_test!(naive_matmul_matches_reference_on_non_tile_shapes => naive_matmul_matches_reference);
 
+/// The tiled ladder: every variant on shapes that are no multiple of any block, degenerate ones
+/// (1×1×1, 1×N×K, M×1×K, M×N×1) and one that spans several blocks in every direction.
+const LADDER: [&str; 4] = ["tiled", "reg1d", "reg2d", "vec4"];
+const RAGGED: [(u32, u32, u32); 7] = [
+    (1, 1, 1),
+    (1, 37, 19),
+    (33, 1, 29),
+    (17, 23, 1),
+    (33, 47, 29),
+    (130, 65, 70),
+    (257, 131, 37),
+];
+
+async fn ladder_matches_reference(gpu: &Gpu) {
+    for variant in LADDER {
+        let spec = find("matmul", variant).unwrap();
+        for (m, n, k) in RAGGED {
+            assert_verified(gpu, spec, Shape::Matmul { m, n, k }).await;
+        }
+    }
+}
+gpu_test!(matmul_ladder_matches_reference_on_ragged_shapes => ladder_matches_reference);
+
+async fn f16_matmul_matches_reference(gpu: &Gpu) {
+    let spec = find("matmul", "f16").unwrap();
+    if !gpu.has(spec.features) {
+        // SwiftShader's WebGPU has no shader-f16: nothing to run, nothing wrong.
+        eprintln!("skipping {}: the adapter lacks shader-f16", spec.id());
+        return;
+    }
+    for (m, n, k) in RAGGED {
+        assert_verified(gpu, spec, Shape::Matmul { m, n, k }).await;
+    }
+}
+gpu_test!(f16_matmul_matches_reference_on_ragged_shapes => f16_matmul_matches_reference);
+
+async fn other_block_shapes_match_reference(gpu: &Gpu) {
+    use kernels::matmul::{Layout, Tiles};
+    // Every candidate block shape that fits this device (the ones autotuning may pick).
+    let shape = Shape::Matmul {
+        m: 70,
+        n: 135,
+        k: 41,
+    };
+    for variant in LADDER {
+        let spec = find("matmul", variant).unwrap();
+        let layout = Layout::of(spec);
+        for &tiles in layout.candidates() {
+            if layout.check(tiles, &gpu.limits()).is_err() {
+                continue;
+            }
+            let m = kernels::run_kernel_with(gpu, spec, shape, &quick(), Some(tiles))
+                .await
+                .unwrap_or_else(|e| panic!("{} {tiles}: {e}", spec.id()));
+            assert!(
+                m.verified,
+                "{} with block {tiles} (seed {}): {:?}",
+                spec.id(),
+                m.seed,
+                m.verification.first_failure
+            );
+        }
+    }
+    // A block shape the device cannot run is refused with the limit's name.
+    let e = kernels::run_kernel_with(
+        gpu,
+        find("matmul", "reg2d").unwrap(),
+        shape,
+        &quick(),
+        Some(Tiles {
+            bm: 1024,
+            bn: 1024,
+            bk: 8,
+        }),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("maxComputeInvocationsPerWorkgroup"),
+        "{e}"
+    );
+}
+gpu_test!(every_fitting_block_shape_matches_reference => other_block_shapes_match_reference);
+
+async fn small_inputs_rotate_and_record_it(gpu: &Gpu) {
+    let m = run_kernel(
+        gpu,
+        find("matmul", "vec4").unwrap(),
+        Shape::Matmul {
+            m: 64,
+            n: 64,
+            k: 64,
+        },
+        &quick(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(m.input_sets as u64, kernels::matmul::MAX_INPUT_SETS);
+    // Runtime checks are on unless the caller opted out, and the result says so.
+    assert!(
+        m.constants
+            .iter()
+            .any(|(name, v)| name == "runtime_checks" && *v == 1.0),
+        "{:?}",
+        m.constants
+    );
+    assert!(m.flops > 0.0 && m.bytes > 0.0);
+}
+gpu_test!(small_matmul_inputs_rotate_across_buffers => small_inputs_rotate_and_record_it);
+
+async fn peak_probes_are_exact(gpu: &Gpu) {
+    for variant in ["fma-f32", "fma-f16"] {
+        let spec = find("peak", variant).unwrap();
+        if !gpu.has(spec.features) {
+            // SwiftShader's WebGPU has no shader-f16: nothing to measure, nothing wrong.
+            eprintln!("skipping {}: the adapter lacks shader-f16", spec.id());
+            continue;
+        }
+        for threads in [1, 300, 5000] {
+            assert_verified(gpu, spec, Shape::Peak { threads }).await;
+        }
+    }
+}
+gpu_test!(peak_probes_match_reference_exactly => peak_probes_are_exact);
+
 async fn sampled_check_covers_large_outputs(gpu: &Gpu) {
     let spec = find("matmul", "naive").unwrap();
     let m = run_kernel(
@@ -201,6 +326,24 @@ async fn errors_are_reported_not_panicked(gpu: &Gpu) {
             "{e}"
         );
     }
+    // The same for a matmul matrix, named.
+    let side = ((max / 4) as f64).sqrt() as u32 + 64;
+    let e = run_kernel(
+        gpu,
+        find("matmul", "vec4").unwrap(),
+        Shape::Matmul {
+            m: side,
+            n: side,
+            k: 4,
+        },
+        &quick(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("maxStorageBufferBindingSize") && e.to_string().contains("matrix C"),
+        "{e}"
+    );
     // Zero sizes and the wrong kind of shape.
     let e = run_kernel(gpu, naive, Shape::Matmul { m: 0, n: 4, k: 4 }, &quick())
         .await

@@ -9,6 +9,12 @@ struct Params {
     len: u32,
     // Total number of threads in the dispatch: the grid stride.
     stride: u32,
+    // Sweeps over the buffer per dispatch. A small buffer is swept several times so that the
+    // fixed cost of launching a dispatch does not hide how fast its bytes move.
+    passes: u32,
+    // Each sweep a thread takes over the words of the thread `shift` places further on, so it
+    // does not simply re-read what its own core cached on the previous sweep.
+    shift: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -21,7 +27,13 @@ override WORKGROUP_SIZE: u32 = 256u;
 fn main(@builtin(global_invocation_id) gid: vec3<u32>,
         @builtin(num_workgroups) groups: vec3<u32>) {
     let thread = gid.x + gid.y * groups.x * WORKGROUP_SIZE;
-    for (var i = thread; i < params.len; i += params.stride) {
-        dst[i] = src[i];
+    if (thread >= params.stride) {
+        return;
+    }
+    for (var p = 0u; p < params.passes; p++) {
+        let first = (thread + p * params.shift) % params.stride;
+        for (var i = first; i < params.len; i += params.stride) {
+            dst[i] = src[i];
+        }
     }
 }

@@ -11,6 +11,12 @@ struct Params {
     len: u32,
     // Total number of threads in the dispatch: the grid stride.
     stride: u32,
+    // Sweeps over the buffer per dispatch. A small buffer is swept several times so that the
+    // fixed cost of launching a dispatch does not hide how fast its bytes move.
+    passes: u32,
+    // Each sweep a thread takes over the words of the thread `shift` places further on, so it
+    // does not simply re-read what its own core cached on the previous sweep.
+    shift: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -32,8 +38,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
     // Four independent accumulators (one per vec4 lane) keep the adds from forming one long
     // dependency chain; the loads, not the adds, should limit this kernel.
     var acc = vec4<f32>(0.0);
-    for (var i = thread; i < params.len; i += params.stride) {
-        acc += src[i];
+    for (var p = 0u; p < params.passes; p++) {
+        let first = (thread + p * params.shift) % params.stride;
+        for (var i = first; i < params.len; i += params.stride) {
+            acc += src[i];
+        }
     }
     partials[thread] = (acc.x + acc.y) + (acc.z + acc.w);
 }

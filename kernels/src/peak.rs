@@ -1,0 +1,112 @@
+//! Host code of the arithmetic peak probes (`peak/fma-f32`, `peak/fma-f16`): the compute roofs of
+//! the roofline, measured with the same harness as every kernel.
+
+use crate::KernelError;
+use crate::gpu::Gpu;
+use crate::registry::KernelSpec;
+use crate::rng::Rng;
+use crate::run::{self, Prepared};
+use crate::shape::{Cost, Shape};
+
+/// Threads per workgroup (the WGSL `WORKGROUP_SIZE` override).
+const WORKGROUP: u64 = 256;
+/// Rounds per thread (the WGSL `ITERS` override).
+pub const ITERS: u64 = 256;
+/// Independent lanes per thread: 8 vec4 accumulators.
+const LANES: u64 = 32;
+/// The uniform constants: every round adds exactly `ADD_A + ADD_B` = 0.25.
+const MUL: f32 = 1.0;
+const ADD_A: f32 = 0.5;
+const ADD_B: f32 = -0.25;
+
+/// FLOPs and bytes of a peak probe over `threads` threads: two fmas per lane per round; one f32
+/// written per thread.
+pub fn cost(threads: u64) -> Cost {
+    let t = threads as f64;
+    Cost {
+        flops: t * (ITERS * 2 * 2 * LANES) as f64,
+        bytes: t * 4.0,
+    }
+}
+
+/// What thread `t` writes: the sum over its 32 lanes of start + ITERS · 0.25, exact in f32.
+pub fn reference(thread: u64) -> f64 {
+    let base = (thread % 64) as f64 * 0.25;
+    (0..LANES)
+        .map(|lane| base + lane as f64 * 0.125 + ITERS as f64 * (ADD_A + ADD_B) as f64 * MUL as f64)
+        .sum()
+}
+
+pub(crate) fn prepare(
+    gpu: &Gpu,
+    spec: &KernelSpec,
+    shape: Shape,
+    _rng: &mut Rng,
+) -> Result<Prepared, KernelError> {
+    let Shape::Peak { threads } = shape else {
+        return Err(spec.wrong_shape(&shape));
+    };
+    if threads == 0 || threads > u32::MAX as u64 {
+        return Err(KernelError::InvalidShape {
+            kernel: spec.id(),
+            reason: format!("threads must be from 1 to 4294967295, got {threads}"),
+        });
+    }
+    run::check_storage(gpu, "the peak output (one f32 per thread)", threads * 4)?;
+    let groups = threads.div_ceil(WORKGROUP);
+    let max = gpu.limits().max_compute_workgroups_per_dimension as u64;
+    // Workgroups fill x first, then y, as in the stream probes.
+    let (gx, gy) = if groups <= max {
+        (groups, 1)
+    } else {
+        (max, groups.div_ceil(max))
+    };
+    let gy = run::check_groups(gpu, "the peak dispatch along y", gy)?;
+    let out = run::poisoned_output(gpu, "out", threads as usize);
+    let mut words = [0u32; 4];
+    words[0] = MUL.to_bits();
+    words[1] = ADD_A.to_bits();
+    words[2] = ADD_B.to_bits();
+    words[3] = threads as u32;
+    let params = run::params_buffer(gpu, &words);
+    let constants = [
+        ("WORKGROUP_SIZE", WORKGROUP as f64),
+        ("ITERS", ITERS as f64),
+    ];
+    let pipeline = run::pipeline(gpu, spec, &constants);
+    let bind_groups = vec![run::bind_group(gpu, &pipeline, &[&params, &out])];
+    let check = move |got: &[f32]| {
+        let positions: Vec<usize> = (0..threads as usize).collect();
+        // Every intermediate value is exact: the result must be bit-exact.
+        run::compare(got, &positions, threads, |i| (reference(i as u64), 0.0))
+    };
+    Ok(Prepared {
+        steps: vec![run::Step {
+            pipeline,
+            bind_groups,
+            workgroups: [gx as u32, gy, 1],
+        }],
+        output: out,
+        output_bytes: threads * 4,
+        check: Box::new(check),
+        constants: constants.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
+        cost_scale: 1.0,
+        input_sets: 1,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cost_and_reference_are_hand_checked() {
+        // 256 rounds · 2 fmas · 2 FLOPs · 32 lanes = 32768 FLOPs per thread.
+        assert_eq!(cost(2).flops, 65536.0);
+        assert_eq!(cost(2).bytes, 8.0);
+        // Thread 0: Σ_lane (lane/8 + 64) = 496/8 + 2048 = 2110.
+        assert_eq!(reference(0), 2110.0);
+        assert_eq!(reference(65), reference(1));
+        assert_eq!(reference(1), 2110.0 + 32.0 * 0.25);
+    }
+}
