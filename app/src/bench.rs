@@ -14,7 +14,8 @@ use leptos::prelude::*;
 pub const LAST_RUN_KEY: &str = "roofline-lab/last-run";
 
 /// A size small enough for a software rasterizer (SwiftShader, lavapipe) to finish in seconds:
-/// 16 MiB streams, 256³ matmuls, 512×512 GEMVs, 2 heads of 128 tokens of attention.
+/// 16 MiB streams, 256³ matmuls, 16 Ki threads of peak FMAs, 512×512 GEMVs, 2 heads of 128
+/// tokens of attention.
 pub fn small_shape(spec: &KernelSpec) -> Shape {
     match spec.default_shape {
         Shape::Stream { elements } => Shape::Stream {
@@ -24,6 +25,9 @@ pub fn small_shape(spec: &KernelSpec) -> Shape {
             m: m.min(256),
             n: n.min(256),
             k: k.min(256),
+        },
+        Shape::Peak { threads } => Shape::Peak {
+            threads: threads.min(1 << 14),
         },
         Shape::Gemv { rows, cols, batch } => Shape::Gemv {
             rows: rows.min(512),
