@@ -107,6 +107,42 @@ fn the_benchmark_runs_every_kernel_verifies_it_and_plots_it() {
     );
     let legend = browser.text("[data-testid=legend]").unwrap().unwrap();
     assert!(legend.contains("measured copy bandwidth"), "{legend}");
+    // The f32 FMA probe ran (SwiftShader lacks f16, so that one is skipped) and became a roof.
+    assert!(legend.contains("measured fma-f32 peak"), "{legend}");
+
+    // Export PNG: catch the download and count the pixels that are not background.
+    browser
+        .script(
+            "window.__png = null; const click = HTMLAnchorElement.prototype.click; \
+             HTMLAnchorElement.prototype.click = function () { \
+               if (this.download === 'roofline.png') { window.__png = this.href; return; } \
+               return click.call(this); }; \
+             document.querySelector('[data-testid=export-png]').click(); return true",
+        )
+        .unwrap();
+    let png = wait_script(
+        &browser,
+        "if (!window.__png) return null; \
+         if (window.__ink === undefined) { window.__ink = null; const img = new Image(); \
+           img.onload = () => { const c = document.createElement('canvas'); \
+             c.width = img.width; c.height = img.height; const g = c.getContext('2d'); \
+             g.drawImage(img, 0, 0); const d = g.getImageData(0, 0, c.width, c.height).data; \
+             let ink = 0; for (let i = 0; i < d.length; i += 4) \
+               if (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200) ink++; \
+             window.__ink = { w: img.width, h: img.height, ink: ink, \
+               png: window.__png.startsWith('data:image/png') }; }; \
+           img.src = window.__png; } \
+         return window.__ink;",
+        Duration::from_secs(30),
+    );
+    assert_eq!(
+        (png["w"].clone(), png["h"].clone(), png["png"].clone()),
+        (json!(1280), json!(720), json!(true))
+    );
+    assert!(
+        png["ink"].as_u64().unwrap() > 5000,
+        "the exported PNG is nearly blank: {png}"
+    );
     let table = browser
         .script("return document.querySelectorAll('[data-testid=roofline-row]').length")
         .unwrap();
