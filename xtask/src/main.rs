@@ -240,6 +240,22 @@ fn serve(args: &[String]) -> Result<()> {
     }
 }
 
+/// `XDG_RUNTIME_DIR` for child processes when it is unset: Mesa's Vulkan drivers print an error
+/// on every device creation without one, which buries the test output.
+fn runtime_dir() -> Option<(&'static str, PathBuf)> {
+    if std::env::var_os("XDG_RUNTIME_DIR").is_some() {
+        return None;
+    }
+    let dir = std::env::temp_dir().join(format!("roofline-xdg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).ok()?;
+    }
+    Some(("XDG_RUNTIME_DIR", dir))
+}
+
 /// One check of `cargo xtask test`.
 struct Step {
     name: &'static str,
@@ -320,7 +336,11 @@ fn test() -> Result<()> {
     });
     step(
         "native tests (GPU tests on the first Vulkan adapter, lavapipe in CI)",
-        &mut || run(cargo().args(["test", "--workspace", "--exclude", "e2e", "--no-fail-fast"])),
+        &mut || {
+            run(cargo()
+                .args(["test", "--workspace", "--exclude", "e2e", "--no-fail-fast"])
+                .envs(runtime_dir()))
+        },
     );
     step("wasm tests in headless Chromium (WebGPU)", &mut || {
         let wasm_test = |args: &[&str]| {

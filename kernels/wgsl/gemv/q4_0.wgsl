@@ -55,12 +55,13 @@ fn nibbles(word: u32, high: u32) -> vec4<f32> {
 fn dots(lo: vec4<f32>, hi: vec4<f32>, first: u32, xi: u32) -> vec4<f32> {
     let last = params.batch - 1u;
     let n = params.cols / 4u;
-    var r = vec4<f32>(0.0);
-    for (var k = 0u; k < 4u; k++) {
-        let base = min(first + k, last) * n + xi;
-        r[k] = dot(lo, x[base]) + dot(hi, x[base + 4u]);
-    }
-    return r;
+    // Four terms written out: a loop writing r[k] can cost a trip through local memory.
+    let b0 = min(first, last) * n + xi;
+    let b1 = min(first + 1u, last) * n + xi;
+    let b2 = min(first + 2u, last) * n + xi;
+    let b3 = min(first + 3u, last) * n + xi;
+    return vec4<f32>(dot(lo, x[b0]) + dot(hi, x[b0 + 4u]), dot(lo, x[b1]) + dot(hi, x[b1 + 4u]),
+                     dot(lo, x[b2]) + dot(hi, x[b2 + 4u]), dot(lo, x[b3]) + dot(hi, x[b3 + 4u]));
 }
 
 @compute @workgroup_size(WG)
