@@ -247,6 +247,9 @@ pub fn CalcPage(
                         </p>
                     </Show>
                     <button type="button" class="secondary" on:click=reset>"Reset"</button>
+                    <Show when=move || calc.id == "speculative" && !embed>
+                        <MeasuredTimes params=params />
+                    </Show>
                 </form>
                 <section class="results card" aria-live="polite" aria-label="Results">
                     <Show when=move || !general().is_empty()>
@@ -283,6 +286,86 @@ pub fn CalcPage(
             </Show>
         </article>
     }
+}
+
+/// Fills the speculative calculator's draft and target step times from two measurements of the
+/// last benchmark run, so the draft cost ratio c comes from this GPU rather than a guess.
+#[component]
+fn MeasuredTimes(
+    /// The calculator's current URL parameters (the times are written back into them).
+    params: Memo<query::Params>,
+) -> impl IntoView {
+    let nav = expect_context::<Nav>();
+    let runs: Vec<(String, f64)> = crate::bench::load_last_run()
+        .map(|r| {
+            r.measurements
+                .iter()
+                .map(|m| {
+                    let ms = m.time.median_s * 1e3;
+                    (
+                        format!(
+                            "{} at {} ({})",
+                            m.id(),
+                            m.shape,
+                            crate::format::seconds(m.time.median_s)
+                        ),
+                        ms,
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if runs.is_empty() {
+        return view! {
+            <p class="hint" data-testid="no-measured-times">
+                "Run " <crate::Link href="/bench".into()>"Benchmark my GPU"</crate::Link>
+                " to take the draft and target step times from your own measurements."
+            </p>
+        }
+        .into_any();
+    }
+    let times: Vec<f64> = runs.iter().map(|(_, ms)| *ms).collect();
+    let (draft, set_draft) = signal(0usize);
+    let (target, set_target) = signal(runs.len().saturating_sub(1));
+    let options = move |selected: ReadSignal<usize>| {
+        runs.iter()
+            .enumerate()
+            .map(|(i, (label, _))| {
+                view! { <option value=i.to_string() selected=move || selected.get() == i>{label.clone()}</option> }
+            })
+            .collect_view()
+    };
+    let times: Vec<f64> = crate::bench::load_last_run()
+        .map(|r| {
+            r.measurements
+                .iter()
+                .map(|m| m.time.median_s * 1e3)
+                .collect()
+        })
+        .unwrap_or_default();
+    let apply = move |_| {
+        let mut p = params.get_untracked();
+        if let (Some(d), Some(v)) = (
+            times.get(draft.get_untracked()),
+            times.get(target.get_untracked()),
+        ) {
+            p.remove("c");
+            p.insert("draft_ms".into(), format!("{d:.6}"));
+            p.insert("verify_ms".into(), format!("{v:.6}"));
+            nav.set_params(p);
+        }
+    };
+    let pick =
+        |set: WriteSignal<usize>| move |ev| set.set(event_target_value(&ev).parse().unwrap_or(0));
+    view! {
+        <fieldset class="measured" data-testid="measured-times">
+            <legend>"Times from your last benchmark run"</legend>
+            <label>"Draft step " <select data-testid="measured-draft" on:change=pick(set_draft)>{options(draft)}</select></label>
+            <label>"Target step " <select data-testid="measured-target" on:change=pick(set_target)>{options(target)}</select></label>
+            <button type="button" class="secondary" data-testid="use-measured" on:click=apply>"Use these times"</button>
+        </fieldset>
+    }
+    .into_any()
 }
 
 /// `?a=1&b=2`, or nothing when there are no parameters.

@@ -160,6 +160,37 @@ fn the_benchmark_runs_every_kernel_verifies_it_and_plots_it() {
         .script("return [...document.querySelectorAll('[data-testid=results] tbody tr')].map(r => r.dataset.kernel)")
         .unwrap();
     assert_eq!(rows, json!(steps));
+
+    // The speculative calculator takes its draft cost c from two of these measurements.
+    browser.goto(&format!("{base}/calc/speculative")).unwrap();
+    browser
+        .wait_text(
+            "[data-testid=measured-times]",
+            Duration::from_secs(30),
+            |t| !t.is_empty(),
+        )
+        .unwrap();
+    browser.click("[data-testid=use-measured]").unwrap();
+    let used = wait_script(
+        &browser,
+        "const p = new URLSearchParams(location.search); \
+         const c = document.querySelector('[data-testid=result-c-used]'); \
+         if (!p.get('draft_ms') || !c) return null; \
+         return { d: Number(p.get('draft_ms')), v: Number(p.get('verify_ms')), \
+                  c: Number(c.textContent) }",
+        Duration::from_secs(10),
+    );
+    let (d, v, c) = (
+        used["d"].as_f64().unwrap(),
+        used["v"].as_f64().unwrap(),
+        used["c"].as_f64().unwrap(),
+    );
+    assert!(d > 0.0 && v > 0.0, "{used}");
+    assert!(
+        (c - d / v).abs() <= 0.05 * (d / v),
+        "c shown {c}, measured ratio {}",
+        d / v
+    );
 }
 
 #[test]
