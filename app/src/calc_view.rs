@@ -335,14 +335,6 @@ fn MeasuredTimes(
             })
             .collect_view()
     };
-    let times: Vec<f64> = crate::bench::load_last_run()
-        .map(|r| {
-            r.measurements
-                .iter()
-                .map(|m| m.time.median_s * 1e3)
-                .collect()
-        })
-        .unwrap_or_default();
     let apply = move |_| {
         let mut p = params.get_untracked();
         if let (Some(d), Some(v)) = (
