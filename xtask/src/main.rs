@@ -141,14 +141,7 @@ fn ensure_test_tools() -> Result<()> {
     say(&format!("installing {} with apt-get", missing.join(", ")));
     run(Command::new("apt-get").args(["-o", "DPkg::Lock::Timeout=600", "update", "-q"]))?;
     run(Command::new("apt-get")
-        .args([
-            "-o",
-            "DPkg::Lock::Timeout=600",
-            "install",
-            "-y",
-            "-q",
-            "--no-install-recommends",
-        ])
+        .args(["-o", "DPkg::Lock::Timeout=600", "install", "-y", "-q"])
         .args(&missing)
         .env("DEBIAN_FRONTEND", "noninteractive"))?;
     Ok(())
