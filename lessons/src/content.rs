@@ -1,0 +1,54 @@
+//! The lesson files, compiled in with `include_str!` so the browser, the CLI and the tests read
+//! the same text. Order is course order; the id is the URL segment (`/lessons/<id>`).
+
+/// One lesson file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LessonSource {
+    /// URL id.
+    pub id: &'static str,
+    /// Curriculum number (L1 … L14).
+    pub number: u32,
+    /// File name under `lessons/content/`.
+    pub file: &'static str,
+    /// The Markdown.
+    pub text: &'static str,
+}
+
+/// Every lesson written so far, in course order.
+pub const LESSONS: &[LessonSource] = &[
+    LessonSource {
+        id: "performance-budget",
+        number: 1,
+        file: "01-performance-budget.md",
+        text: include_str!("../content/01-performance-budget.md"),
+    },
+    LessonSource {
+        id: "roofline",
+        number: 3,
+        file: "03-roofline.md",
+        text: include_str!("../content/03-roofline.md"),
+    },
+    LessonSource {
+        id: "llm-inference",
+        number: 6,
+        file: "06-llm-inference.md",
+        text: include_str!("../content/06-llm-inference.md"),
+    },
+    LessonSource {
+        id: "kv-cache",
+        number: 7,
+        file: "07-kv-cache.md",
+        text: include_str!("../content/07-kv-cache.md"),
+    },
+    LessonSource {
+        id: "speculative-decoding",
+        number: 11,
+        file: "11-speculative-decoding.md",
+        text: include_str!("../content/11-speculative-decoding.md"),
+    },
+];
+
+/// The lesson with this id.
+pub fn find(id: &str) -> Option<&'static LessonSource> {
+    LESSONS.iter().find(|l| l.id == id)
+}
