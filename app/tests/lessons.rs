@@ -1,0 +1,125 @@
+//! Component tests of the lesson pages in a real browser: a lesson renders with MathML, its
+//! preset calculator and its exercises; a numeric exercise rejects a wrong answer with its
+//! tolerance and unit, accepts the answer the models compute, and remembers it.
+
+#![cfg(target_arch = "wasm32")]
+// Test helpers: a failed DOM call is a failed test, and unwrap says where.
+#![allow(clippy::unwrap_used)]
+
+use app::lesson_page::{load_progress, progress_key};
+use app::route::Location;
+use app::{Nav, Shell};
+use leptos::prelude::*;
+use lessons::lesson::{self, ExerciseKind};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn mount_at(path: &str) -> web_sys::Element {
+    let doc = document();
+    let root = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&root).unwrap();
+    let loc = Location::parse(path, "");
+    let handle = leptos::mount::mount_to(root.clone().unchecked_into(), move || {
+        view! { <Shell nav=Nav::new(loc, false) /> }
+    });
+    handle.forget();
+    root
+}
+
+fn find(root: &web_sys::Element, selector: &str) -> web_sys::Element {
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector} in {}", root.inner_html()))
+}
+
+fn text(root: &web_sys::Element, selector: &str) -> String {
+    find(root, selector).text_content().unwrap_or_default()
+}
+
+fn type_in(root: &web_sys::Element, selector: &str, value: &str) {
+    let el = find(root, selector);
+    el.dyn_ref::<web_sys::HtmlInputElement>()
+        .unwrap()
+        .set_value(value);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let ev = web_sys::Event::new_with_event_init_dict("input", &init).unwrap();
+    el.dispatch_event(&ev).unwrap();
+}
+
+fn click(root: &web_sys::Element, selector: &str) {
+    find(root, selector)
+        .dyn_ref::<web_sys::HtmlElement>()
+        .unwrap()
+        .click();
+}
+
+fn clear_progress(lesson: &str) {
+    let storage = window().local_storage().unwrap().unwrap();
+    storage.remove_item(&progress_key(lesson)).unwrap();
+}
+
+/// The expected value of a numeric exercise, computed by the lessons crate.
+fn expected(lesson_id: &str, exercise_id: &str) -> f64 {
+    let src = lessons::content::find(lesson_id).unwrap();
+    let l = lesson::parse(src.text).unwrap();
+    let e = l.exercises().find(|e| e.id == exercise_id).unwrap();
+    match e.kind {
+        ExerciseKind::Numeric { expected, .. } => expected,
+        ref k => panic!("{k:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_lesson_renders_math_a_preset_widget_and_exercises() {
+    let root = mount_at("/lessons/kv-cache");
+    leptos::task::tick().await;
+    assert!(text(&root, "article.lesson h1").contains("KV cache"));
+    assert!(root.query_selector_all("math").unwrap().length() >= 2);
+    // Formulas are real MathML elements, not TeX text.
+    find(&root, "math[display=block] mtext");
+    find(&root, "math msub");
+    assert!(!text(&root, "article.lesson").contains("\\cdot"));
+    // The calculator is preset from the directive: Llama 2 70B, 8,192 tokens, batch 8.
+    let widget = find(&root, "[data-testid=widget-kv-cache]");
+    assert_eq!(text(&widget, "[data-testid=result-total]"), "21.5 GB");
+    assert!(root.query_selector_all(".exercise").unwrap().length() >= 4);
+}
+
+#[wasm_bindgen_test]
+async fn a_numeric_exercise_is_checked_and_remembered() {
+    clear_progress("kv-cache");
+    let root = mount_at("/lessons/kv-cache");
+    leptos::task::tick().await;
+    let id = "llama70-request";
+    type_in(&root, &format!("[data-testid=answer-{id}]"), "1.3");
+    click(&root, &format!("[data-testid=check-{id}]"));
+    leptos::task::tick().await;
+    let fb = text(&root, &format!("[data-testid=feedback-{id}]"));
+    assert!(fb.contains("±1%") && fb.contains("GB"), "{fb}");
+    assert!(load_progress("kv-cache").is_empty());
+
+    let answer = format!("{:.3}", expected("kv-cache", id));
+    type_in(&root, &format!("[data-testid=answer-{id}]"), &answer);
+    click(&root, &format!("[data-testid=check-{id}]"));
+    leptos::task::tick().await;
+    assert_eq!(
+        text(&root, &format!("[data-testid=feedback-{id}]")),
+        "Correct."
+    );
+    assert_eq!(load_progress("kv-cache").get(id), Some(&answer));
+
+    // A fresh mount shows it answered, and the index counts it.
+    let again = mount_at("/lessons/kv-cache");
+    leptos::task::tick().await;
+    assert_eq!(
+        text(&again, &format!("[data-testid=feedback-{id}]")),
+        "Correct."
+    );
+    let index = mount_at("/lessons");
+    leptos::task::tick().await;
+    assert!(text(&index, "[data-testid=progress-kv-cache]").starts_with("1 of "));
+    clear_progress("kv-cache");
+}
