@@ -59,6 +59,52 @@ pub fn import_progress(text: &str) -> Result<BTreeMap<String, Progress>, String>
         .collect())
 }
 
+/// A lab report in Markdown: every lesson, every exercise, and the accepted answers.
+pub fn lab_report(all: &BTreeMap<String, Progress>) -> String {
+    let mut out = String::from("# Roofline Lab: lab report\n");
+    for src in LESSONS {
+        let Ok(l) = lesson::parse(src.text) else {
+            continue;
+        };
+        let progress = all.get(src.id);
+        let total = l.exercises().count();
+        let done = l
+            .exercises()
+            .filter(|e| progress.is_some_and(|p| p.contains_key(&e.id)))
+            .count();
+        out.push_str(&format!(
+            "\n## L{} {}\n\n{done} of {total} exercises answered correctly.\n\n",
+            src.number, l.title
+        ));
+        for (i, e) in l.exercises().enumerate() {
+            let question = lesson::plain_text(&e.question);
+            let answer = progress.and_then(|p| p.get(&e.id));
+            let shown = match (&e.kind, answer) {
+                (_, None) => "not answered yet".to_string(),
+                (ExerciseKind::Numeric { unit, .. }, Some(a)) => format!("answered {a} {unit}"),
+                (ExerciseKind::Choice { options, .. }, Some(a)) => a
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|k| options.get(k))
+                    .map(|o| format!("answered “{}”", lesson::plain_text(o)))
+                    .unwrap_or_else(|| format!("answered {a}")),
+                (ExerciseKind::Classify { .. }, Some(a)) => format!("answered {a}"),
+            };
+            let mark = if answer.is_some() { "x" } else { " " };
+            out.push_str(&format!("- [{mark}] {}. {question} ({shown})\n", i + 1));
+        }
+    }
+    out
+}
+
+fn all_progress() -> BTreeMap<String, Progress> {
+    LESSONS
+        .iter()
+        .map(|l| (l.id.to_string(), load_progress(l.id)))
+        .filter(|(_, p)| !p.is_empty())
+        .collect()
+}
+
 /// `/lessons`: every lesson with its number, title and progress.
 #[component]
 pub fn LessonIndex() -> impl IntoView {
@@ -90,15 +136,17 @@ pub fn LessonIndex() -> impl IntoView {
             .collect_view()
     };
     let export = move |_| {
-        let all: BTreeMap<String, Progress> = LESSONS
-            .iter()
-            .map(|l| (l.id.to_string(), load_progress(l.id)))
-            .filter(|(_, p)| !p.is_empty())
-            .collect();
         browser::download_text(
             "roofline-lab-progress.json",
             "application/json",
-            &export_progress(&all),
+            &export_progress(&all_progress()),
+        );
+    };
+    let report = move |_| {
+        browser::download_text(
+            "roofline-lab-report.md",
+            "text/markdown",
+            &lab_report(&all_progress()),
         );
     };
     let import = move |ev: leptos::ev::Event| {
@@ -130,6 +178,10 @@ pub fn LessonIndex() -> impl IntoView {
             <h2>"Your progress"</h2>
             <button type="button" class="secondary" data-testid="export-progress" on:click=export>
                 "Export progress (JSON)"
+            </button>
+            " "
+            <button type="button" class="secondary" data-testid="lab-report" on:click=report>
+                "Download lab report (Markdown)"
             </button>
             <label for="import-progress">"Import: paste an exported file"</label>
             <textarea id="import-progress" rows=3 data-testid="import-progress" on:change=import></textarea>
@@ -468,5 +520,26 @@ mod tests {
         assert_eq!(back["roofline"]["ridge-custom"], "33.3");
         assert!(import_progress("not json").is_err());
         assert!(parse_progress("garbage").is_empty());
+    }
+
+    #[test]
+    fn the_lab_report_lists_every_exercise_and_the_answers_given() {
+        let mut all = BTreeMap::new();
+        let mut p = Progress::new();
+        p.insert("ridge-custom".to_string(), "33.3".to_string());
+        p.insert("next-step".to_string(), "1".to_string());
+        all.insert("roofline".to_string(), p);
+        let report = lab_report(&all);
+        assert!(report.starts_with("# Roofline Lab: lab report"));
+        assert!(report.contains("## L3 The roofline model"), "{report}");
+        assert!(
+            report.contains("2 of 8 exercises answered correctly."),
+            "{report}"
+        );
+        assert!(report.contains("- [x] 1. A device offers 50 TFLOP/s and 1.5 TB/s. Where is its ridge? (answered 33.3 FLOP/B)"), "{report}");
+        assert!(report.contains("(answered “Cut the bytes"), "{report}");
+        assert!(report.contains("- [ ] 2. "), "{report}");
+        let lessons_listed = report.matches("\n## L").count();
+        assert_eq!(lessons_listed, LESSONS.len());
     }
 }

@@ -46,6 +46,12 @@ pub const LESSONS: &[LessonSource] = &[
         file: "11-speculative-decoding.md",
         text: include_str!("../content/11-speculative-decoding.md"),
     },
+    LessonSource {
+        id: "zero",
+        number: 12,
+        file: "12-zero.md",
+        text: include_str!("../content/12-zero.md"),
+    },
 ];
 
 /// The lesson with this id.

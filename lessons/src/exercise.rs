@@ -10,7 +10,7 @@
 use crate::kv_cache::{self, FitInput, KvCacheInput, KvDtype};
 use crate::presets::{self, Precision};
 use crate::roofline::{self, Bound, IronLawInput, RooflineInput, Term};
-use crate::{ModelError, decode, speculative};
+use crate::{ModelError, decode, speculative, zero};
 use thiserror::Error;
 
 /// Why an answer could not be computed.
@@ -115,6 +115,7 @@ const KV_KEYS: &[&str] = &[
     "model", "layers", "kv_heads", "head_dim", "tokens", "batch", "dtype", "page", "reserve",
     "free",
 ];
+const ZERO_KEYS: &[&str] = &["params", "gpus", "stage"];
 const SPEC_KEYS: &[&str] = &["alpha", "gamma", "c", "draft", "verify", "max_gamma"];
 
 /// Every answer function, in the order the format documentation lists them.
@@ -327,6 +328,20 @@ pub const FUNCTIONS: &[AnswerFn] = &[
                 a.spec_latency()?.best_draft_tokens,
             )))
         },
+    },
+    AnswerFn {
+        name: "zero.per_gpu_bytes",
+        help: "model-state bytes per GPU under mixed-precision Adam at a ZeRO stage",
+        keys: ZERO_KEYS,
+        labels: None,
+        eval: |a| Ok(Value::Number(a.zero()?.per_gpu_bytes as f64)),
+    },
+    AnswerFn {
+        name: "zero.reduction",
+        help: "memory reduction against no sharding, a ratio",
+        keys: ZERO_KEYS,
+        labels: None,
+        eval: |a| Ok(Value::Number(a.zero()?.reduction)),
     },
 ];
 
@@ -669,6 +684,13 @@ impl Args<'_> {
             overhead_bytes: 0,
         });
         kv_cache::compute(&input).map_err(|e| self.model_error(e))
+    }
+
+    fn zero(&self) -> Result<zero::ZeroReport, AnswerError> {
+        let stage = u8::try_from(self.int("stage")?)
+            .map_err(|_| self.arg_error("stage must be 0, 1, 2 or 3"))?;
+        let input = zero::ZeroInput::adam(self.int("params")?, self.int("gpus")?, stage);
+        zero::compute(&input).map_err(|e| self.model_error(e))
     }
 
     fn spec_input(&self) -> Result<speculative::SpeculativeInput, AnswerError> {

@@ -80,6 +80,8 @@ fn symbol(name: &str) -> Option<(&'static str, &'static str)> {
         "omega" => ("mi", "ω"),
         "Delta" => ("mi", "Δ"),
         "Sigma" => ("mi", "Σ"),
+        "Psi" => ("mi", "Ψ"),
+        "psi" => ("mi", "ψ"),
         "cdot" => ("mo", "⋅"),
         "times" => ("mo", "×"),
         "le" | "leq" => ("mo", "≤"),

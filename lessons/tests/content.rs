@@ -139,6 +139,11 @@ fn known_figures_come_out_right() {
     expect("fit-fp8", 29.0, 0.0);
     expect("best-gamma", 6.0, 0.0);
     expect("case-study-itl", 10.22, 0.01);
+    expect("dp-baseline", 208.0, 1e-9);
+    expect("zero-1", 61.75, 1e-9);
+    expect("zero-2", 37.375, 1e-9);
+    expect("zero-3", 13.0, 1e-9);
+    expect("stage-1-on-8", 2.909, 0.001);
 }
 
 #[test]
