@@ -41,6 +41,12 @@ pub const LESSONS: &[LessonSource] = &[
         text: include_str!("../content/07-kv-cache.md"),
     },
     LessonSource {
+        id: "serving",
+        number: 10,
+        file: "10-serving.md",
+        text: include_str!("../content/10-serving.md"),
+    },
+    LessonSource {
         id: "speculative-decoding",
         number: 11,
         file: "11-speculative-decoding.md",

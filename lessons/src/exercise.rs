@@ -10,7 +10,7 @@
 use crate::kv_cache::{self, FitInput, KvCacheInput, KvDtype};
 use crate::presets::{self, Precision};
 use crate::roofline::{self, Bound, IronLawInput, RooflineInput, Term};
-use crate::{ModelError, decode, speculative, zero};
+use crate::{ModelError, decode, serving, speculative, zero};
 use thiserror::Error;
 
 /// Why an answer could not be computed.
@@ -343,6 +343,50 @@ pub const FUNCTIONS: &[AnswerFn] = &[
         labels: None,
         eval: |a| Ok(Value::Number(a.zero()?.reduction)),
     },
+    AnswerFn {
+        name: "serving.concurrency",
+        help: "Little's law: requests in the system",
+        keys: &["rate", "time"],
+        labels: None,
+        eval: |a| a.number(serving::concurrency(a.num("rate")?, a.num("time")?)),
+    },
+    AnswerFn {
+        name: "serving.end_to_end",
+        help: "time to the last output token, seconds",
+        keys: &["ttft", "itl", "tokens"],
+        labels: None,
+        eval: |a| {
+            a.number(serving::end_to_end_s(
+                a.num("ttft")?,
+                a.num("itl")?,
+                a.int("tokens")?,
+            ))
+        },
+    },
+    AnswerFn {
+        name: "serving.cost_per_million",
+        help: "dollars per million tokens",
+        keys: &["dollars_per_hour", "tokens_per_s"],
+        labels: None,
+        eval: |a| {
+            a.number(serving::cost_per_million_tokens(
+                a.num("dollars_per_hour")?,
+                a.num("tokens_per_s")?,
+            ))
+        },
+    },
+    AnswerFn {
+        name: "serving.fanout_slow",
+        help: "probability of meeting at least one slow shard, a fraction",
+        keys: &["shards", "p_slow"],
+        labels: None,
+        eval: |a| {
+            a.number(serving::fanout_slow_probability(
+                a.int("shards")?,
+                a.num("p_slow")?,
+            ))
+        },
+    },
 ];
 
 fn bound_label(b: Bound) -> &'static str {
@@ -427,7 +471,7 @@ pub fn evaluate(call: &Call) -> Result<Value, AnswerError> {
 pub fn unit_scale(unit: &str) -> Option<f64> {
     Some(match unit {
         "" | "s" | "B" | "FLOP/B" | "FLOP/s" | "tokens" | "tokens/s" | "×" | "x" | "requests"
-        | "slots" | "sequences" => 1.0,
+        | "slots" | "sequences" | "USD" => 1.0,
         "ms" => 1e-3,
         "µs" | "us" => 1e-6,
         "ns" => 1e-9,
@@ -524,6 +568,11 @@ impl Args<'_> {
             function: self.f.name.into(),
             source,
         }
+    }
+
+    /// A model result as a number, with the function named in its error.
+    fn number(&self, r: crate::error::Result<f64>) -> Result<Value, AnswerError> {
+        r.map(Value::Number).map_err(|e| self.model_error(e))
     }
 
     fn opt_num(&self, key: &str) -> Result<Option<f64>, AnswerError> {

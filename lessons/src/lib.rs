@@ -22,6 +22,7 @@ pub mod lesson;
 pub mod math;
 pub mod presets;
 pub mod roofline;
+pub mod serving;
 pub mod speculative;
 pub mod zero;
 

@@ -139,6 +139,12 @@ fn known_figures_come_out_right() {
     expect("fit-fp8", 29.0, 0.0);
     expect("best-gamma", 6.0, 0.0);
     expect("case-study-itl", 10.22, 0.01);
+    expect("fit-fp16-8k", 186.0, 0.0);
+    expect("fit-int4-fp8", 450.0, 0.0);
+    expect("littles-law", 180.0, 1e-9);
+    expect("cost-per-million", 0.579, 0.001);
+    expect("end-to-end", 16.26, 1e-9);
+    expect("fanout", 39.5, 0.05);
     expect("dp-baseline", 208.0, 1e-9);
     expect("zero-1", 61.75, 1e-9);
     expect("zero-2", 37.375, 1e-9);
