@@ -23,6 +23,12 @@ pub const LESSONS: &[LessonSource] = &[
         text: include_str!("../content/01-performance-budget.md"),
     },
     LessonSource {
+        id: "memory-hierarchy",
+        number: 2,
+        file: "02-memory-hierarchy.md",
+        text: include_str!("../content/02-memory-hierarchy.md"),
+    },
+    LessonSource {
         id: "roofline",
         number: 3,
         file: "03-roofline.md",

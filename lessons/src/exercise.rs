@@ -10,7 +10,7 @@
 use crate::kv_cache::{self, FitInput, KvCacheInput, KvDtype};
 use crate::presets::{self, Precision};
 use crate::roofline::{self, Bound, IronLawInput, RooflineInput, Term};
-use crate::{ModelError, decode, serving, speculative, zero};
+use crate::{ModelError, decode, memory, serving, speculative, zero};
 use thiserror::Error;
 
 /// Why an answer could not be computed.
@@ -344,6 +344,35 @@ pub const FUNCTIONS: &[AnswerFn] = &[
         eval: |a| Ok(Value::Number(a.zero()?.reduction)),
     },
     AnswerFn {
+        name: "memory.pass_time",
+        help: "seconds to stream bytes once at bandwidth",
+        keys: &["bytes", "bandwidth"],
+        labels: None,
+        eval: |a| a.number(memory::pass_time_s(a.num("bytes")?, a.num("bandwidth")?)),
+    },
+    AnswerFn {
+        name: "memory.transactions",
+        help: "memory transactions for a strided read by a group of threads",
+        keys: &["threads", "stride", "element", "segment"],
+        labels: None,
+        eval: |a| {
+            let n = memory::transactions(
+                a.int("threads")?,
+                a.int("stride")?,
+                a.opt_int("element")?.unwrap_or(4),
+                a.opt_int("segment")?.unwrap_or(128),
+            );
+            a.number(n.map(|n| n as f64))
+        },
+    },
+    AnswerFn {
+        name: "memory.energy",
+        help: "joules for accesses at picojoules each",
+        keys: &["accesses", "picojoules"],
+        labels: None,
+        eval: |a| a.number(memory::energy_j(a.num("accesses")?, a.num("picojoules")?)),
+    },
+    AnswerFn {
         name: "serving.concurrency",
         help: "Little's law: requests in the system",
         keys: &["rate", "time"],
@@ -470,9 +499,9 @@ pub fn evaluate(call: &Call) -> Result<Value, AnswerError> {
 /// How many SI base units one of a display unit is (`GB` → 1e9, `ms` → 1e-3, `%` → 0.01).
 pub fn unit_scale(unit: &str) -> Option<f64> {
     Some(match unit {
-        "" | "s" | "B" | "FLOP/B" | "FLOP/s" | "tokens" | "tokens/s" | "×" | "x" | "requests"
-        | "slots" | "sequences" | "USD" => 1.0,
-        "ms" => 1e-3,
+        "" | "s" | "J" | "B" | "FLOP/B" | "FLOP/s" | "tokens" | "tokens/s" | "×" | "x"
+        | "requests" | "slots" | "sequences" | "transactions" | "USD" => 1.0,
+        "ms" | "mJ" => 1e-3,
         "µs" | "us" => 1e-6,
         "ns" => 1e-9,
         "KB" => 1e3,

@@ -20,6 +20,7 @@ pub mod exercise;
 pub mod kv_cache;
 pub mod lesson;
 pub mod math;
+pub mod memory;
 pub mod presets;
 pub mod roofline;
 pub mod serving;

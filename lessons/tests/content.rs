@@ -125,6 +125,12 @@ fn known_figures_come_out_right() {
         k => panic!("{id}: {k:?}"),
     };
     expect("serial-time", 4.907, 0.001);
+    expect("pass-80gb", 23.88, 0.01);
+    expect("token-floor-70b", 41.79, 0.01);
+    expect("coalesced", 1.0, 0.0);
+    expect("strided", 32.0, 0.0);
+    expect("energy-hbm", 0.64, 1e-9);
+    expect("energy-sram", 0.5, 1e-9);
     expect("overlapped-time", 2.907, 0.001);
     expect("doubled-peak", 2.05, 0.001);
     expect("amdahl-4x", 1.099, 0.001);
