@@ -160,7 +160,9 @@ pub fn LessonIndex() -> impl IntoView {
                         browser::save(&progress_key(id), &t);
                     }
                 }
-                set_message.set(format!("Imported progress for {} lessons.", all.len()));
+                let n = all.len();
+                let noun = if n == 1 { "lesson" } else { "lessons" };
+                set_message.set(format!("Imported progress for {n} {noun}."));
                 version.update(|v| *v += 1);
             }
             Err(e) => set_message.set(e),

@@ -123,3 +123,56 @@ async fn a_numeric_exercise_is_checked_and_remembered() {
     assert!(text(&index, "[data-testid=progress-kv-cache]").starts_with("1 of "));
     clear_progress("kv-cache");
 }
+
+#[wasm_bindgen_test]
+async fn classify_and_choice_exercises_take_the_picked_option() {
+    clear_progress("roofline");
+    let root = mount_at("/lessons/roofline");
+    leptos::task::tick().await;
+    // Intensity 400 on H100 FP8 is left of the FP8 ridge: the models say memory-bound.
+    click(&root, "[data-testid=option-fp8-regime-compute-bound]");
+    click(&root, "[data-testid=check-fp8-regime]");
+    leptos::task::tick().await;
+    assert_ne!(text(&root, "[data-testid=feedback-fp8-regime]"), "Correct.");
+    click(&root, "[data-testid=option-fp8-regime-memory-bound]");
+    click(&root, "[data-testid=check-fp8-regime]");
+    leptos::task::tick().await;
+    assert_eq!(text(&root, "[data-testid=feedback-fp8-regime]"), "Correct.");
+    // The explanation appears once the answer is right.
+    let explain = find(&root, "[data-testid=exercise-fp8-regime] .explain");
+    assert!(!explain.has_attribute("hidden"));
+
+    click(&root, "[data-testid=option-next-step-1]");
+    click(&root, "[data-testid=check-next-step]");
+    leptos::task::tick().await;
+    assert_eq!(text(&root, "[data-testid=feedback-next-step]"), "Correct.");
+    let saved = load_progress("roofline");
+    assert_eq!(
+        saved.get("fp8-regime").map(String::as_str),
+        Some("memory-bound")
+    );
+    assert_eq!(saved.get("next-step").map(String::as_str), Some("1"));
+    clear_progress("roofline");
+}
+
+#[wasm_bindgen_test]
+async fn progress_can_be_imported_on_the_index() {
+    clear_progress("speculative-decoding");
+    let root = mount_at("/lessons");
+    leptos::task::tick().await;
+    let area = find(&root, "[data-testid=import-progress]");
+    area.dyn_ref::<web_sys::HtmlTextAreaElement>()
+        .unwrap()
+        .set_value(r#"{"speculative-decoding": {"expected-tokens": "2.176"}, "nope": {"x": "1"}}"#);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    area.dispatch_event(&web_sys::Event::new_with_event_init_dict("change", &init).unwrap())
+        .unwrap();
+    leptos::task::tick().await;
+    assert_eq!(
+        text(&root, "[data-testid=import-message]"),
+        "Imported progress for 1 lesson."
+    );
+    assert!(text(&root, "[data-testid=progress-speculative-decoding]").starts_with("1 of "));
+    clear_progress("speculative-decoding");
+}
