@@ -64,6 +64,12 @@ pub const LESSONS: &[LessonSource] = &[
         file: "12-zero.md",
         text: include_str!("../content/12-zero.md"),
     },
+    LessonSource {
+        id: "measuring",
+        number: 13,
+        file: "13-measuring.md",
+        text: include_str!("../content/13-measuring.md"),
+    },
 ];
 
 /// The lesson with this id.

@@ -10,7 +10,7 @@
 use crate::kv_cache::{self, FitInput, KvCacheInput, KvDtype};
 use crate::presets::{self, Precision};
 use crate::roofline::{self, Bound, IronLawInput, RooflineInput, Term};
-use crate::{ModelError, decode, memory, serving, speculative, zero};
+use crate::{ModelError, decode, memory, serving, speculative, utilization, zero};
 use thiserror::Error;
 
 /// Why an answer could not be computed.
@@ -371,6 +371,49 @@ pub const FUNCTIONS: &[AnswerFn] = &[
         keys: &["accesses", "picojoules"],
         labels: None,
         eval: |a| a.number(memory::energy_j(a.num("accesses")?, a.num("picojoules")?)),
+    },
+    AnswerFn {
+        name: "utilization.mfu",
+        help: "model FLOPs utilization, a fraction (flops_per_param_token 6 by default; 8 gives HFU)",
+        keys: &[
+            "params",
+            "tokens",
+            "time",
+            "gpus",
+            "peak",
+            "flops_per_param_token",
+        ],
+        labels: None,
+        eval: |a| {
+            a.number(utilization::flops_utilization(
+                a.num("params")?,
+                a.num("tokens")?,
+                a.num("time")?,
+                a.opt_num("gpus")?.unwrap_or(1.0),
+                a.num("peak")?,
+                a.opt_num("flops_per_param_token")?.unwrap_or(6.0),
+            ))
+        },
+    },
+    AnswerFn {
+        name: "utilization.mbu",
+        help: "memory bandwidth utilization, a fraction",
+        keys: &["bytes", "time", "bandwidth"],
+        labels: None,
+        eval: |a| {
+            a.number(utilization::bandwidth_utilization(
+                a.num("bytes")?,
+                a.num("time")?,
+                a.num("bandwidth")?,
+            ))
+        },
+    },
+    AnswerFn {
+        name: "utilization.scaling_tax",
+        help: "share of single-node efficiency lost in the fleet, a fraction",
+        keys: &["single", "fleet"],
+        labels: None,
+        eval: |a| a.number(utilization::scaling_tax(a.num("single")?, a.num("fleet")?)),
     },
     AnswerFn {
         name: "serving.concurrency",

@@ -25,6 +25,7 @@ pub mod presets;
 pub mod roofline;
 pub mod serving;
 pub mod speculative;
+pub mod utilization;
 pub mod zero;
 
 pub use error::ModelError;

@@ -42,6 +42,10 @@ fn every_lesson_parses_with_goals_a_widget_and_four_exercises() {
 
 #[test]
 fn lesson_ids_and_files_are_unique_and_every_file_is_listed() {
+    assert!(
+        LESSONS.windows(2).all(|w| w[0].number < w[1].number),
+        "lessons/src/content.rs must list lessons in course order"
+    );
     let mut ids: Vec<&str> = LESSONS.iter().map(|l| l.id).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -152,6 +156,11 @@ fn known_figures_come_out_right() {
     expect("end-to-end", 16.26, 1e-9);
     expect("fanout", 39.5, 0.05);
     expect("dp-baseline", 208.0, 1e-9);
+    expect("mfu-7b", 53.1, 0.05);
+    expect("hfu-7b", 70.8, 0.05);
+    expect("mbu-decode", 74.6, 0.05);
+    expect("scaling-tax", 25.0, 1e-9);
+    expect("halve-gemm", 1.29, 0.005);
     expect("zero-1", 61.75, 1e-9);
     expect("zero-2", 37.375, 1e-9);
     expect("zero-3", 13.0, 1e-9);
