@@ -70,6 +70,12 @@ pub const LESSONS: &[LessonSource] = &[
         file: "13-measuring.md",
         text: include_str!("../content/13-measuring.md"),
     },
+    LessonSource {
+        id: "capstone",
+        number: 14,
+        file: "14-capstone.md",
+        text: include_str!("../content/14-capstone.md"),
+    },
 ];
 
 /// The lesson with this id.

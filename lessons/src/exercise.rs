@@ -177,16 +177,30 @@ pub const FUNCTIONS: &[AnswerFn] = &[
     },
     AnswerFn {
         name: "amdahl.speedup",
-        help: "overall speedup when a fraction of the time gets faster by factor (may be inf)",
-        keys: &["fraction", "factor"],
+        help: "overall speedup when a fraction of the time gets faster by factor (may be inf); \
+               optionally a second, disjoint part fraction2 by factor2",
+        keys: &["fraction", "factor", "fraction2", "factor2"],
         labels: None,
         eval: |a| {
-            let f = a.num("fraction")?;
-            let s = a.num("factor")?;
-            if !(0.0..=1.0).contains(&f) || s.is_nan() || s < 1.0 {
-                return Err(a.arg_error("fraction must be in [0, 1] and factor at least 1"));
+            let parts = [
+                (a.num("fraction")?, a.num("factor")?),
+                (
+                    a.opt_num("fraction2")?.unwrap_or(0.0),
+                    a.opt_num("factor2")?.unwrap_or(1.0),
+                ),
+            ];
+            let total: f64 = parts.iter().map(|(f, _)| f).sum();
+            if parts
+                .iter()
+                .any(|(f, s)| !(0.0..=1.0).contains(f) || s.is_nan() || *s < 1.0)
+                || total > 1.0
+            {
+                return Err(a.arg_error(
+                    "fractions must be in [0, 1] with a sum of at most 1, factors at least 1",
+                ));
             }
-            Ok(Value::Number(1.0 / ((1.0 - f) + f / s)))
+            let new_time: f64 = (1.0 - total) + parts.iter().map(|(f, s)| f / s).sum::<f64>();
+            Ok(Value::Number(1.0 / new_time))
         },
     },
     AnswerFn {
