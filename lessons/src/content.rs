@@ -47,6 +47,12 @@ pub const LESSONS: &[LessonSource] = &[
         text: include_str!("../content/07-kv-cache.md"),
     },
     LessonSource {
+        id: "quantization",
+        number: 9,
+        file: "09-quantization.md",
+        text: include_str!("../content/09-quantization.md"),
+    },
+    LessonSource {
         id: "serving",
         number: 10,
         file: "10-serving.md",

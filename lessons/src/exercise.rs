@@ -10,7 +10,7 @@
 use crate::kv_cache::{self, FitInput, KvCacheInput, KvDtype};
 use crate::presets::{self, Precision};
 use crate::roofline::{self, Bound, IronLawInput, RooflineInput, Term};
-use crate::{ModelError, decode, memory, serving, speculative, utilization, zero};
+use crate::{ModelError, decode, memory, quant, serving, speculative, utilization, zero};
 use thiserror::Error;
 
 /// Why an answer could not be computed.
@@ -430,6 +430,40 @@ pub const FUNCTIONS: &[AnswerFn] = &[
         eval: |a| a.number(utilization::scaling_tax(a.num("single")?, a.num("fleet")?)),
     },
     AnswerFn {
+        name: "quant.bits_per_weight",
+        help: "effective bits per weight of a block-scaled format",
+        keys: &["bits", "overhead_bits", "group"],
+        labels: None,
+        eval: |a| {
+            a.number(quant::bits_per_weight(
+                a.num("bits")?,
+                a.num("overhead_bits")?,
+                a.int("group")?,
+            ))
+        },
+    },
+    AnswerFn {
+        name: "quant.model_bytes",
+        help: "bytes of params weights at bpw bits each",
+        keys: &["params", "bpw"],
+        labels: None,
+        eval: |a| a.number(quant::model_bytes(a.num("params")?, a.num("bpw")?)),
+    },
+    AnswerFn {
+        name: "quant.max_error",
+        help: "worst-case rounding error of a uniform step",
+        keys: &["step"],
+        labels: None,
+        eval: |a| a.number(quant::max_rounding_error(a.num("step")?)),
+    },
+    AnswerFn {
+        name: "quant.speedup_bound",
+        help: "ideal memory-bound decode speedup over FP16 weights",
+        keys: &["bpw"],
+        labels: None,
+        eval: |a| a.number(quant::speedup_bound_vs_fp16(a.num("bpw")?)),
+    },
+    AnswerFn {
         name: "serving.concurrency",
         help: "Little's law: requests in the system",
         keys: &["rate", "time"],
@@ -557,7 +591,7 @@ pub fn evaluate(call: &Call) -> Result<Value, AnswerError> {
 pub fn unit_scale(unit: &str) -> Option<f64> {
     Some(match unit {
         "" | "s" | "J" | "B" | "FLOP/B" | "FLOP/s" | "tokens" | "tokens/s" | "×" | "x"
-        | "requests" | "slots" | "sequences" | "transactions" | "USD" => 1.0,
+        | "requests" | "slots" | "sequences" | "transactions" | "bits" | "USD" => 1.0,
         "ms" | "mJ" => 1e-3,
         "µs" | "us" => 1e-6,
         "ns" => 1e-9,

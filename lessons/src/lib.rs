@@ -22,6 +22,7 @@ pub mod lesson;
 pub mod math;
 pub mod memory;
 pub mod presets;
+pub mod quant;
 pub mod roofline;
 pub mod serving;
 pub mod speculative;

@@ -1,7 +1,7 @@
 //! A small TeX-subset to MathML converter for lesson formulas, so pages need no script or CDN.
 //!
 //! Supported: numbers, single-letter identifiers, operators (`+ - = < > ( ) [ ] , / | ! '`),
-//! groups `{…}`, sub- and superscripts (`x_i`, `x^2`, `x_i^2`), `\frac{a}{b}`, `\sqrt{x}`,
+//! groups `{…}`, sub- and superscripts (`x_i`, `x^2`, `x_i^2`), `\frac{a}{b}`, `\sqrt{x}`, `\hat{x}`,
 //! `\text{…}`, `\quad`, Greek letters, `\cdot \times \le \ge \approx \ne \to \infty \sum
 //! \ldots` and the operator names `\min \max \log \exp`. Anything else is a [`MathError`], never silently dropped.
 //! Output text is escaped, so the MathML is safe to insert as markup.
@@ -265,6 +265,10 @@ impl Parser {
                 let arg = self.argument("\\sqrt")?;
                 Ok(format!("<msqrt>{arg}</msqrt>"))
             }
+            "hat" => {
+                let arg = self.argument("\\hat")?;
+                Ok(format!("<mover accent=\"true\">{arg}<mo>^</mo></mover>"))
+            }
             "quad" => Ok("<mspace width=\"1em\"/>".to_string()),
             "text" => {
                 let t = self.group_text("\\text")?;
@@ -329,6 +333,14 @@ mod tests {
             "<math display=\"block\"><mrow><mi>T</mi><mo>=</mo><mi>max</mi><mo>(</mo><mi>a</mi>\
              <mo>,</mo><mi>b</mi><mo>)</mo><mo>⋅</mo><mn>2</mn><mo>×</mo><mn>3</mn><mo>≤</mo>\
              <mn>4</mn></mrow></math>"
+        );
+    }
+
+    #[test]
+    fn hats_are_accents() {
+        assert_eq!(
+            m(r"\hat{w}"),
+            "<math><mover accent=\"true\"><mi>w</mi><mo>^</mo></mover></math>"
         );
     }
 

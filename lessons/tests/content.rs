@@ -161,6 +161,11 @@ fn known_figures_come_out_right() {
     expect("mbu-decode", 74.6, 0.05);
     expect("scaling-tax", 25.0, 1e-9);
     expect("halve-gemm", 1.29, 0.005);
+    expect("bpw-128", 4.125, 1e-12);
+    expect("bpw-64-offset", 4.5, 1e-12);
+    expect("mxfp4-size", 4.25, 1e-12);
+    expect("rounding-error", 0.01, 1e-12);
+    expect("speedup-bound", 3.76, 0.005);
     expect("fusion-and-graphs", 1.282, 0.001);
     expect("zero-1", 61.75, 1e-9);
     expect("zero-2", 37.375, 1e-9);
