@@ -35,6 +35,12 @@ pub const LESSONS: &[LessonSource] = &[
         text: include_str!("../content/03-roofline.md"),
     },
     LessonSource {
+        id: "fusion",
+        number: 5,
+        file: "05-fusion.md",
+        text: include_str!("../content/05-fusion.md"),
+    },
+    LessonSource {
         id: "llm-inference",
         number: 6,
         file: "06-llm-inference.md",

@@ -10,7 +10,7 @@
 use crate::kv_cache::{self, FitInput, KvCacheInput, KvDtype};
 use crate::presets::{self, Precision};
 use crate::roofline::{self, Bound, IronLawInput, RooflineInput, Term};
-use crate::{ModelError, decode, memory, quant, serving, speculative, utilization, zero};
+use crate::{ModelError, decode, fusion, memory, quant, serving, speculative, utilization, zero};
 use thiserror::Error;
 
 /// Why an answer could not be computed.
@@ -356,6 +356,32 @@ pub const FUNCTIONS: &[AnswerFn] = &[
         keys: ZERO_KEYS,
         labels: None,
         eval: |a| Ok(Value::Number(a.zero()?.reduction)),
+    },
+    AnswerFn {
+        name: "fusion.bytes_saved",
+        help: "HBM bytes saved by keeping intermediates on chip (each written and read once)",
+        keys: &["elements", "element_bytes", "intermediates"],
+        labels: None,
+        eval: |a| {
+            a.number(fusion::bytes_saved(
+                a.int("elements")?,
+                a.num("element_bytes")?,
+                a.int("intermediates")?,
+            ))
+        },
+    },
+    AnswerFn {
+        name: "fusion.launch_share",
+        help: "share of wall time spent launching kernels, a fraction",
+        keys: &["kernels", "launch", "work"],
+        labels: None,
+        eval: |a| {
+            a.number(fusion::launch_share(
+                a.int("kernels")?,
+                a.num("launch")?,
+                a.num("work")?,
+            ))
+        },
     },
     AnswerFn {
         name: "memory.pass_time",

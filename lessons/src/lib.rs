@@ -17,6 +17,7 @@ pub mod content;
 pub mod decode;
 pub mod error;
 pub mod exercise;
+pub mod fusion;
 pub mod kv_cache;
 pub mod lesson;
 pub mod math;

@@ -161,6 +161,9 @@ fn known_figures_come_out_right() {
     expect("mbu-decode", 74.6, 0.05);
     expect("scaling-tax", 25.0, 1e-9);
     expect("halve-gemm", 1.29, 0.005);
+    expect("fused-bytes", 67.1, 0.05);
+    expect("launch-share", 17.6, 0.05);
+    expect("compile-speedup", 1.46, 0.005);
     expect("bpw-128", 4.125, 1e-12);
     expect("bpw-64-offset", 4.5, 1e-12);
     expect("mxfp4-size", 4.25, 1e-12);
