@@ -35,6 +35,12 @@ pub const LESSONS: &[LessonSource] = &[
         text: include_str!("../content/03-roofline.md"),
     },
     LessonSource {
+        id: "tiled-matmul",
+        number: 4,
+        file: "04-tiled-matmul.md",
+        text: include_str!("../content/04-tiled-matmul.md"),
+    },
+    LessonSource {
         id: "fusion",
         number: 5,
         file: "05-fusion.md",
@@ -51,6 +57,12 @@ pub const LESSONS: &[LessonSource] = &[
         number: 7,
         file: "07-kv-cache.md",
         text: include_str!("../content/07-kv-cache.md"),
+    },
+    LessonSource {
+        id: "attention",
+        number: 8,
+        file: "08-attention.md",
+        text: include_str!("../content/08-attention.md"),
     },
     LessonSource {
         id: "quantization",

@@ -10,7 +10,9 @@
 use crate::kv_cache::{self, FitInput, KvCacheInput, KvDtype};
 use crate::presets::{self, Precision};
 use crate::roofline::{self, Bound, IronLawInput, RooflineInput, Term};
-use crate::{ModelError, decode, fusion, memory, quant, serving, speculative, utilization, zero};
+use crate::{
+    ModelError, decode, fusion, kernel_cost, memory, quant, serving, speculative, utilization, zero,
+};
 use thiserror::Error;
 
 /// Why an answer could not be computed.
@@ -384,6 +386,94 @@ pub const FUNCTIONS: &[AnswerFn] = &[
         },
     },
     AnswerFn {
+        name: "matmul.flops",
+        help: "FLOPs of an m×k by k×n product",
+        keys: &["m", "n", "k"],
+        labels: None,
+        eval: |a| {
+            a.number(kernel_cost::matmul_flops(
+                a.int("m")?,
+                a.int("n")?,
+                a.int("k")?,
+            ))
+        },
+    },
+    AnswerFn {
+        name: "matmul.bytes",
+        help: "compulsory bytes of a matmul (A, B read once; C written once)",
+        keys: &["m", "n", "k", "element_bytes"],
+        labels: None,
+        eval: |a| {
+            a.number(kernel_cost::matmul_bytes(
+                a.int("m")?,
+                a.int("n")?,
+                a.int("k")?,
+                a.num("element_bytes")?,
+            ))
+        },
+    },
+    AnswerFn {
+        name: "matmul.intensity",
+        help: "FLOPs over compulsory bytes, FLOP/B",
+        keys: &["m", "n", "k", "element_bytes"],
+        labels: None,
+        eval: |a| {
+            let (m, n, k) = (a.int("m")?, a.int("n")?, a.int("k")?);
+            let flops = kernel_cost::matmul_flops(m, n, k);
+            let bytes = kernel_cost::matmul_bytes(m, n, k, a.num("element_bytes")?);
+            a.number(flops.and_then(|f| bytes.map(|b| f / b)))
+        },
+    },
+    AnswerFn {
+        name: "matmul.tiled_intensity",
+        help: "global-memory FLOP/B of square tiles of side tile",
+        keys: &["tile", "element_bytes"],
+        labels: None,
+        eval: |a| {
+            a.number(kernel_cost::tiled_intensity(
+                a.int("tile")?,
+                a.num("element_bytes")?,
+            ))
+        },
+    },
+    AnswerFn {
+        name: "matmul.tile_memory",
+        help: "workgroup bytes of one A and one B tile",
+        keys: &["tile", "element_bytes"],
+        labels: None,
+        eval: |a| {
+            a.number(kernel_cost::tile_memory_bytes(
+                a.int("tile")?,
+                a.num("element_bytes")?,
+            ))
+        },
+    },
+    AnswerFn {
+        name: "attention.io_bytes",
+        help: "bytes of Q, K, V and O for one head",
+        keys: &["seq", "dim", "element_bytes"],
+        labels: None,
+        eval: |a| {
+            a.number(kernel_cost::attention_io_bytes(
+                a.int("seq")?,
+                a.int("dim")?,
+                a.num("element_bytes")?,
+            ))
+        },
+    },
+    AnswerFn {
+        name: "attention.score_bytes",
+        help: "bytes of the score and probability matrices, each written and read once",
+        keys: &["seq", "element_bytes"],
+        labels: None,
+        eval: |a| {
+            a.number(kernel_cost::attention_score_bytes(
+                a.int("seq")?,
+                a.num("element_bytes")?,
+            ))
+        },
+    },
+    AnswerFn {
         name: "memory.pass_time",
         help: "seconds to stream bytes once at bandwidth",
         keys: &["bytes", "bandwidth"],
@@ -616,14 +706,14 @@ pub fn evaluate(call: &Call) -> Result<Value, AnswerError> {
 /// How many SI base units one of a display unit is (`GB` → 1e9, `ms` → 1e-3, `%` → 0.01).
 pub fn unit_scale(unit: &str) -> Option<f64> {
     Some(match unit {
-        "" | "s" | "J" | "B" | "FLOP/B" | "FLOP/s" | "tokens" | "tokens/s" | "×" | "x"
+        "" | "s" | "J" | "B" | "FLOP" | "FLOP/B" | "FLOP/s" | "tokens" | "tokens/s" | "×" | "x"
         | "requests" | "slots" | "sequences" | "transactions" | "bits" | "USD" => 1.0,
         "ms" | "mJ" => 1e-3,
         "µs" | "us" => 1e-6,
         "ns" => 1e-9,
         "KB" => 1e3,
         "MB" => 1e6,
-        "GB" | "GB/s" | "GFLOP/s" => 1e9,
+        "GB" | "GB/s" | "GFLOP" | "GFLOP/s" => 1e9,
         "TB" | "TB/s" | "TFLOP/s" => 1e12,
         "GiB" => 1073741824.0,
         "%" => 0.01,

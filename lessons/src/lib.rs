@@ -18,6 +18,7 @@ pub mod decode;
 pub mod error;
 pub mod exercise;
 pub mod fusion;
+pub mod kernel_cost;
 pub mod kv_cache;
 pub mod lesson;
 pub mod math;

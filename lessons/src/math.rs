@@ -81,6 +81,7 @@ fn symbol(name: &str) -> Option<(&'static str, &'static str)> {
         "Delta" => ("mi", "Δ"),
         "Sigma" => ("mi", "Σ"),
         "Psi" => ("mi", "Ψ"),
+        "ell" => ("mi", "ℓ"),
         "psi" => ("mi", "ψ"),
         "cdot" => ("mo", "⋅"),
         "times" => ("mo", "×"),

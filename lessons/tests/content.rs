@@ -161,6 +161,12 @@ fn known_figures_come_out_right() {
     expect("mbu-decode", 74.6, 0.05);
     expect("scaling-tax", 25.0, 1e-9);
     expect("halve-gemm", 1.29, 0.005);
+    expect("gemm-flops", 17.18, 0.005);
+    expect("gemm-bytes", 50.33, 0.005);
+    expect("gemm-intensity", 341.3, 0.05);
+    expect("tile-32-memory", 8.192, 1e-9);
+    expect("io-bytes", 4.194, 0.001);
+    expect("score-bytes", 134.2, 0.05);
     expect("fused-bytes", 67.1, 0.05);
     expect("launch-share", 17.6, 0.05);
     expect("compile-speedup", 1.46, 0.005);
