@@ -26,12 +26,11 @@ pub fn Home() -> impl IntoView {
                 <p>"Pick a kernel and a variant, read its WGSL and its FLOP/byte model, run it, and watch its dot move on the roofline."</p>
             </li>
             <li class="card">
-                <h2><Link href="/lessons".into()>"Lessons"</Link></h2>
-                <p>"Read a short lesson, move the sliders of a live calculator, then check your answers to its exercises; your progress stays in this browser."</p>
-            </li>
-            <li class="card">
                 <h2><Link href="/calc".into()>"Self-paced"</Link></h2>
-                <p>"Work through the calculators: roofline and iron law, decode vs batch, KV cache, speculative decoding, ZeRO. Every view is a permalink."</p>
+                <p>
+                    "Follow the " <Link href="/lessons".into()>"fourteen lessons"</Link>
+                    ", with exercises checked as you go, or work through the calculators: roofline and iron law, decode vs batch, KV cache, speculative decoding, ZeRO. Every view is a permalink."
+                </p>
             </li>
             <li class="card">
                 <h2><Link href="/bench".into()>"Benchmark my GPU"</Link></h2>
