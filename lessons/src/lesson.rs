@@ -170,6 +170,8 @@ impl Exercise {
                     Verdict::Unreadable("Pick a category.".into())
                 } else if attempt.trim() == *expected {
                     Verdict::Correct
+                } else if *labels == exercise::TERM_LABELS {
+                    Verdict::Incorrect("Not that one; compare the sizes of the three terms.".into())
                 } else {
                     Verdict::Incorrect("Not that one; compare the intensity with the ridge.".into())
                 }
