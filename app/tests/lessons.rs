@@ -176,3 +176,32 @@ async fn progress_can_be_imported_on_the_index() {
     assert!(text(&root, "[data-testid=progress-speculative-decoding]").starts_with("1 of "));
     clear_progress("speculative-decoding");
 }
+
+#[wasm_bindgen_test]
+async fn every_lesson_renders_its_exercises_widgets_and_formulas() {
+    for src in lessons::content::LESSONS {
+        let l = lesson::parse(src.text).unwrap();
+        let root = mount_at(&format!("/lessons/{}", src.id));
+        leptos::task::tick().await;
+        let page = find(&root, &format!("[data-testid=lesson-page-{}]", src.id));
+        assert_eq!(
+            page.query_selector_all(".exercise").unwrap().length() as usize,
+            l.exercises().count(),
+            "{}",
+            src.file
+        );
+        assert_eq!(
+            page.query_selector_all(".lesson-widget [data-testid=results]")
+                .unwrap()
+                .length() as usize,
+            l.widgets().count(),
+            "{}: a widget shows no results",
+            src.file
+        );
+        assert!(
+            page.query_selector_all("math").unwrap().length() > 0,
+            "{}",
+            src.file
+        );
+    }
+}
