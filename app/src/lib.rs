@@ -4,8 +4,8 @@
 //! they hold UI state only. `main.rs` does nothing but mount [`App`].
 //!
 //! Code map: [`route`] and [`query`] parse the URL (pure); [`calc`] describes the calculators
-//! (pure); [`charts`] and [`roofline`] draw; [`calc_view`], [`bench`], [`kernel_page`] and
-//! [`pages`] are the pages; [`gpu_panel`] owns the WebGPU connection; [`browser`] wraps the few
+//! (pure); [`charts`] and [`roofline`] draw; [`calc_view`], [`bench`], [`kernel_page`],
+//! [`lesson_page`] and [`pages`] are the pages; [`gpu_panel`] owns the WebGPU connection; [`browser`] wraps the few
 //! browser APIs used (history, storage, downloads, clipboard).
 
 pub mod bench;
@@ -16,6 +16,7 @@ pub mod charts;
 pub mod format;
 pub mod gpu_panel;
 pub mod kernel_page;
+pub mod lesson_page;
 pub mod pages;
 pub mod query;
 pub mod roofline;
@@ -123,6 +124,11 @@ pub fn Shell(
                 .map(|c| c.title.to_string())
                 .unwrap_or_else(|| "No such calculator".into()),
             Page::EmbedHelp => "Embed".into(),
+            Page::Lessons => "Lessons".into(),
+            Page::Lesson(id) => lessons::content::find(&id)
+                .and_then(|s| lessons::lesson::parse(s.text).ok())
+                .map(|l| l.title)
+                .unwrap_or_else(|| "No such lesson".into()),
             Page::NotFound(_) => "Not found".into(),
         };
         let title = if name.is_empty() {
@@ -142,6 +148,8 @@ pub fn Shell(
         Page::Calc(id) => view! { <calc_view::CalcRoute id=id embed=false /> }.into_any(),
         Page::Embed(id) => view! { <calc_view::CalcRoute id=id embed=true /> }.into_any(),
         Page::EmbedHelp => view! { <pages::EmbedHelp /> }.into_any(),
+        Page::Lessons => view! { <lesson_page::LessonIndex /> }.into_any(),
+        Page::Lesson(id) => view! { <lesson_page::LessonRoute id=id /> }.into_any(),
         Page::NotFound(p) => view! { <pages::NotFound path=p /> }.into_any(),
     };
     view! {
@@ -151,6 +159,7 @@ pub fn Shell(
                 <Link href="/".into() class="brand">"Roofline Lab"</Link>
                 <nav aria-label="Main">
                     <ul>
+                        <li><Link href="/lessons".into()>"Lessons"</Link></li>
                         <li><Link href="/calc".into()>"Calculators"</Link></li>
                         <li><Link href="/bench".into()>"Benchmark my GPU"</Link></li>
                         <li><Link href="/kernels".into()>"Kernels"</Link></li>

@@ -27,7 +27,10 @@ pub fn Home() -> impl IntoView {
             </li>
             <li class="card">
                 <h2><Link href="/calc".into()>"Self-paced"</Link></h2>
-                <p>"Work through the calculators: roofline and iron law, decode vs batch, KV cache, speculative decoding, ZeRO. Every view is a permalink."</p>
+                <p>
+                    "Follow the " <Link href="/lessons".into()>"fourteen lessons"</Link>
+                    ", with exercises checked as you go, or work through the calculators: roofline and iron law, decode vs batch, KV cache, speculative decoding, ZeRO. Every view is a permalink."
+                </p>
             </li>
             <li class="card">
                 <h2><Link href="/bench".into()>"Benchmark my GPU"</Link></h2>

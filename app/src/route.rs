@@ -20,6 +20,10 @@ pub enum Page {
     Embed(String),
     /// `/embed`: how to embed a calculator.
     EmbedHelp,
+    /// `/lessons`: the list of lessons and the learner's progress.
+    Lessons,
+    /// `/lessons/<id>`: one lesson.
+    Lesson(String),
     /// Anything else; carries the path that was asked for.
     NotFound(String),
 }
@@ -46,6 +50,8 @@ impl Location {
             ["calc", id] => Page::Calc(query::decode(id)),
             ["embed"] => Page::EmbedHelp,
             ["embed", id] => Page::Embed(query::decode(id)),
+            ["lessons"] => Page::Lessons,
+            ["lessons", id] => Page::Lesson(query::decode(id)),
             _ => Page::NotFound(query::decode(path)),
         };
         Location {
@@ -64,6 +70,8 @@ impl Location {
             Page::Calc(id) => format!("/calc/{}", query::encode_part(id)),
             Page::Embed(id) => format!("/embed/{}", query::encode_part(id)),
             Page::EmbedHelp => "/embed".to_string(),
+            Page::Lessons => "/lessons".to_string(),
+            Page::Lesson(id) => format!("/lessons/{}", query::encode_part(id)),
             Page::NotFound(p) => p.clone(),
         };
         let q = query::encode(&self.params);
@@ -99,6 +107,10 @@ mod tests {
             Location::parse("/calc/zero", "").page,
             Page::Calc("zero".into())
         );
+        assert_eq!(Location::parse("/lessons/", "").page, Page::Lessons);
+        let l = Location::parse("/lessons/kv-cache", "");
+        assert_eq!(l.page, Page::Lesson("kv-cache".into()));
+        assert_eq!(l.href(), "/lessons/kv-cache");
         assert_eq!(
             Location::parse("/nope/deeper", "").page,
             Page::NotFound("/nope/deeper".into())

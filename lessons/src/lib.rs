@@ -8,13 +8,27 @@
 //! `compute` function: [`roofline`] (and the iron law), [`decode`], [`kv_cache`], [`speculative`] and
 //! [`zero`]. [`presets`] holds GPU datasheet figures and model shapes with their sources. Byte
 //! counts are exact integers; rates and times are `f64`.
+//!
+//! The lessons themselves are Markdown files in `lessons/content/`, compiled in by [`content`];
+//! [`lesson`] parses them, [`math`] turns their TeX into MathML and [`exercise`] computes every
+//! exercise answer from the models above.
 
+pub mod content;
 pub mod decode;
 pub mod error;
+pub mod exercise;
+pub mod fusion;
+pub mod kernel_cost;
 pub mod kv_cache;
+pub mod lesson;
+pub mod math;
+pub mod memory;
 pub mod presets;
+pub mod quant;
 pub mod roofline;
+pub mod serving;
 pub mod speculative;
+pub mod utilization;
 pub mod zero;
 
 pub use error::ModelError;

@@ -1,0 +1,547 @@
+//! `/lessons` and `/lessons/<id>`: the lessons compiled in from `lessons/content/`, rendered from
+//! their parsed document, with live calculators and checked exercises.
+//!
+//! Widgets are the calculator component itself ([`CalcPage`]) under a router of their own that
+//! starts at the directive's preset and never touches the address bar. Formulas are MathML made
+//! by `lessons::math` from the compiled-in lesson text only; nothing from the URL is ever
+//! inserted as markup. Progress (each exercise answered correctly, with the answer given) is kept
+//! in local storage, one JSON object per lesson.
+
+use crate::calc_view::CalcPage;
+use crate::route::{Location, Page};
+use crate::{Link, Nav, browser, calc};
+use leptos::prelude::*;
+use lessons::content::{LESSONS, LessonSource};
+use lessons::lesson::{self, Block, Exercise, ExerciseKind, Inline, Verdict, Widget};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Local-storage key of one lesson's progress.
+pub fn progress_key(lesson_id: &str) -> String {
+    format!("roofline-lab/lessons/{lesson_id}")
+}
+
+/// Exercise id → the answer that was accepted.
+pub type Progress = BTreeMap<String, String>;
+
+/// Reads a stored progress object; anything unreadable counts as no progress.
+pub fn parse_progress(text: &str) -> Progress {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+/// One lesson's stored progress.
+pub fn load_progress(lesson_id: &str) -> Progress {
+    browser::load(&progress_key(lesson_id))
+        .map(|t| parse_progress(&t))
+        .unwrap_or_default()
+}
+
+fn save_answer(lesson_id: &str, exercise_id: &str, answer: &str) {
+    let mut p = load_progress(lesson_id);
+    p.insert(exercise_id.to_string(), answer.to_string());
+    if let Ok(text) = serde_json::to_string(&p) {
+        browser::save(&progress_key(lesson_id), &text);
+    }
+}
+
+/// The progress of every lesson as one JSON document (`{"lesson": {"exercise": "answer"}}`).
+pub fn export_progress(all: &BTreeMap<String, Progress>) -> String {
+    serde_json::to_string_pretty(all).unwrap_or_else(|_| "{}".into())
+}
+
+/// Parses an exported document; only lessons that exist are kept.
+pub fn import_progress(text: &str) -> Result<BTreeMap<String, Progress>, String> {
+    let all: BTreeMap<String, Progress> =
+        serde_json::from_str(text).map_err(|e| format!("Not a progress file: {e}"))?;
+    Ok(all
+        .into_iter()
+        .filter(|(id, _)| lessons::content::find(id).is_some())
+        .collect())
+}
+
+/// A lab report in Markdown: every lesson, every exercise, and the accepted answers.
+pub fn lab_report(all: &BTreeMap<String, Progress>) -> String {
+    let mut out = String::from("# Roofline Lab: lab report\n");
+    for src in LESSONS {
+        let Ok(l) = lesson::parse(src.text) else {
+            continue;
+        };
+        let progress = all.get(src.id);
+        let total = l.exercises().count();
+        let done = l
+            .exercises()
+            .filter(|e| progress.is_some_and(|p| p.contains_key(&e.id)))
+            .count();
+        out.push_str(&format!(
+            "\n## L{} {}\n\n{done} of {total} exercises answered correctly.\n\n",
+            src.number, l.title
+        ));
+        for (i, e) in l.exercises().enumerate() {
+            let question = lesson::plain_text(&e.question);
+            let answer = progress.and_then(|p| p.get(&e.id));
+            let shown = match (&e.kind, answer) {
+                (_, None) => "not answered yet".to_string(),
+                (ExerciseKind::Numeric { unit, .. }, Some(a)) => format!("answered {a} {unit}"),
+                (ExerciseKind::Choice { options, .. }, Some(a)) => a
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|k| options.get(k))
+                    .map(|o| format!("answered “{}”", lesson::plain_text(o)))
+                    .unwrap_or_else(|| format!("answered {a}")),
+                (ExerciseKind::Classify { .. }, Some(a)) => format!("answered {a}"),
+            };
+            let mark = if answer.is_some() { "x" } else { " " };
+            out.push_str(&format!("- [{mark}] {}. {question} ({shown})\n", i + 1));
+        }
+    }
+    out
+}
+
+fn all_progress() -> BTreeMap<String, Progress> {
+    LESSONS
+        .iter()
+        .map(|l| (l.id.to_string(), load_progress(l.id)))
+        .filter(|(_, p)| !p.is_empty())
+        .collect()
+}
+
+/// `/lessons`: every lesson with its number, title and progress.
+#[component]
+pub fn LessonIndex() -> impl IntoView {
+    let (message, set_message) = signal(String::new());
+    let version = RwSignal::new(0u32);
+    let items = move || {
+        version.track();
+        LESSONS
+            .iter()
+            .map(|src| {
+                let parsed = lesson::parse(src.text);
+                let (title, total) = match &parsed {
+                    Ok(l) => (l.title.clone(), l.exercises().count()),
+                    Err(_) => (src.id.to_string(), 0),
+                };
+                let done = load_progress(src.id).len().min(total);
+                view! {
+                    <li class="card lesson-card" data-testid=format!("lesson-{}", src.id)>
+                        <h2>
+                            <span class="lesson-number">{format!("L{} ", src.number)}</span>
+                            <Link href=format!("/lessons/{}", src.id)>{title}</Link>
+                        </h2>
+                        <p class="progress" data-testid=format!("progress-{}", src.id)>
+                            {format!("{done} of {total} exercises done")}
+                        </p>
+                    </li>
+                }
+            })
+            .collect_view()
+    };
+    let export = move |_| {
+        browser::download_text(
+            "roofline-lab-progress.json",
+            "application/json",
+            &export_progress(&all_progress()),
+        );
+    };
+    let report = move |_| {
+        browser::download_text(
+            "roofline-lab-report.md",
+            "text/markdown",
+            &lab_report(&all_progress()),
+        );
+    };
+    let import = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        match import_progress(&text) {
+            Ok(all) => {
+                for (id, p) in &all {
+                    let mut merged = load_progress(id);
+                    merged.extend(p.clone());
+                    if let Ok(t) = serde_json::to_string(&merged) {
+                        browser::save(&progress_key(id), &t);
+                    }
+                }
+                let n = all.len();
+                let noun = if n == 1 { "lesson" } else { "lessons" };
+                set_message.set(format!("Imported progress for {n} {noun}."));
+                version.update(|v| *v += 1);
+            }
+            Err(e) => set_message.set(e),
+        }
+    };
+    view! {
+        <h1>"Lessons"</h1>
+        <p>
+            "Each lesson explains one idea, lets you play with it in a live calculator and ends "
+            "with exercises whose answers are computed from the same models. Your progress stays "
+            "in this browser."
+        </p>
+        <ul class="cards lessons">{items}</ul>
+        <section class="card progress-io">
+            <h2>"Your progress"</h2>
+            <button type="button" class="secondary" data-testid="export-progress" on:click=export>
+                "Export progress (JSON)"
+            </button>
+            " "
+            <button type="button" class="secondary" data-testid="lab-report" on:click=report>
+                "Download lab report (Markdown)"
+            </button>
+            <label for="import-progress">"Import: paste an exported file"</label>
+            <textarea id="import-progress" rows=3 data-testid="import-progress" on:change=import></textarea>
+            <p role="status" data-testid="import-message">{message}</p>
+        </section>
+    }
+}
+
+/// `/lessons/<id>`: one lesson, or a message naming the lessons there are.
+#[component]
+pub fn LessonRoute(
+    /// Lesson id from the path.
+    id: String,
+) -> impl IntoView {
+    match lessons::content::find(&id) {
+        Some(src) => match lesson::parse(src.text) {
+            Ok(l) => view! { <LessonView source=src lesson=l /> }.into_any(),
+            Err(e) => view! {
+                <section class="card notice" role="alert">
+                    <h1>"This lesson does not parse"</h1>
+                    <p>{format!("lessons/content/{}: {e}", src.file)}</p>
+                </section>
+            }
+            .into_any(),
+        },
+        None => {
+            let ids = LESSONS.iter().map(|l| l.id).collect::<Vec<_>>().join(", ");
+            view! {
+                <section class="card notice" role="alert" data-testid="unknown-lesson">
+                    <h1>"No such lesson"</h1>
+                    <p>"There is no lesson called “" {id} "”. The lessons are: " {ids} "."</p>
+                    <p><Link href="/lessons".into()>"See all lessons"</Link></p>
+                </section>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// A parsed lesson.
+#[component]
+pub fn LessonView(
+    /// Where it came from (id for progress).
+    source: &'static LessonSource,
+    /// The document.
+    lesson: lesson::Lesson,
+) -> impl IntoView {
+    let progress = load_progress(source.id);
+    let mut number = 0usize;
+    let blocks = lesson
+        .blocks
+        .into_iter()
+        .map(|b| match b {
+            Block::Heading { level, text } => {
+                let inner = inlines(&text);
+                match level {
+                    1 => view! { <h1>{inner}</h1> }.into_any(),
+                    2 => view! { <h2>{inner}</h2> }.into_any(),
+                    _ => view! { <h3>{inner}</h3> }.into_any(),
+                }
+            }
+            Block::Paragraph(p) => view! { <p>{inlines(&p)}</p> }.into_any(),
+            Block::List { ordered, items } => {
+                let lis = items
+                    .iter()
+                    .map(|i| view! { <li>{inlines(i)}</li> })
+                    .collect_view();
+                if ordered {
+                    view! { <ol>{lis}</ol> }.into_any()
+                } else {
+                    view! { <ul>{lis}</ul> }.into_any()
+                }
+            }
+            Block::Code { lang, text } => view! {
+                <pre class="code"><code data-lang=lang>{text}</code></pre>
+            }
+            .into_any(),
+            // MathML produced by `lessons::math` from compiled-in lesson text.
+            Block::Math(mathml) => view! { <div class="math" inner_html=mathml></div> }.into_any(),
+            Block::Widget(w) => view! { <LessonWidget widget=w /> }.into_any(),
+            Block::Exercise(e) => {
+                number += 1;
+                let saved = progress.get(&e.id).cloned();
+                view! { <ExerciseCard lesson_id=source.id exercise=e number=number saved=saved /> }
+                    .into_any()
+            }
+        })
+        .collect_view();
+    view! {
+        <article class="lesson" data-testid=format!("lesson-page-{}", source.id)>
+            <p class="crumbs"><Link href="/lessons".into()>"Lessons"</Link>{format!(" · L{}", source.number)}</p>
+            {blocks}
+        </article>
+    }
+}
+
+fn inlines(items: &[Inline]) -> impl IntoView + use<> {
+    items
+        .iter()
+        .map(|i| match i.clone() {
+            Inline::Text(t) => t.into_any(),
+            Inline::Emph(t) => view! { <em>{t}</em> }.into_any(),
+            Inline::Strong(t) => view! { <strong>{t}</strong> }.into_any(),
+            Inline::Code(t) => view! { <code>{t}</code> }.into_any(),
+            // MathML produced by `lessons::math` from compiled-in lesson text.
+            Inline::Math(m) => view! { <span class="math" inner_html=m></span> }.into_any(),
+            Inline::Link { text, href } if href.starts_with('/') => {
+                view! { <Link href=href>{text}</Link> }.into_any()
+            }
+            Inline::Link { text, href } if href.starts_with("https://") => {
+                view! { <a href=href rel="noopener">{text}</a> }.into_any()
+            }
+            Inline::Link { text, .. } => text.into_any(),
+        })
+        .collect_view()
+}
+
+/// A calculator inside a lesson, starting at the directive's preset. It has its own router, so
+/// changing its inputs never changes the lesson's URL.
+#[component]
+pub fn LessonWidget(
+    /// The directive.
+    widget: Widget,
+) -> impl IntoView {
+    let Some(c) = calc::find(&widget.kind) else {
+        return view! { <p class="notice">{format!("Unknown calculator {}", widget.kind)}</p> }
+            .into_any();
+    };
+    let params = widget.params.into_iter().collect();
+    let local = Nav::new(
+        Location {
+            page: Page::Embed(c.id.to_string()),
+            params,
+        },
+        false,
+    );
+    provide_context(local);
+    view! {
+        <div class="lesson-widget" data-testid=format!("widget-{}", c.id)>
+            <CalcPage calc=c embed=true />
+        </div>
+    }
+    .into_any()
+}
+
+/// What an exercise card shows under its Check button.
+#[derive(Debug, Clone, PartialEq)]
+enum Status {
+    Unanswered,
+    Correct,
+    Wrong(String),
+}
+
+/// One exercise: question, input, Check, feedback; a correct answer is remembered.
+#[component]
+pub fn ExerciseCard(
+    /// Lesson id, for progress.
+    lesson_id: &'static str,
+    /// The exercise.
+    exercise: Exercise,
+    /// Its number in the lesson, from 1.
+    number: usize,
+    /// The answer accepted earlier, if any.
+    saved: Option<String>,
+) -> impl IntoView {
+    let ex = Arc::new(exercise);
+    let id = ex.id.clone();
+    let attempt = RwSignal::new(saved.clone().unwrap_or_default());
+    let status = RwSignal::new(if saved.is_some() {
+        Status::Correct
+    } else {
+        Status::Unanswered
+    });
+    let check = {
+        let ex = ex.clone();
+        move || {
+            let a = attempt.get_untracked();
+            match ex.check(&a) {
+                Verdict::Correct => {
+                    save_answer(lesson_id, &ex.id, &a);
+                    status.set(Status::Correct);
+                }
+                Verdict::Incorrect(m) | Verdict::Unreadable(m) => status.set(Status::Wrong(m)),
+            }
+        }
+    };
+    let input_id = format!("answer-{id}");
+    let control = match &ex.kind {
+        ExerciseKind::Numeric {
+            unit, tolerance, ..
+        } => {
+            let hint = format!("Answer in {unit}, within {}.", tolerance.describe(unit));
+            let check = check.clone();
+            view! {
+                <div class="control">
+                    <input
+                        id=input_id.clone()
+                        type="text"
+                        inputmode="decimal"
+                        autocomplete="off"
+                        data-testid=input_id.clone()
+                        prop:value=move || attempt.get()
+                        on:input=move |ev| attempt.set(event_target_value(&ev))
+                        on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                            if ev.key() == "Enter" {
+                                check();
+                            }
+                        }
+                    />
+                    <span class="unit">{unit.clone()}</span>
+                </div>
+                <p class="hint">{hint}</p>
+            }
+            .into_any()
+        }
+        ExerciseKind::Choice { options, .. } => {
+            let choices: Vec<(String, AnyView)> = options
+                .iter()
+                .enumerate()
+                .map(|(i, o)| (i.to_string(), inlines(o).into_any()))
+                .collect();
+            radios(&id, choices, attempt).into_any()
+        }
+        ExerciseKind::Classify { labels, .. } => {
+            let choices: Vec<(String, AnyView)> = labels
+                .iter()
+                .map(|l| (l.to_string(), l.to_string().into_any()))
+                .collect();
+            radios(&id, choices, attempt).into_any()
+        }
+    };
+    let explain = inlines(&ex.explain);
+    let has_explain = !ex.explain.is_empty();
+    let feedback = move || match status.get() {
+        Status::Unanswered => String::new(),
+        Status::Correct => "Correct.".into(),
+        Status::Wrong(m) => m,
+    };
+    view! {
+        <section
+            class="card exercise"
+            class:correct=move || status.get() == Status::Correct
+            data-testid=format!("exercise-{id}")
+        >
+            <h3>{format!("Exercise {number}")}</h3>
+            <p class="question"><label for=input_id>{inlines(&ex.question)}</label></p>
+            {control}
+            <button type="button" data-testid=format!("check-{id}") on:click=move |_| check()>
+                "Check"
+            </button>
+            <p class="feedback" role="status" data-testid=format!("feedback-{id}")>{feedback}</p>
+            <p class="explain" hidden=move || !(has_explain && status.get() == Status::Correct)>
+                {explain}
+            </p>
+        </section>
+    }
+}
+
+fn radios(id: &str, choices: Vec<(String, AnyView)>, attempt: RwSignal<String>) -> impl IntoView {
+    let name = format!("choice-{id}");
+    let items = choices
+        .into_iter()
+        .map(|(value, label)| {
+            let v = value.clone();
+            let v2 = value.clone();
+            view! {
+                <li>
+                    <label>
+                        <input
+                            type="radio"
+                            name=name.clone()
+                            value=value.clone()
+                            data-testid=format!("option-{id}-{value}")
+                            prop:checked=move || attempt.get() == v
+                            on:change=move |_| attempt.set(v2.clone())
+                        />
+                        {label}
+                    </label>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="choices">{items}</ul> }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lessons::lesson::WIDGETS;
+
+    #[test]
+    fn the_widget_table_matches_the_calculators() {
+        for c in calc::CALCULATORS {
+            let keys: Vec<&str> = (c.fields)(&Default::default())
+                .iter()
+                .map(|f| f.key)
+                .collect();
+            let table = WIDGETS.iter().find(|(k, _)| *k == c.id).unwrap_or_else(|| {
+                panic!("calculator {} missing from lessons::lesson::WIDGETS", c.id)
+            });
+            assert_eq!(table.1, keys.as_slice(), "{}", c.id);
+        }
+        assert_eq!(WIDGETS.len(), calc::CALCULATORS.len());
+    }
+
+    #[test]
+    fn every_lesson_widget_is_accepted_by_its_calculator() {
+        for src in LESSONS {
+            let l = lesson::parse(src.text).unwrap();
+            for w in l.widgets() {
+                let c = calc::find(&w.kind).unwrap();
+                let params = w.params.iter().cloned().collect();
+                let out = (c.eval)(&params);
+                assert!(
+                    out.errors.is_empty(),
+                    "lessons/content/{}:{}: {:?}",
+                    src.file,
+                    w.line,
+                    out.errors
+                );
+                assert!(!out.rows.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn progress_round_trips_and_ignores_unknown_lessons() {
+        let mut all = BTreeMap::new();
+        let mut p = Progress::new();
+        p.insert("ridge-custom".to_string(), "33.3".to_string());
+        all.insert("roofline".to_string(), p);
+        all.insert("no-such-lesson".to_string(), Progress::new());
+        let text = export_progress(&all);
+        let back = import_progress(&text).unwrap();
+        assert_eq!(back.len(), 1);
+        assert_eq!(back["roofline"]["ridge-custom"], "33.3");
+        assert!(import_progress("not json").is_err());
+        assert!(parse_progress("garbage").is_empty());
+    }
+
+    #[test]
+    fn the_lab_report_lists_every_exercise_and_the_answers_given() {
+        let mut all = BTreeMap::new();
+        let mut p = Progress::new();
+        p.insert("ridge-custom".to_string(), "33.3".to_string());
+        p.insert("next-step".to_string(), "1".to_string());
+        all.insert("roofline".to_string(), p);
+        let report = lab_report(&all);
+        assert!(report.starts_with("# Roofline Lab: lab report"));
+        assert!(report.contains("## L3 The roofline model"), "{report}");
+        assert!(
+            report.contains("2 of 8 exercises answered correctly."),
+            "{report}"
+        );
+        assert!(report.contains("- [x] 1. A device offers 50 TFLOP/s and 1.5 TB/s. Where is its ridge? (answered 33.3 FLOP/B)"), "{report}");
+        assert!(report.contains("(answered “Cut the bytes"), "{report}");
+        assert!(report.contains("- [ ] 2. "), "{report}");
+        let lessons_listed = report.matches("\n## L").count();
+        assert_eq!(lessons_listed, LESSONS.len());
+    }
+}
