@@ -17,8 +17,9 @@ pub enum AttentionKind {
     Flash,
 }
 
-/// Query rows per FlashAttention workgroup (its 128 threads work 8 to a row).
-const FLASH_BR: u32 = 16;
+/// Query rows per FlashAttention workgroup (fixed by its thread layout: 128 threads, each with
+/// two rows of the output).
+const FLASH_BR: u32 = 32;
 /// Rows of S checked against the reference when the output is large.
 const SAMPLED_ROWS: usize = 48;
 
@@ -47,14 +48,18 @@ pub fn cost(kind: AttentionKind, shape: &Shape) -> Option<Cost> {
     Some(Cost { flops, bytes })
 }
 
-/// The largest key/value tile (rows) whose Q, K, V tiles and score block fit in
-/// `workgroup_bytes` of workgroup memory for head dimension `d`, or `None` if even 8 rows do not.
+/// The largest key/value tile (rows, 32 or 16) whose workgroup memory fits in
+/// `workgroup_bytes` for head dimension `d`, or `None` if even 16 rows do not.
 pub fn flash_tile(d: u32, workgroup_bytes: u32) -> Option<u32> {
-    [64u32, 32, 16, 8].into_iter().find(|&bc| {
-        // Q block, K tile (rows padded by one vec4), V tile, score block, row statistics.
-        let floats = FLASH_BR * d + bc * (d + 4) + bc * d + FLASH_BR * bc + 3 * FLASH_BR;
-        floats * 4 <= workgroup_bytes
-    })
+    [32u32, 16]
+        .into_iter()
+        .find(|&bc| flash_tile_bytes(d, bc) <= workgroup_bytes)
+}
+
+/// Workgroup memory of the fused kernel: the Q block, one K-then-V tile (rows padded by one
+/// vec4), the score block, 128 partial row statistics and a factor per row.
+pub fn flash_tile_bytes(d: u32, bc: u32) -> u32 {
+    (FLASH_BR * d + bc * (d + 4) + FLASH_BR * bc + 128 + FLASH_BR) * 4
 }
 
 /// Attention inputs on the CPU: Q, K, V as [heads, seq, head_dim] row-major.
@@ -250,19 +255,20 @@ pub(crate) fn prepare(
                 || KernelError::LimitExceeded {
                     what: format!("FlashAttention tiles for d={head_dim}"),
                     limit: "maxComputeWorkgroupStorageSize",
-                    needed: format!("{} bytes", (FLASH_BR * head_dim + 16 * head_dim) * 4),
+                    needed: format!("{} bytes", flash_tile_bytes(head_dim, 16)),
                     allowed: format!("{} bytes", limits.max_compute_workgroup_storage_size),
                 },
             )?;
             let gx = run::check_groups(gpu, "the query blocks", n.div_ceil(FLASH_BR as u64))?;
             let gy = run::check_groups(gpu, "the batch·heads grid", bh)?;
             constants = vec![
-                ("BR".to_string(), FLASH_BR as f64),
                 ("BC".to_string(), bc as f64),
                 ("D".to_string(), head_dim as f64),
             ];
             let named: Vec<(&str, f64)> = constants.iter().map(|(k, v)| (k.as_str(), *v)).collect();
             let pipeline = run::pipeline(gpu, spec, &named);
+            // Recorded, not passed: the WGSL's thread layout fixes it.
+            constants.push(("BR".to_string(), FLASH_BR as f64));
             let params = run::params_buffer(gpu, &[seq, bh as u32, causal as u32, scale.to_bits()]);
             let bind_groups = vec![run::bind_group(
                 gpu,

@@ -67,6 +67,65 @@ pub fn reference_element(w: &[f32], x: &[f32], cols: usize, m: usize, r: usize) 
     (sum, abs)
 }
 
+/// Zero bytes after the Q4_0 weights: a final unpaired block is read as a 36-byte pair, and
+/// a row starting mid-word reads one word more.
+const Q4_PAD_BYTES: usize = 48;
+/// Zero f32 after x: the unpaired block's missing partner reads 32 values past the row.
+const Q4_PAD_X: usize = 64;
+
+/// The Q4_0 kernel's work split: `rows` rows per thread, `threads` threads per row tile,
+/// `group` threads per workgroup (its override constants R, T and WG).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Q4Tile {
+    /// Rows per thread (R): each thread reuses its 64 values of x for this many rows.
+    pub rows: u32,
+    /// Threads per row tile (T): they step through a row's block pairs T apart.
+    pub threads: u32,
+    /// Threads per workgroup (WG), a multiple of `threads`.
+    pub group: u32,
+    /// Rows of x (BATCH).
+    pub batch: u32,
+}
+
+impl Q4Tile {
+    /// The split for `batch` rows of x within `storage` bytes of workgroup memory. The
+    /// per-thread partial sums (R · batch ≤ 32 of them) must fit in registers, and all the
+    /// workgroup's partial sums in workgroup memory.
+    pub fn choose(batch: u32, storage: u32) -> Q4Tile {
+        let batch = batch.clamp(1, MAX_BATCH);
+        let rows = (32 / batch).clamp(1, 4);
+        let threads = 32;
+        let mut group = 128;
+        while group > threads && group * rows * batch * 4 > storage {
+            group /= 2;
+        }
+        Q4Tile {
+            rows,
+            threads,
+            group,
+            batch,
+        }
+    }
+
+    /// Workgroups for `rows` rows of W.
+    pub fn groups(&self, rows: u64) -> u64 {
+        let tiles_per_group = (self.group / self.threads) as u64;
+        rows.div_ceil(self.rows as u64).div_ceil(tiles_per_group)
+    }
+
+    fn constants(&self) -> Vec<(String, f64)> {
+        [
+            ("R", self.rows),
+            ("T", self.threads),
+            ("WG", self.group),
+            ("BATCH", self.batch),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), *v as f64))
+        .collect()
+    }
+}
+
 pub(crate) fn prepare(
     gpu: &Gpu,
     spec: &KernelSpec,
@@ -105,18 +164,31 @@ pub(crate) fn prepare(
         weight_bytes,
     )?;
     run::check_storage(gpu, "x (batch×cols f32)", b * c * 4)?;
-    // Rows beyond one grid dimension continue in y.
+    // Q4_0 gives each workgroup several rows (see its WGSL); the others one row each.
+    let tile = (spec.dtype == Dtype::Q4_0)
+        .then(|| Q4Tile::choose(batch, gpu.limits().max_compute_workgroup_storage_size));
+    let groups = tile.map_or(r, |t| t.groups(r));
+    // Workgroups beyond one grid dimension continue in y.
     let max_dim = gpu.limits().max_compute_workgroups_per_dimension as u64;
-    let gx = r.min(max_dim);
-    let gy = run::check_groups(gpu, "the dispatch over rows", r.div_ceil(gx))?;
+    let gx = groups.min(max_dim);
+    let gy = run::check_groups(gpu, "the dispatch over rows", groups.div_ceil(gx))?;
 
     let w = rng.signed_vec((r * c) as usize);
-    let x = rng.signed_vec((b * c) as usize);
-    let (packed, held) = pack_weights(spec.dtype, &w);
+    let mut x = rng.signed_vec((b * c) as usize);
+    let (mut packed, held) = pack_weights(spec.dtype, &w);
+    let mut constants = Vec::new();
+    if let Some(t) = tile {
+        // The kernel reads whole pairs of blocks and their 64 values of x; a row's unpaired
+        // last block reads past it into zeros (or the next row, whose part is ignored).
+        packed.resize(packed.len() + Q4_PAD_BYTES, 0);
+        x.resize(x.len() + Q4_PAD_X, 0.0);
+        constants = t.constants();
+    }
     let x_buf = run::input_buffer(gpu, "x", &x);
     let y_buf = run::poisoned_output(gpu, "y", (b * r) as usize);
     let params = run::params_buffer(gpu, &[rows, cols, batch, cols / quant::BLOCK as u32]);
-    let pipeline = run::pipeline(gpu, spec, &[]);
+    let named: Vec<(&str, f64)> = constants.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let pipeline = run::pipeline(gpu, spec, &named);
     // Identical copies are enough: what matters is that they live at different addresses.
     let copies = weight_copies(packed.len() as u64);
     let bind_groups = (0..copies)
@@ -154,7 +226,7 @@ pub(crate) fn prepare(
         output: y_buf,
         output_bytes: total * 4,
         check: Box::new(check),
-        constants: Vec::new(),
+        constants,
         cost_scale: 1.0,
         input_sets: copies as u32,
     })

@@ -311,7 +311,7 @@ pub const REGISTRY: &[KernelSpec] = &[
             cols: 4096,
             batch: 1,
         },
-        bounds_proven: false,
+        bounds_proven: true,
     },
     KernelSpec {
         kernel: "attention",
@@ -347,7 +347,7 @@ pub const REGISTRY: &[KernelSpec] = &[
             head_dim: 64,
             causal: false,
         },
-        bounds_proven: false,
+        bounds_proven: true,
     },
 ];
 

@@ -391,9 +391,17 @@ gpu_test!(wall_clock_and_timestamp_timing_are_labelled => both_timing_methods_ar
 async fn gemv_variants_match_reference(gpu: &Gpu) {
     for spec in kernels::registry::variants("gemv").unwrap() {
         let blocked = matches!(spec.dtype, kernels::Dtype::Q8_0 | kernels::Dtype::Q4_0);
-        // Rows that fill no workgroup grid evenly, batches 1, 3 and 8, and (for the formats
+        // Rows that fill no workgroup grid evenly, odd and even blocks per row (Q4_0 reads
+        // blocks in pairs), batches 1, 3, 5 and 8, and (for the formats
         // without blocks) odd column counts and a single column.
-        let mut shapes = vec![(37, 64, 1), (5, 96, 3), (70, 160, 8), (1, 32, 2)];
+        let mut shapes = vec![
+            (37, 64, 1),
+            (5, 96, 3),
+            (70, 160, 8),
+            (1, 32, 2),
+            (333, 224, 1),
+            (301, 128, 5),
+        ];
         if !blocked {
             shapes.extend([(13, 45, 2), (3, 1, 1), (1, 1, 8), (9, 131, 5)]);
         }
@@ -457,12 +465,15 @@ gpu_test!(gemv_shape_errors_name_the_rule => gemv_rejects_shapes_its_formats_can
 async fn a_wrong_nibble_order_fails_verification(gpu: &Gpu) {
     // Swapping GGUF's low/high nibble order is the classic Q4_0 bug: it must not pass.
     let q4 = find("gemv", "q4_0").unwrap();
-    let swapped = sabotaged(
-        q4,
-        q4.source
-            .replace("let lo = nibbles(q, 0u);", "let lo = nibbles(q, 1u);")
-            .replace("let hi = nibbles(q, 1u);", "let hi = nibbles(q, 0u);"),
-    );
+    let source = q4
+        .source
+        .replace(
+            "let v = q & 0x0f0f0f0fu;",
+            "let v = (q >> 4u) & 0x0f0f0f0fu;",
+        )
+        .replace("return lo(q >> 4u);", "return lo(q << 4u);");
+    assert_ne!(source, q4.source, "the sabotage no longer matches the WGSL");
+    let swapped = sabotaged(q4, source);
     let m = run_kernel(
         gpu,
         &swapped,
@@ -491,7 +502,9 @@ async fn attention_variants_match_reference(gpu: &Gpu) {
             (1, 2, 37, 32),
             (2, 1, 19, 64),
             (1, 1, 70, 128),
+            (1, 2, 45, 96),
             (1, 3, 16, 64),
+            (1, 1, 133, 64),
         ] {
             for causal in [false, true] {
                 let shape = Shape::Attention {
@@ -549,12 +562,15 @@ async fn attention_errors_and_sabotage(gpu: &Gpu) {
         .to_string();
     assert!(e.contains("32, 64, 96 or 128") && e.contains("20"), "{e}");
     // Forgetting to rescale the running output when the maximum moves must be caught.
-    let no_rescale = sabotaged(
-        flash,
-        flash
-            .source
-            .replace("let alpha = alpha_s[row];", "let alpha = 1.0;"),
+    let source = flash
+        .source
+        .replace("let al0 = alpha_s[ty];", "let al0 = 1.0;")
+        .replace("let al1 = alpha_s[ty + 16u];", "let al1 = 1.0;");
+    assert_ne!(
+        source, flash.source,
+        "the sabotage no longer matches the WGSL"
     );
+    let no_rescale = sabotaged(flash, source);
     let shape = Shape::Attention {
         batch: 1,
         heads: 1,
