@@ -73,57 +73,21 @@ const Q4_PAD_BYTES: usize = 48;
 /// Zero f32 after x: the unpaired block's missing partner reads 32 values past the row.
 const Q4_PAD_X: usize = 64;
 
-/// The Q4_0 kernel's work split: `rows` rows per thread, `threads` threads per row tile,
-/// `group` threads per workgroup (its override constants R, T and WG).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Q4Tile {
-    /// Rows per thread (R): each thread reuses its 64 values of x for this many rows.
-    pub rows: u32,
-    /// Threads per row tile (T): they step through a row's block pairs T apart.
-    pub threads: u32,
-    /// Threads per workgroup (WG), a multiple of `threads`.
-    pub group: u32,
-    /// Rows of x (BATCH).
-    pub batch: u32,
-}
+/// Rows per Q4_0 workgroup (its WGSL's ROWS): the workgroup stages these rows' weights through
+/// workgroup memory, one thread per row in each of its SPLIT groups.
+pub const Q4_ROWS: u64 = 32;
 
-impl Q4Tile {
-    /// The split for `batch` rows of x within `storage` bytes of workgroup memory. The
-    /// per-thread partial sums (R · batch ≤ 32 of them) must fit in registers, and all the
-    /// workgroup's partial sums in workgroup memory.
-    pub fn choose(batch: u32, storage: u32) -> Q4Tile {
-        let batch = batch.clamp(1, MAX_BATCH);
-        let rows = (32 / batch).clamp(1, 4);
-        let threads = 32;
-        let mut group = 128;
-        while group > threads && group * rows * batch * 4 > storage {
-            group /= 2;
-        }
-        Q4Tile {
-            rows,
-            threads,
-            group,
-            batch,
-        }
-    }
-
-    /// Workgroups for `rows` rows of W.
-    pub fn groups(&self, rows: u64) -> u64 {
-        let tiles_per_group = (self.group / self.threads) as u64;
-        rows.div_ceil(self.rows as u64).div_ceil(tiles_per_group)
-    }
-
-    fn constants(&self) -> Vec<(String, f64)> {
-        [
-            ("R", self.rows),
-            ("T", self.threads),
-            ("WG", self.group),
-            ("BATCH", self.batch),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), *v as f64))
-        .collect()
-    }
+/// The Q4_0 kernel's SPLIT (thread groups per row, 32 threads each): 8 where the workgroup
+/// memory (a stage of 18·SPLIT + 1 words per row, and the partial sums) and the workgroup size
+/// allow it, else fewer.
+pub fn q4_split(batch: u32, storage_bytes: u32, max_invocations: u32) -> u32 {
+    [8u32, 4, 2, 1]
+        .into_iter()
+        .find(|&split| {
+            let words = Q4_ROWS as u32 * (18 * split + 1) + Q4_ROWS as u32 * split * batch;
+            words * 4 <= storage_bytes && Q4_ROWS as u32 * split <= max_invocations
+        })
+        .unwrap_or(1)
 }
 
 pub(crate) fn prepare(
@@ -164,10 +128,9 @@ pub(crate) fn prepare(
         weight_bytes,
     )?;
     run::check_storage(gpu, "x (batch×cols f32)", b * c * 4)?;
-    // Q4_0 gives each workgroup several rows (see its WGSL); the others one row each.
-    let tile = (spec.dtype == Dtype::Q4_0)
-        .then(|| Q4Tile::choose(batch, gpu.limits().max_compute_workgroup_storage_size));
-    let groups = tile.map_or(r, |t| t.groups(r));
+    // Q4_0 gives each workgroup 32 rows (see its WGSL); the others one row each.
+    let q4 = spec.dtype == Dtype::Q4_0;
+    let groups = if q4 { r.div_ceil(Q4_ROWS) } else { r };
     // Workgroups beyond one grid dimension continue in y.
     let max_dim = gpu.limits().max_compute_workgroups_per_dimension as u64;
     let gx = groups.min(max_dim);
@@ -177,12 +140,19 @@ pub(crate) fn prepare(
     let mut x = rng.signed_vec((b * c) as usize);
     let (mut packed, held) = pack_weights(spec.dtype, &w);
     let mut constants = Vec::new();
-    if let Some(t) = tile {
+    if q4 {
         // The kernel reads whole pairs of blocks and their 64 values of x; a row's unpaired
         // last block reads past it into zeros (or the next row, whose part is ignored).
         packed.resize(packed.len() + Q4_PAD_BYTES, 0);
         x.resize(x.len() + Q4_PAD_X, 0.0);
-        constants = t.constants();
+        let limits = gpu.limits();
+        let split = q4_split(
+            batch,
+            limits.max_compute_workgroup_storage_size,
+            limits.max_compute_invocations_per_workgroup,
+        );
+        constants.push(("BATCH".to_string(), batch as f64));
+        constants.push(("SPLIT".to_string(), split as f64));
     }
     let x_buf = run::input_buffer(gpu, "x", &x);
     let y_buf = run::poisoned_output(gpu, "y", (b * r) as usize);
@@ -252,6 +222,16 @@ mod tests {
         assert_eq!(weight_copies(1), MAX_COPIES);
         assert_eq!(weight_copies(64 << 20), 3); // 4096² f32: 3 × 64 MiB ≥ 192 MiB
         assert_eq!(weight_copies(1 << 30), 1);
+    }
+
+    #[test]
+    fn q4_split_fits_the_workgroup_memory_and_size() {
+        // 32 KiB and 256 invocations (lavapipe, SwiftShader): 8 groups, 26.5 KiB at batch 8.
+        assert_eq!(q4_split(8, 32 << 10, 256), 8);
+        // WebGPU's minimum 16 KiB: 8 groups need 18.4 KiB of stage alone.
+        assert_eq!(q4_split(1, 16 << 10, 256), 4);
+        assert_eq!(q4_split(1, 32 << 10, 128), 4);
+        assert_eq!(q4_split(8, 4 << 10, 256), 1);
     }
 
     #[test]

@@ -392,7 +392,7 @@ async fn gemv_variants_match_reference(gpu: &Gpu) {
     for spec in kernels::registry::variants("gemv").unwrap() {
         let blocked = matches!(spec.dtype, kernels::Dtype::Q8_0 | kernels::Dtype::Q4_0);
         // Rows that fill no workgroup grid evenly, odd and even blocks per row (Q4_0 reads
-        // blocks in pairs), batches 1, 3, 5 and 8, and (for the formats
+        // blocks in pairs), batches 1, 2, 3, 5 and 8, and (for the formats
         // without blocks) odd column counts and a single column.
         let mut shapes = vec![
             (37, 64, 1),
@@ -401,6 +401,11 @@ async fn gemv_variants_match_reference(gpu: &Gpu) {
             (1, 32, 2),
             (333, 224, 1),
             (301, 128, 5),
+            // Q4_0 works through a row 16 pairs (1,024 columns) per stage: two and three stages,
+            // the last one partial.
+            (45, 1120, 2),
+            (40, 2048, 1),
+            (33, 2080, 8),
         ];
         if !blocked {
             shapes.extend([(13, 45, 2), (3, 1, 1), (1, 1, 8), (9, 131, 5)]);
