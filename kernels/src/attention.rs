@@ -3,10 +3,11 @@
 
 use crate::KernelError;
 use crate::gpu::Gpu;
+use crate::quant;
 use crate::registry::KernelSpec;
 use crate::rng::Rng;
 use crate::run::{self, Prepared, Step};
-use crate::shape::{Cost, Shape};
+use crate::shape::{Cost, Dtype, Shape};
 
 /// Which attention kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +21,8 @@ pub enum AttentionKind {
 /// Query rows per FlashAttention workgroup (fixed by its thread layout: 128 threads, each with
 /// two rows of the output).
 const FLASH_BR: u32 = 32;
+/// f16's unit roundoff, 2⁻¹¹.
+const F16_UNIT: f64 = 1.0 / 2048.0;
 /// Rows of S checked against the reference when the output is large.
 const SAMPLED_ROWS: usize = 48;
 
@@ -27,7 +30,7 @@ const SAMPLED_ROWS: usize = 48;
 /// the causal mask; bytes are what each kernel actually has to move. The fused kernel reads Q,
 /// K, V and writes O; the naive one also writes S, reads it three times and writes it again in
 /// the softmax, and reads it once more for P·V: six passes over B·H·N² floats.
-pub fn cost(kind: AttentionKind, shape: &Shape) -> Option<Cost> {
+pub fn cost(kind: AttentionKind, dtype: Dtype, shape: &Shape) -> Option<Cost> {
     let Shape::Attention {
         batch,
         heads,
@@ -40,7 +43,8 @@ pub fn cost(kind: AttentionKind, shape: &Shape) -> Option<Cost> {
     };
     let (bh, n, d) = ((batch * heads) as f64, seq as f64, head_dim as f64);
     let flops = 4.0 * bh * n * n * d * if causal { 0.5 } else { 1.0 };
-    let qkvo = 4.0 * bh * n * d * 4.0;
+    // Q, K, V and O in the kernel's element type; S is always f32.
+    let qkvo = 4.0 * bh * n * d * dtype.bytes_per_element();
     let bytes = match kind {
         AttentionKind::Flash => qkvo,
         AttentionKind::Naive => qkvo + 6.0 * bh * n * n * 4.0,
@@ -157,18 +161,49 @@ pub(crate) fn prepare(
     }
     let limits = gpu.limits();
     let (bh, n, d) = (batch as u64 * heads as u64, seq as u64, head_dim as u64);
-    let qkv_bytes = bh * n * d * 4;
+    let half = spec.dtype == Dtype::F16;
+    let elem = if half { 2 } else { 4 };
+    let qkv_bytes = bh * n * d * elem;
     for name in ["Q", "K", "V", "O"] {
-        run::check_storage(gpu, &format!("{name} ([B·H, N, d] f32)"), qkv_bytes)?;
+        run::check_storage(
+            gpu,
+            &format!("{name} ([B·H, N, d] {})", spec.dtype),
+            qkv_bytes,
+        )?;
     }
     let len = (bh * n * d) as usize;
-    let q = scaled(rng.signed_vec(len), input_scale);
-    let k = scaled(rng.signed_vec(len), input_scale);
-    let v = rng.signed_vec(len);
-    let q_buf = run::input_buffer(gpu, "Q", &q);
-    let k_buf = run::input_buffer(gpu, "K", &k);
-    let v_buf = run::input_buffer(gpu, "V", &v);
-    let o_buf = run::poisoned_output(gpu, "O", len);
+    let mut q = scaled(rng.signed_vec(len), input_scale);
+    let mut k = scaled(rng.signed_vec(len), input_scale);
+    let mut v = rng.signed_vec(len);
+    let (q_buf, k_buf, v_buf, o_buf, output_bytes) = if half {
+        // The GPU sees the inputs rounded to f16; the reference uses the same values.
+        for x in [&mut q, &mut k, &mut v] {
+            x.iter_mut().for_each(|e| *e = quant::round_f16(*e));
+        }
+        let bytes = |x: &[f32]| -> Vec<u8> {
+            x.iter()
+                .flat_map(|&e| quant::f16_bits(e).to_le_bytes())
+                .collect()
+        };
+        // O in f16, poisoned with NaN (0x7e00) and padded to whole words.
+        let out_bytes = (len as u64 * 2).next_multiple_of(4);
+        let poison: Vec<u8> = [0x00, 0x7e].repeat(out_bytes as usize / 2);
+        (
+            run::input_bytes(gpu, "Q", &bytes(&q)),
+            run::input_bytes(gpu, "K", &bytes(&k)),
+            run::input_bytes(gpu, "V", &bytes(&v)),
+            run::output_bytes(gpu, "O", &poison),
+            out_bytes,
+        )
+    } else {
+        (
+            run::input_buffer(gpu, "Q", &q),
+            run::input_buffer(gpu, "K", &k),
+            run::input_buffer(gpu, "V", &v),
+            run::poisoned_output(gpu, "O", len),
+            len as u64 * 4,
+        )
+    };
     let scale = 1.0 / (head_dim as f32).sqrt();
 
     let mut constants = Vec::new();
@@ -296,6 +331,15 @@ pub(crate) fn prepare(
         r
     };
     let check = move |got: &[f32]| {
+        // An f16 output arrives as pairs of halves in each f32 word.
+        let widened: Vec<f32>;
+        let got = if half {
+            let halves: &[u16] = bytemuck::cast_slice(got);
+            widened = halves.iter().map(|&h| quant::f16_to_f32(h)).collect();
+            &widened[..]
+        } else {
+            got
+        };
         let mut positions = Vec::with_capacity(rows.len() * dd);
         let mut expected = std::collections::HashMap::new();
         let inputs = Inputs {
@@ -308,9 +352,15 @@ pub(crate) fn prepare(
         };
         for &row in &rows {
             let (h, i) = (row / nn, row % nn);
-            for (c, e) in reference_row(&inputs, h, i).into_iter().enumerate() {
+            for (c, (e, bound)) in reference_row(&inputs, h, i).into_iter().enumerate() {
+                // Rounding the result to f16 adds up to 2⁻¹¹ of it (2⁻²⁵ below f16's normal range).
+                let bound = if half {
+                    bound + e.abs() * F16_UNIT + F16_UNIT * F16_UNIT
+                } else {
+                    bound
+                };
                 positions.push(row * dd + c);
-                expected.insert(row * dd + c, e);
+                expected.insert(row * dd + c, (e, bound));
             }
         }
         run::compare(got, &positions, len as u64, |p| expected[&p])
@@ -318,7 +368,7 @@ pub(crate) fn prepare(
     Ok(Prepared {
         steps,
         output: o_buf,
-        output_bytes: len as u64 * 4,
+        output_bytes,
         check: Box::new(check),
         constants,
         cost_scale: 1.0,
@@ -346,8 +396,8 @@ mod tests {
             head_dim: 8,
             causal: false,
         };
-        let flash = cost(AttentionKind::Flash, &shape).unwrap();
-        let naive = cost(AttentionKind::Naive, &shape).unwrap();
+        let flash = cost(AttentionKind::Flash, Dtype::F32, &shape).unwrap();
+        let naive = cost(AttentionKind::Naive, Dtype::F32, &shape).unwrap();
         // 4·2·4²·8 = 1024 FLOPs; Q, K, V, O: 4 · 2·4·8 floats = 1024 bytes.
         assert_eq!((flash.flops, flash.bytes), (1024.0, 1024.0));
         // Naive adds six passes over 2·4² floats: 6 · 32 · 4 = 768 bytes.
@@ -359,7 +409,17 @@ mod tests {
             head_dim: 8,
             causal: true,
         };
-        assert_eq!(cost(AttentionKind::Flash, &causal).unwrap().flops, 512.0);
+        assert_eq!(
+            cost(AttentionKind::Flash, Dtype::F32, &causal)
+                .unwrap()
+                .flops,
+            512.0
+        );
+        // f16 halves Q, K, V and O, not S (which stays f32).
+        let half = cost(AttentionKind::Flash, Dtype::F16, &shape).unwrap();
+        assert_eq!(half.bytes * 2.0, flash.bytes);
+        let naive_half = cost(AttentionKind::Naive, Dtype::F16, &shape).unwrap();
+        assert_eq!(naive.bytes - naive_half.bytes, half.bytes);
     }
 
     #[test]

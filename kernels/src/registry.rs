@@ -106,7 +106,7 @@ impl KernelSpec {
                 })
             }
             (Family::Attention(kind), Shape::Attention { .. }) => {
-                attention::cost(kind, shape).ok_or_else(|| self.wrong_shape(shape))
+                attention::cost(kind, self.dtype, shape).ok_or_else(|| self.wrong_shape(shape))
             }
             _ => Err(self.wrong_shape(shape)),
         }
@@ -340,6 +340,42 @@ pub const REGISTRY: &[KernelSpec] = &[
         features: wgpu::Features::empty(),
         family: Family::Attention(AttentionKind::Flash),
         summary: "fused FlashAttention: online softmax, the N×N matrix never leaves the chip",
+        default_shape: Shape::Attention {
+            batch: 1,
+            heads: 8,
+            seq: 1024,
+            head_dim: 64,
+            causal: false,
+        },
+        bounds_proven: true,
+    },
+    KernelSpec {
+        kernel: "attention",
+        variant: "naive_f16",
+        file: "attention/naive_f16.wgsl",
+        source: include_str!("../wgsl/attention/naive_f16.wgsl"),
+        dtype: Dtype::F16,
+        features: wgpu::Features::SHADER_F16,
+        family: Family::Attention(AttentionKind::Naive),
+        summary: "the naive three kernels with f16 Q, K, V and O (S and the sums in f32)",
+        default_shape: Shape::Attention {
+            batch: 1,
+            heads: 8,
+            seq: 1024,
+            head_dim: 64,
+            causal: false,
+        },
+        bounds_proven: false,
+    },
+    KernelSpec {
+        kernel: "attention",
+        variant: "flash_f16",
+        file: "attention/flash_f16.wgsl",
+        source: include_str!("../wgsl/attention/flash_f16.wgsl"),
+        dtype: Dtype::F16,
+        features: wgpu::Features::SHADER_F16,
+        family: Family::Attention(AttentionKind::Flash),
+        summary: "fused FlashAttention with f16 Q, K, V and O; tiles and sums in f32",
         default_shape: Shape::Attention {
             batch: 1,
             heads: 8,

@@ -269,6 +269,13 @@ pub(crate) fn poisoned_output(gpu: &Gpu, label: &str, len: usize) -> wgpu::Buffe
     buffer_with(gpu, label, bytemuck::cast_slice(&poison), usage)
 }
 
+/// A storage buffer the kernel writes and the host reads back, filled with `bytes` (a poison
+/// pattern in the output's own format).
+pub(crate) fn output_bytes(gpu: &Gpu, label: &str, bytes: &[u8]) -> wgpu::Buffer {
+    let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC;
+    buffer_with(gpu, label, bytes, usage)
+}
+
 /// A uniform buffer of u32 parameters, padded to 16 bytes as WGSL's uniform layout requires.
 pub(crate) fn params_buffer(gpu: &Gpu, params: &[u32]) -> wgpu::Buffer {
     let mut words = params.to_vec();

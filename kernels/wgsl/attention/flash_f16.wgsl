@@ -1,0 +1,295 @@
+enable f16;
+
+// FlashAttention (forward) with f16 Q, K, V and O: attention/flash.wgsl reading and writing
+// half the bytes. Tiles in workgroup memory, the online softmax and every sum stay f32, as in
+// the f16 attention of the big libraries: f16 products of many terms would lose the small ones.
+//
+// FlashAttention (forward), fused: O = softmax(Q·Kᵀ / √d) · V without ever writing the N×N
+// score matrix to global memory.
+//
+// Each workgroup owns BR = 32 query rows of one (batch, head). Those rows of Q stay in workgroup
+// memory for the whole kernel; K and V stream through in tiles of BC rows. For each tile the
+// workgroup computes the BR×BC block of scores (in workgroup memory only), and every row keeps
+// a running maximum m and running sum l of exponentials: the "online softmax". When a new tile
+// raises a row's maximum, the row's partial output is rescaled by 2^(m_old − m_new) before the
+// tile's contribution is added, so the result equals a softmax over the whole row without the
+// row ever being stored. Global traffic is Q, K, V read (K and V once per query block) and O
+// written once.
+//
+// The two products are small matrix multiplies, and they get the matmul ladder's main trick:
+// each thread computes a register tile (2 rows × BC/8 scores, then 2 rows × D/8 outputs), so
+// every value read from workgroup memory feeds several multiply-adds.
+//
+// Who owns what (128 threads, tx = lid % 8, ty = lid / 8):
+// - scores and output: rows ty and ty + 16; score columns tx + 8i; output vec4 columns tx + 8k;
+// - softmax: thread lid handles a quarter of row lid / 4.
+//
+// Scores are kept in base 2: Q is pre-scaled by log2(e)/√d, so exp(s) becomes exp2(s), which is
+// a single hardware instruction on most GPUs. The softmax is unchanged by the change of base.
+//
+// Tile sizes are pipeline-overridable: the host picks BC (16 or 32) so that the Q block, the K
+// (then V) tile and the score block fit the device's workgroup memory (32 KiB on many GPUs,
+// 48 KiB on an H100). D, the head dimension, is a multiple of 32 up to 128.
+
+struct Params {
+    n: u32,
+    // Number of (batch, head) pairs.
+    heads: u32,
+    causal: u32,
+    scale: f32,
+}
+
+const BR: u32 = 32u;
+override BC: u32 = 32u;
+override D: u32 = 64u;
+const WG: u32 = 128u;
+const LOG2E: f32 = 1.4426950408889634;
+// The head dimension and a score row in vec4s; the padded stride of a K/V row (see kv_s); and
+// how many vec4s of a K or V tile each thread stages (at most 8).
+override D4: u32 = D / 4u;
+override BC4: u32 = BC / 4u;
+override KS: u32 = D4 + 1u;
+override LOADS: u32 = (BC * D4 + WG - 1u) / WG;
+const MASKED: f32 = -3.0e38;
+
+@group(0) @binding(0) var<uniform> params: Params;
+// [batch·heads, N, D] row-major f16, read and written as vec4s (D is a multiple of 4).
+@group(0) @binding(1) var<storage, read> q: array<vec4<f16>>;
+@group(0) @binding(2) var<storage, read> k: array<vec4<f16>>;
+@group(0) @binding(3) var<storage, read> v: array<vec4<f16>>;
+@group(0) @binding(4) var<storage, read_write> o: array<vec4<f16>>;
+
+// The query block (pre-scaled), then one tile: K during the score phase, V during P·V. Rows are
+// padded by one vec4: in the score loop eight lanes read eight different key rows at the same
+// column, and with a stride of exactly D floats (a multiple of 32) they would all hit the same
+// memory banks and be served one after another.
+var<workgroup> q_s: array<vec4<f32>, BR * D4>;
+var<workgroup> kv_s: array<vec4<f32>, BC * KS>;
+// Scores, then probabilities, of the tile. Scalars, not vec4s: threads write single scores,
+// and a write to one lane of a shared vec4 may be compiled as a read-modify-write of all four.
+var<workgroup> p_s: array<f32, BR * BC>;
+// Partial row maxima (per tile) and partial row sums (at the end), four per row.
+var<workgroup> red_s: array<f32, WG>;
+// Per query row: this tile's rescale factor.
+var<workgroup> alpha_s: array<f32, BR>;
+
+// Element e of the tile of K (or V) that starts at key kv0, or zero past the end.
+fn load_k(base: u32, kv0: u32, e: u32) -> vec4<f32> {
+    let j = kv0 + e / D4;
+    if (e >= BC * D4 || j >= params.n) {
+        return vec4<f32>(0.0);
+    }
+    return vec4<f32>(k[base + j * D4 + e % D4]);
+}
+fn load_v(base: u32, kv0: u32, e: u32) -> vec4<f32> {
+    let j = kv0 + e / D4;
+    if (e >= BC * D4 || j >= params.n) {
+        return vec4<f32>(0.0);
+    }
+    return vec4<f32>(v[base + j * D4 + e % D4]);
+}
+
+// Score s of query row r against key column c of the tile, or MASKED where the key is padding
+// or (causal) in the future.
+fn masked(s: f32, r: u32, c: u32, q0: u32, kv0: u32) -> f32 {
+    let i = q0 + r;
+    let j = kv0 + c;
+    return select(MASKED, s, j < params.n && (params.causal == 0u || j <= i));
+}
+
+fn put_score(r: u32, c: u32, s: f32) {
+    p_s[r * BC + c] = s;
+}
+
+fn get4(i: u32) -> vec4<f32> {
+    return vec4<f32>(p_s[i], p_s[i + 1u], p_s[i + 2u], p_s[i + 3u]);
+}
+fn set4(i: u32, x: vec4<f32>) {
+    p_s[i] = x.x;
+    p_s[i + 1u] = x.y;
+    p_s[i + 2u] = x.z;
+    p_s[i + 3u] = x.w;
+}
+
+fn max4(x: vec4<f32>) -> f32 {
+    return max(max(x.x, x.y), max(x.z, x.w));
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    let head = wg.y;
+    let q0 = wg.x * BR;
+    let n = params.n;
+    let base = head * n * D4;
+
+    let qscale = params.scale * LOG2E;
+    for (var e = lid; e < BR * D4; e += WG) {
+        let i = q0 + e / D4;
+        var val = vec4<f32>(0.0);
+        if (i < n) {
+            val = vec4<f32>(q[base + i * D4 + e % D4]) * qscale;
+        }
+        q_s[e] = val;
+    }
+    let tx = lid % 8u;
+    let ty = lid / 8u;
+    // Softmax role: a quarter (BC/4 scores) of row sr.
+    let sr = lid / 4u;
+    let sq = lid % 4u;
+    let pq = sr * BC + sq * (BC / 4u);
+    // The row's running maximum (the same in the row's four threads) and this quarter's share
+    // of its running sum.
+    var m_run = MASKED;
+    var l_part = 0.0;
+    // Output rows ty (o0k) and ty + 16 (o1k), vec4 columns tx + 8k, in named registers: a
+    // loop-indexed array here can end up in slow local memory when the driver keeps wgpu's
+    // bounds checks.
+    var o00 = vec4<f32>(0.0); var o01 = vec4<f32>(0.0);
+    var o02 = vec4<f32>(0.0); var o03 = vec4<f32>(0.0);
+    var o10 = vec4<f32>(0.0); var o11 = vec4<f32>(0.0);
+    var o12 = vec4<f32>(0.0); var o13 = vec4<f32>(0.0);
+
+    // Under the causal mask, keys after the block's last query contribute nothing: stop there.
+    let kv_end = select(n, min(n, q0 + BR), params.causal == 1u);
+    for (var kv0 = 0u; kv0 < kv_end; kv0 += BC) {
+        // Start reading this tile's V now, into registers, so the wait overlaps the scores.
+        var v0 = vec4<f32>(0.0); var v1 = vec4<f32>(0.0);
+        var v2 = vec4<f32>(0.0); var v3 = vec4<f32>(0.0);
+        var v4 = vec4<f32>(0.0); var v5 = vec4<f32>(0.0);
+        var v6 = vec4<f32>(0.0); var v7 = vec4<f32>(0.0);
+        v0 = load_v(base, kv0, lid);
+        if (LOADS > 1u) { v1 = load_v(base, kv0, lid + WG); }
+        if (LOADS > 2u) { v2 = load_v(base, kv0, lid + 2u * WG); }
+        if (LOADS > 3u) { v3 = load_v(base, kv0, lid + 3u * WG); }
+        if (LOADS > 4u) { v4 = load_v(base, kv0, lid + 4u * WG); }
+        if (LOADS > 5u) { v5 = load_v(base, kv0, lid + 5u * WG); }
+        if (LOADS > 6u) { v6 = load_v(base, kv0, lid + 6u * WG); }
+        if (LOADS > 7u) { v7 = load_v(base, kv0, lid + 7u * WG); }
+        // Everyone is done with the previous tile's V and probabilities (and, the first time,
+        // the Q block is complete).
+        workgroupBarrier();
+        for (var e = lid; e < BC * D4; e += WG) {
+            kv_s[(e / D4) * KS + e % D4] = load_k(base, kv0, e);
+        }
+        workgroupBarrier();
+
+        // Scores: rows ty and ty + 16 against key columns tx, tx + 8 (, tx + 16, tx + 24).
+        var s00 = 0.0; var s01 = 0.0; var s02 = 0.0; var s03 = 0.0;
+        var s10 = 0.0; var s11 = 0.0; var s12 = 0.0; var s13 = 0.0;
+        for (var c = 0u; c < D4; c++) {
+            let a0 = q_s[ty * D4 + c];
+            let a1 = q_s[(ty + 16u) * D4 + c];
+            let b0 = kv_s[tx * KS + c];
+            let b1 = kv_s[(tx + 8u) * KS + c];
+            s00 += dot(a0, b0); s01 += dot(a0, b1);
+            s10 += dot(a1, b0); s11 += dot(a1, b1);
+            if (BC == 32u) {
+                let b2 = kv_s[(tx + 16u) * KS + c];
+                let b3 = kv_s[(tx + 24u) * KS + c];
+                s02 += dot(a0, b2); s03 += dot(a0, b3);
+                s12 += dot(a1, b2); s13 += dot(a1, b3);
+            }
+        }
+        put_score(ty, tx, masked(s00, ty, tx, q0, kv0));
+        put_score(ty, tx + 8u, masked(s01, ty, tx + 8u, q0, kv0));
+        put_score(ty + 16u, tx, masked(s10, ty + 16u, tx, q0, kv0));
+        put_score(ty + 16u, tx + 8u, masked(s11, ty + 16u, tx + 8u, q0, kv0));
+        if (BC == 32u) {
+            put_score(ty, tx + 16u, masked(s02, ty, tx + 16u, q0, kv0));
+            put_score(ty, tx + 24u, masked(s03, ty, tx + 24u, q0, kv0));
+            put_score(ty + 16u, tx + 16u, masked(s12, ty + 16u, tx + 16u, q0, kv0));
+            put_score(ty + 16u, tx + 24u, masked(s13, ty + 16u, tx + 24u, q0, kv0));
+        }
+        // All scores are written, and nobody reads K any more: V can take its place.
+        workgroupBarrier();
+        kv_s[(lid / D4) * KS + lid % D4] = v0; // lid < 128 ≤ BC·D4 always
+        if (LOADS > 1u) { let e = lid + WG; if (e < BC * D4) { kv_s[(e / D4) * KS + e % D4] = v1; } }
+        if (LOADS > 2u) { let e = lid + 2u * WG; if (e < BC * D4) { kv_s[(e / D4) * KS + e % D4] = v2; } }
+        if (LOADS > 3u) { let e = lid + 3u * WG; if (e < BC * D4) { kv_s[(e / D4) * KS + e % D4] = v3; } }
+        if (LOADS > 4u) { let e = lid + 4u * WG; if (e < BC * D4) { kv_s[(e / D4) * KS + e % D4] = v4; } }
+        if (LOADS > 5u) { let e = lid + 5u * WG; if (e < BC * D4) { kv_s[(e / D4) * KS + e % D4] = v5; } }
+        if (LOADS > 6u) { let e = lid + 6u * WG; if (e < BC * D4) { kv_s[(e / D4) * KS + e % D4] = v6; } }
+        if (LOADS > 7u) { let e = lid + 7u * WG; if (e < BC * D4) { kv_s[(e / D4) * KS + e % D4] = v7; } }
+
+        // Online softmax. Each thread's quarter-row maximum, then the row's over four threads.
+        let pa = get4(pq);
+        var pb = vec4<f32>(MASKED);
+        if (BC == 32u) {
+            pb = get4(pq + 4u);
+        }
+        red_s[lid] = max(max4(pa), max4(pb));
+        workgroupBarrier();
+        let r4 = sr * 4u;
+        let m_new = max(m_run, max(max(red_s[r4], red_s[r4 + 1u]), max(red_s[r4 + 2u], red_s[r4 + 3u])));
+        let alpha = exp2(m_run - m_new);
+        m_run = m_new;
+        let ea = exp2(pa - vec4<f32>(m_new));
+        set4(pq, ea);
+        var sum = dot(ea, vec4<f32>(1.0));
+        if (BC == 32u) {
+            let eb = exp2(pb - vec4<f32>(m_new));
+            set4(pq + 4u, eb);
+            sum += dot(eb, vec4<f32>(1.0));
+        }
+        l_part = l_part * alpha + sum;
+        if (sq == 0u) {
+            alpha_s[sr] = alpha;
+        }
+        // Probabilities, factors and the V tile are all in place.
+        workgroupBarrier();
+
+        // Rescale the running output and add this tile: o = α·o + Σ_j P[row, j] · V[j].
+        let al0 = alpha_s[ty];
+        let al1 = alpha_s[ty + 16u];
+        o00 *= al0; o01 *= al0; o02 *= al0; o03 *= al0;
+        o10 *= al1; o11 *= al1; o12 *= al1; o13 *= al1;
+        for (var j4 = 0u; j4 < BC4; j4++) {
+            let p0 = get4(ty * BC + j4 * 4u);
+            let p1 = get4((ty + 16u) * BC + j4 * 4u);
+            for (var jj = 0u; jj < 4u; jj++) {
+                let a = vec4<f32>(p0[jj]);
+                let b = vec4<f32>(p1[jj]);
+                let vr = (j4 * 4u + jj) * KS + tx;
+                let w0 = kv_s[vr];
+                o00 = fma(a, w0, o00); o10 = fma(b, w0, o10);
+                if (D4 > 8u) {
+                    let w1 = kv_s[vr + 8u];
+                    o01 = fma(a, w1, o01); o11 = fma(b, w1, o11);
+                }
+                if (D4 > 16u) {
+                    let w2 = kv_s[vr + 16u];
+                    o02 = fma(a, w2, o02); o12 = fma(b, w2, o12);
+                }
+                if (D4 > 24u) {
+                    let w3 = kv_s[vr + 24u];
+                    o03 = fma(a, w3, o03); o13 = fma(b, w3, o13);
+                }
+            }
+        }
+    }
+    // Every row's sum is the total of its four quarters.
+    workgroupBarrier();
+    red_s[lid] = l_part;
+    workgroupBarrier();
+    let l0 = red_s[ty * 4u] + red_s[ty * 4u + 1u] + red_s[ty * 4u + 2u] + red_s[ty * 4u + 3u];
+    let r1 = (ty + 16u) * 4u;
+    let l1 = red_s[r1] + red_s[r1 + 1u] + red_s[r1 + 2u] + red_s[r1 + 3u];
+    let i0 = q0 + ty;
+    if (i0 < n) {
+        let out = base + i0 * D4 + tx;
+        let inv = 1.0 / l0;
+        o[out] = vec4<f16>(o00 * inv);
+        if (D4 > 8u) { o[out + 8u] = vec4<f16>(o01 * inv); }
+        if (D4 > 16u) { o[out + 16u] = vec4<f16>(o02 * inv); }
+        if (D4 > 24u) { o[out + 24u] = vec4<f16>(o03 * inv); }
+    }
+    let i1 = q0 + ty + 16u;
+    if (i1 < n) {
+        let out = base + i1 * D4 + tx;
+        let inv = 1.0 / l1;
+        o[out] = vec4<f16>(o10 * inv);
+        if (D4 > 8u) { o[out + 8u] = vec4<f16>(o11 * inv); }
+        if (D4 > 16u) { o[out + 16u] = vec4<f16>(o12 * inv); }
+        if (D4 > 24u) { o[out + 24u] = vec4<f16>(o13 * inv); }
+    }
+}
