@@ -102,6 +102,14 @@ async fn run_kernel_full(
     gpu.check_alive()?;
     if !gpu.has(spec.features) {
         let missing = spec.features - gpu.device.features();
+        if gpu.adapter_has(missing) {
+            // Only an experimental feature can be offered by the adapter and still be missing:
+            // every other wanted feature is requested whenever the adapter has it.
+            return Err(KernelError::ExperimentalNotEnabled {
+                kernel: spec.id(),
+                feature: crate::gpu::feature_names(missing).join(", "),
+            });
+        }
         return Err(KernelError::MissingFeature {
             kernel: spec.id(),
             feature: crate::gpu::feature_names(missing).join(", "),
