@@ -139,6 +139,12 @@ async fn run_kernel_full(
     prepared
         .constants
         .push(("runtime_checks".into(), if checked { 1.0 } else { 0.0 }));
+    // Whether the device was opened with wgpu's experimental features (`lab bench
+    // --experimental`), which wgpu warns may still have bugs: the result says so.
+    prepared.constants.push((
+        "experimental_features".into(),
+        if gpu.experimental() { 1.0 } else { 0.0 },
+    ));
     cost.flops *= prepared.cost_scale;
     cost.bytes *= prepared.cost_scale;
     if let Some(e) = validation.or(oom) {

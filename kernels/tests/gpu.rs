@@ -342,6 +342,14 @@ async fn small_inputs_rotate_and_record_it(gpu: &Gpu) {
         "{:?}",
         m.constants
     );
+    // So is whether experimental features were enabled (they were not).
+    assert!(
+        m.constants
+            .iter()
+            .any(|(name, v)| name == "experimental_features" && *v == 0.0),
+        "{:?}",
+        m.constants
+    );
     assert!(m.flops > 0.0 && m.bytes > 0.0);
 }
 gpu_test!(small_matmul_inputs_rotate_across_buffers => small_inputs_rotate_and_record_it);
