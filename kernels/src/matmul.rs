@@ -253,14 +253,12 @@ impl Layout {
                     ));
                 }
             }
-            Layout::Coop => {
-                // The workgroup size is (subgroups) × SG, fixed when the pipeline is built.
-                if sg_min == 0 || sg_min != sg_max {
-                    return Err(format!(
-                        "the subgroup size on this adapter ranges from {sg_min} to {sg_max}; \
-                         the cooperative-matrix kernel needs one fixed size"
-                    ));
-                }
+            // The workgroup size is (subgroups) × SG, fixed when the pipeline is built.
+            Layout::Coop if sg_min == 0 || sg_min != sg_max => {
+                return Err(format!(
+                    "the subgroup size on this adapter ranges from {sg_min} to {sg_max}; \
+                     the cooperative-matrix kernel needs one fixed size"
+                ));
             }
             _ => {}
         }
