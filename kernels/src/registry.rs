@@ -465,6 +465,12 @@ mod tests {
             .unwrap();
         assert_eq!((read.flops, read.bytes), (10.0, 40.0));
         assert!(mm.cost(&Shape::Stream { elements: 1 }).is_err());
+        // The tensor-core variant reads f16 A and B (2 bytes each) and writes f32 C, so it lands
+        // on the roofline at its own intensity: 48 FLOPs over 2·(8 + 12) + 4·6 = 64 bytes.
+        let coop = find("matmul", "coop_f16").unwrap();
+        let c = coop.cost(&Shape::Matmul { m: 2, n: 3, k: 4 }).unwrap();
+        assert_eq!((c.flops, c.bytes), (48.0, 64.0));
+        assert_eq!(coop.dtype, Dtype::F16);
     }
 
     #[test]

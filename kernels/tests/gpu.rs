@@ -243,10 +243,31 @@ async fn coop_matmul_runs_or_is_refused(gpu: &Gpu) {
         eprintln!("skipping {}: {e}", spec.id());
         return;
     }
-    // Tensor cores present (an H100 with `cargo test`): the ragged ladder, for real.
+    // Tensor cores present (an H100 with `cargo test`): the ragged ladder, for real, and a
+    // shape spanning several blocks and K steps, which records that experimental features were on.
     for (m, n, k) in RAGGED {
         assert_verified(gpu, spec, Shape::Matmul { m, n, k }).await;
     }
+    let m = run_kernel(
+        gpu,
+        spec,
+        Shape::Matmul {
+            m: 300,
+            n: 200,
+            k: 100,
+        },
+        &quick(),
+    )
+    .await
+    .unwrap();
+    assert!(m.verified, "{:?}", m.verification);
+    assert!(
+        m.constants
+            .iter()
+            .any(|(name, v)| name == "experimental_features" && *v == 1.0),
+        "{:?}",
+        m.constants
+    );
 }
 gpu_test_with!(coop_matmul_runs_or_is_refused_clearly => coop_matmul_runs_or_is_refused,
     kernels::DeviceOptions { experimental: true });
