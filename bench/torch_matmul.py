@@ -2,16 +2,20 @@
 """Reference GEMM throughput on the same GPU, for BENCHMARKS.md: cuBLAS SGEMM (TF32 off) and
 cuBLAS fp16 GEMM through PyTorch, at the sizes the WGSL ladder runs.
 
+Sizes: the comma-separated SIZES environment variable (as bench/matmul_h100.sh passes it),
+default 4096,8192.
+
 Timing: CUDA events around a batch of back-to-back products after warm-up; the median over
 samples is reported, like `lab bench`. Writes JSON to the path given as the first argument.
 """
 import json
+import os
 import statistics
 import sys
 
 import torch
 
-SIZES = [4096, 8192]
+SIZES = [int(s) for s in os.environ.get("SIZES", "4096,8192").split(",") if s.strip()]
 WARMUP = 5
 SAMPLES = 15
 
@@ -61,6 +65,9 @@ def main() -> None:
         "torch": torch.__version__,
         "cuda": torch.version.cuda,
         "allow_tf32": torch.backends.cuda.matmul.allow_tf32,
+        # fp16 GEMMs may then reduce in fp16 inside cuBLAS; coop_f16 always sums in f32.
+        "allow_fp16_reduced_precision_reduction":
+            torch.backends.cuda.matmul.allow_fp16_reduced_precision_reduction,
         "results": [],
     }
     for n in SIZES:

@@ -248,9 +248,10 @@ pub fn BenchPage() -> impl IntoView {
                     StepState::Done(t) => ("done", t.clone()),
                     StepState::Failed(t) => ("failed", format!("failed: {t}")),
                     StepState::Cancelled => ("cancelled", "cancelled".to_string()),
-                    StepState::Skipped(f) => {
-                        ("skipped", format!("skipped: this adapter lacks {f}"))
-                    }
+                    StepState::Skipped(f) => (
+                        "skipped",
+                        format!("skipped: unsupported on this adapter (it lacks {f})"),
+                    ),
                 };
                 view! {
                     <li class=class data-testid="step" data-kernel=s.id.clone() data-state=class>

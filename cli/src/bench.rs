@@ -8,10 +8,8 @@ use kernels::{AdapterChoice, AdapterSummary, Gpu, Measurement, ResultsFile, RunO
 /// Runs `lab adapters`: one block per adapter, best first (the one `lab bench` picks by default).
 pub fn adapters(args: &[String]) -> anyhow::Result<()> {
     let flags = Flags::parse(args, &[], &["--json"])?;
-    let adapters: Vec<AdapterSummary> = pollster::block_on(kernels::gpu::list_adapters())
-        .iter()
-        .map(AdapterSummary::of)
-        .collect();
+    let raw = pollster::block_on(kernels::gpu::list_adapters());
+    let adapters: Vec<AdapterSummary> = raw.iter().map(AdapterSummary::of).collect();
     if flags.has("--json") {
         println!("{}", serde_json::to_string_pretty(&adapters)?);
         return Ok(());
@@ -43,6 +41,26 @@ pub fn adapters(args: &[String]) -> anyhow::Result<()> {
             kernels::shape::human_bytes(a.limits.max_compute_workgroup_storage_size as f64),
             a.limits.max_compute_invocations_per_workgroup
         );
+        let info = raw[i].get_info();
+        if a.has("SUBGROUP") {
+            println!(
+                "    subgroup size: {} to {}",
+                info.subgroup_min_size, info.subgroup_max_size
+            );
+        }
+        let coop = raw[i].cooperative_matrix_properties();
+        if !coop.is_empty() {
+            let shapes: Vec<String> = coop
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{}x{}x{} {:?}->{:?}",
+                        p.m_size, p.n_size, p.k_size, p.ab_type, p.cr_type
+                    )
+                })
+                .collect();
+            println!("    cooperative matrices: {}", shapes.join(", "));
+        }
     }
     Ok(())
 }
@@ -50,6 +68,7 @@ pub fn adapters(args: &[String]) -> anyhow::Result<()> {
 const BENCH_HELP: &str = "\
 usage: lab bench --kernel <name> [--variant <v>] [--size <s>[,<s>…]] [--adapter <index|name>]
                  [--json FILE] [--quick] [--tiles BMxBNxBK] [--autotune] [--unchecked]
+                 [--experimental]
        lab bench --ceilings [--max-size <bytes>] [--adapter …] [--json FILE] [--quick]
 
   --kernel     stream | matmul | peak | gemv | attention
@@ -63,11 +82,16 @@ usage: lab bench --kernel <name> [--variant <v>] [--size <s>[,<s>…]] [--adapte
   --causal     attention only: mask keys after each query
   --quick      short timing (for software adapters and smoke tests)
   --tiles      matmul: run with this workgroup block (BMxBNxBK) instead of the default
+               (subgroup: BK is unused, the subgroup walks K by its own size; coop_f16: BM
+               and BN multiples of 32, BK of 16)
   --autotune   matmul: first try each candidate block at the first size, keep the
                fastest verified one for the session, and record every trial in the JSON
                (tuning timing: warm-up, then three short samples)
   --unchecked  native: compile the matmul ladder and the peak probes without wgpu's runtime
                checks (each of their indices is guarded in the WGSL and proven by the GPU tests)
+  --experimental  native: also enable wgpu's experimental features the adapter offers
+               (cooperative matrices, for matmul/coop_f16); wgpu warns they may still have
+               bugs, so they are off unless asked for, and each result records the choice
   --ceilings   the measured roofs: read and copy bandwidth over working sets from 1 MiB to
                --max-size (default 1GiB, 64MiB with --quick), and the f32 (and f16) fma peaks
                (peaks first: after the memory sweep the H100 ran them at a quarter speed)";
@@ -95,6 +119,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             "--autotune",
             "--unchecked",
             "--causal",
+            "--experimental",
         ],
     )?;
     let quick = flags.has("--quick");
@@ -167,7 +192,10 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         }
     }
 
-    let gpu = pollster::block_on(Gpu::new(choice))?;
+    let options = kernels::DeviceOptions {
+        experimental: flags.has("--experimental"),
+    };
+    let gpu = pollster::block_on(Gpu::open(choice, options))?;
     gpu.set_unchecked_shaders(flags.has("--unchecked"));
     eprintln!(
         "adapter: {} ({}, {})",
@@ -229,13 +257,8 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
 
     print_header();
     for (spec, shape) in &plan {
-        if !gpu.has(spec.features) {
-            println!(
-                "{:<16} {:<22} skipped: the adapter lacks {}",
-                spec.id(),
-                shape.to_string(),
-                kernels::gpu::feature_names(spec.features).join(", ")
-            );
+        if let Some(why) = skip_reason(&gpu, spec) {
+            println!("{:<16} {:<22} skipped: {why}", spec.id(), shape.to_string());
             continue;
         }
         let explicit = tiles.filter(|_| spec.family == Family::Matmul);
@@ -246,6 +269,11 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
                 failures += usize::from(!m.verified);
                 print_row(&m);
                 results.push(m);
+            }
+            // The adapter has the features but not in a usable form (a subgroup size or a
+            // cooperative-matrix shape it does not list): a skip, like a missing feature.
+            Err(e @ kernels::KernelError::Unsupported { .. }) => {
+                println!("{:<16} {:<22} skipped: {e}", spec.id(), shape.to_string());
             }
             Err(e) => {
                 failures += 1;
@@ -270,6 +298,20 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         anyhow::bail!("{failures} run(s) failed or did not verify");
     }
     Ok(())
+}
+
+/// Why `spec` cannot run on `gpu` at all, in one line, or `None` if it can be tried.
+fn skip_reason(gpu: &Gpu, spec: &KernelSpec) -> Option<String> {
+    if gpu.has(spec.features) {
+        return None;
+    }
+    let missing = spec.features - gpu.device.features();
+    let names = kernels::gpu::feature_names(missing).join(", ");
+    Some(if gpu.adapter_has(missing) {
+        format!("{names} is experimental in wgpu; rerun with --experimental to enable it")
+    } else {
+        format!("unsupported on this adapter (it lacks {names})")
+    })
 }
 
 fn print_roofs(r: &kernels::ceilings::Roofs) {

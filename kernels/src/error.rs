@@ -39,12 +39,36 @@ pub enum KernelError {
         reason: String,
     },
     /// The adapter lacks a feature the variant needs.
-    #[error("{kernel} needs the adapter feature {feature}, which this adapter does not offer")]
+    #[error(
+        "{kernel} is unsupported on this adapter: it needs the adapter feature {feature}, which \
+         this adapter does not offer"
+    )]
     MissingFeature {
         /// Kernel and variant.
         kernel: String,
         /// The missing feature.
         feature: String,
+    },
+    /// The adapter offers a feature the variant needs, but wgpu marks it experimental and the
+    /// user did not opt in.
+    #[error(
+        "{kernel} needs the adapter feature {feature}, which this adapter offers but wgpu marks \
+         experimental: opt in with `lab bench --experimental`"
+    )]
+    ExperimentalNotEnabled {
+        /// Kernel and variant.
+        kernel: String,
+        /// The feature.
+        feature: String,
+    },
+    /// The adapter has the features, but not in a form the variant can use (a subgroup size or
+    /// a cooperative-matrix shape it does not list).
+    #[error("{kernel} is unsupported on this adapter: {reason}")]
+    Unsupported {
+        /// Kernel and variant.
+        kernel: String,
+        /// What the variant needs and what the adapter offers.
+        reason: String,
     },
     /// A buffer, binding or dispatch would exceed one of the device's limits.
     #[error("{what} needs {needed} but this device's {limit} is {allowed}")]

@@ -109,6 +109,42 @@ pub fn feature_names(f: wgpu::Features) -> Vec<String> {
         .collect()
 }
 
+/// How to open a device, beyond the adapter choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DeviceOptions {
+    /// Native only: also request wgpu's experimental features the adapter offers (today only
+    /// `EXPERIMENTAL_COOPERATIVE_MATRIX`, for `matmul/coop_f16`). wgpu makes the caller
+    /// acknowledge that these may still have undefined-behaviour bugs, so it is off unless the
+    /// user opts in (`lab bench --experimental`); ignored in the browser, which has none.
+    pub experimental: bool,
+}
+
+/// The experimental features we use when the caller opts in.
+pub fn experimental_features() -> wgpu::Features {
+    wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX
+}
+
+/// wgpu's token for experimental features: enabled only when the caller opted in.
+#[cfg(not(target_arch = "wasm32"))]
+#[allow(unsafe_code)]
+fn experimental_token(opted_in: bool) -> wgpu::ExperimentalFeatures {
+    if opted_in {
+        // SAFETY: wgpu asks us to acknowledge that its experimental features may have bugs with
+        // undefined behaviour. The user opted in for this run (`lab bench --experimental`), the
+        // only such feature we request is cooperative matrices, and the one kernel using them
+        // runs only on a fragment shape the adapter lists (`matmul::coop_shape_supported`), the
+        // known way to get garbage rather than an error.
+        unsafe { wgpu::ExperimentalFeatures::enabled() }
+    } else {
+        wgpu::ExperimentalFeatures::disabled()
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn experimental_token(_opted_in: bool) -> wgpu::ExperimentalFeatures {
+    wgpu::ExperimentalFeatures::disabled()
+}
+
 /// Which adapter to use.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum AdapterChoice {
@@ -137,24 +173,52 @@ pub struct Gpu {
     tuned: Mutex<HashMap<String, crate::matmul::Tiles>>,
     /// Native only: compile variants marked `bounds_proven` without wgpu's runtime bounds checks.
     unchecked: AtomicBool,
+    /// The adapter's smallest and largest subgroup size (wgpu reports them in `AdapterInfo`).
+    subgroup_sizes: (u32, u32),
+    /// The cooperative-matrix shapes the adapter lists (empty without the feature).
+    coop_properties: Vec<wgpu::CooperativeMatrixProperties>,
+    /// Whether experimental features were requested for this device.
+    experimental: bool,
+    /// Every feature the adapter offers (the device has only those we asked for).
+    adapter_features: wgpu::Features,
 }
 
 impl Gpu {
     /// Acquire a device on the chosen adapter.
     pub async fn new(choice: AdapterChoice) -> Result<Gpu, KernelError> {
+        Gpu::open(choice, DeviceOptions::default()).await
+    }
+
+    /// Acquire a device on the chosen adapter with `options`.
+    pub async fn open(choice: AdapterChoice, options: DeviceOptions) -> Result<Gpu, KernelError> {
         let adapter = pick_adapter(choice).await?;
-        Gpu::from_adapter(&adapter).await
+        Gpu::from_adapter_with(&adapter, options).await
     }
 
     /// Create a device on `adapter` with every wanted feature it has and all of its limits,
     /// so shapes are bounded by the hardware rather than by WebGPU's conservative defaults.
     pub async fn from_adapter(adapter: &wgpu::Adapter) -> Result<Gpu, KernelError> {
-        let features = adapter.features() & wanted_features();
+        Gpu::from_adapter_with(adapter, DeviceOptions::default()).await
+    }
+
+    /// [`Gpu::from_adapter`] with `options`: with `experimental`, also the experimental features
+    /// the adapter offers (native only).
+    pub async fn from_adapter_with(
+        adapter: &wgpu::Adapter,
+        options: DeviceOptions,
+    ) -> Result<Gpu, KernelError> {
+        let experimental = options.experimental && !cfg!(target_arch = "wasm32");
+        let mut wanted = wanted_features();
+        if experimental {
+            wanted |= experimental_features();
+        }
+        let features = adapter.features() & wanted;
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
                 label: Some("roofline-lab"),
                 required_features: features,
                 required_limits: adapter.limits(),
+                experimental_features: experimental_token(experimental),
                 ..Default::default()
             })
             .await
@@ -185,7 +249,35 @@ impl Gpu {
             uncaptured,
             tuned: Mutex::new(HashMap::new()),
             unchecked: AtomicBool::new(false),
+            subgroup_sizes: {
+                let info = adapter.get_info();
+                (info.subgroup_min_size, info.subgroup_max_size)
+            },
+            coop_properties: adapter.cooperative_matrix_properties(),
+            experimental,
+            adapter_features: adapter.features(),
         })
+    }
+
+    /// The adapter's smallest and largest subgroup size, as wgpu reports them (meaningful only
+    /// with the `SUBGROUP` feature).
+    pub fn subgroup_sizes(&self) -> (u32, u32) {
+        self.subgroup_sizes
+    }
+
+    /// The cooperative-matrix configurations the adapter lists (empty without the feature).
+    pub fn coop_properties(&self) -> &[wgpu::CooperativeMatrixProperties] {
+        &self.coop_properties
+    }
+
+    /// Whether experimental features were requested ([`DeviceOptions::experimental`]).
+    pub fn experimental(&self) -> bool {
+        self.experimental
+    }
+
+    /// Whether the adapter offers a feature, enabled on this device or not.
+    pub fn adapter_has(&self, feature: wgpu::Features) -> bool {
+        self.adapter_features.contains(feature)
     }
 
     /// The block shape autotuning chose for a matmul variant this session, if any.

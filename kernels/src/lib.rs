@@ -21,7 +21,7 @@ pub mod shape;
 pub mod stream;
 
 pub use error::KernelError;
-pub use gpu::{AdapterChoice, AdapterSummary, Gpu};
+pub use gpu::{AdapterChoice, AdapterSummary, DeviceOptions, Gpu};
 pub use harness::{TimeStats, TimingMethod, TimingOptions};
 pub use measurement::{Measurement, ResultsFile, Verification};
 pub use registry::{KernelSpec, REGISTRY};

@@ -58,6 +58,52 @@ pub enum Layout {
     /// 8×8 per thread with vec4 accesses and double-buffered workgroup memory; rows of B and C
     /// padded to 4 floats.
     Vec4,
+    /// 8×4 per lane, A fragments shared across a subgroup with shuffles, no workgroup memory.
+    /// `BK` is unused: a subgroup walks K in steps of its own size.
+    Subgroup,
+    /// Cooperative-matrix (tensor core) 16×16×16 fragments, f16 in, f32 sums; each subgroup owns
+    /// a 32×32 block of C; `SG` threads per subgroup.
+    Coop,
+}
+
+/// Elements of C per lane in the subgroup variant (rows × columns; constants in its WGSL).
+const SUBGROUP_TM: u32 = 8;
+const SUBGROUP_TN: u32 = 4;
+/// The cooperative-matrix fragment (M = N = K) and the block of C one subgroup owns.
+pub const COOP_FRAGMENT: u32 = 16;
+const COOP_WARP_BLOCK: u32 = 32;
+
+/// What decides whether a block shape fits a device: its limits, and for the subgroup layouts
+/// the subgroup sizes the adapter reports (wgpu keeps those in `AdapterInfo`, not in `Limits`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fit {
+    /// The device's limits.
+    pub limits: wgpu::Limits,
+    /// Smallest subgroup size (0 when unknown).
+    pub subgroup_min: u32,
+    /// Largest subgroup size (0 when unknown).
+    pub subgroup_max: u32,
+}
+
+impl Fit {
+    /// What fits `gpu`.
+    pub fn of(gpu: &Gpu) -> Fit {
+        let (subgroup_min, subgroup_max) = gpu.subgroup_sizes();
+        Fit {
+            limits: gpu.limits(),
+            subgroup_min,
+            subgroup_max,
+        }
+    }
+
+    /// Limits alone, subgroup sizes unknown (the subgroup layouts then fit nothing).
+    pub fn limits_only(limits: wgpu::Limits) -> Fit {
+        Fit {
+            limits,
+            subgroup_min: 0,
+            subgroup_max: 0,
+        }
+    }
 }
 
 impl Layout {
@@ -68,26 +114,40 @@ impl Layout {
             "reg1d" => Layout::Reg1d,
             "reg2d" => Layout::Reg2d,
             "vec4" | "f16" => Layout::Vec4,
+            "subgroup" => Layout::Subgroup,
+            "coop_f16" => Layout::Coop,
             _ => Layout::Naive,
         }
     }
 
-    /// Threads per workgroup at `tiles`.
-    pub fn threads(self, t: Tiles) -> u32 {
+    /// Threads per workgroup at `tiles`, with subgroups of `subgroup` threads (only the
+    /// cooperative-matrix layout depends on it: it has one subgroup per 32×32 block of C).
+    pub fn threads(self, t: Tiles, subgroup: u32) -> u32 {
         match self {
             Layout::Naive | Layout::Tiled => t.bm * t.bn,
             Layout::Reg1d => t.bn * (t.bm / 8),
             Layout::Reg2d | Layout::Vec4 => (t.bm / 8) * (t.bn / 8),
+            Layout::Subgroup => (t.bm / SUBGROUP_TM) * (t.bn / SUBGROUP_TN),
+            Layout::Coop => Self::coop_warps(t) * subgroup,
         }
+    }
+
+    /// Subgroups per workgroup of the cooperative-matrix layout.
+    fn coop_warps(t: Tiles) -> u32 {
+        (t.bm / COOP_WARP_BLOCK) * (t.bn / COOP_WARP_BLOCK)
     }
 
     /// Bytes of workgroup memory at `tiles`.
     pub fn workgroup_bytes(self, t: Tiles) -> u32 {
         match self {
-            Layout::Naive => 0,
+            Layout::Naive | Layout::Subgroup => 0,
             Layout::Tiled => 2 * t.bm * t.bn * 4,
             Layout::Reg1d | Layout::Reg2d => (t.bm + t.bn) * t.bk * 4,
             Layout::Vec4 => 2 * (t.bm + t.bn) * t.bk * 4,
+            // f16 blocks of A and B, and one 16×16 f32 staging fragment per subgroup.
+            Layout::Coop => {
+                (t.bm + t.bn) * t.bk * 2 + Self::coop_warps(t) * COOP_FRAGMENT * COOP_FRAGMENT * 4
+            }
         }
     }
 
@@ -110,17 +170,36 @@ impl Layout {
             t(128, 256, 16),
             t(256, 128, 16),
         ];
+        // BN / 4 must be a multiple of the subgroup size: 128 covers sizes up to 32.
+        const SUBGROUP: &[Tiles] = &[
+            t(64, 128, 1),
+            t(32, 128, 1),
+            t(128, 128, 1),
+            t(64, 256, 1),
+            t(64, 64, 1),
+        ];
+        const COOP: &[Tiles] = &[
+            t(64, 64, 32),
+            t(128, 64, 32),
+            t(64, 128, 32),
+            t(128, 128, 32),
+            t(64, 64, 16),
+            t(128, 128, 16),
+        ];
         match self {
             Layout::Naive | Layout::Tiled => SQUARE,
             Layout::Reg1d => REG1D,
             Layout::Reg2d => REG2D,
             Layout::Vec4 => VEC4,
+            Layout::Subgroup => SUBGROUP,
+            Layout::Coop => COOP,
         }
     }
 
     /// Whether `tiles` is well formed for this layout and fits the device's limits; `Err` names
     /// what is wrong.
-    pub fn check(self, t: Tiles, limits: &wgpu::Limits) -> Result<(), String> {
+    pub fn check(self, t: Tiles, fit: &Fit) -> Result<(), String> {
+        let limits = &fit.limits;
         let shape_ok = match self {
             Layout::Naive | Layout::Tiled => t.bm == t.bn && t.bn == t.bk && t.bm > 0,
             Layout::Reg1d => t.bm.is_multiple_of(8) && t.bm > 0 && t.bn > 0 && t.bk > 0,
@@ -128,7 +207,7 @@ impl Layout {
                 t.bm.is_multiple_of(8) && t.bn.is_multiple_of(8) && t.bm > 0 && t.bn > 0 && t.bk > 0
             }
             Layout::Vec4 => {
-                let threads = self.threads(t);
+                let threads = self.threads(t, 1);
                 t.bm.is_multiple_of(8)
                     && t.bn.is_multiple_of(8)
                     && t.bk.is_multiple_of(4)
@@ -140,11 +219,50 @@ impl Layout {
                     && t.bm * t.bk / 4 / threads <= 4
                     && t.bn * t.bk / 4 / threads <= 4
             }
+            Layout::Subgroup => {
+                t.bm.is_multiple_of(SUBGROUP_TM)
+                    && t.bn.is_multiple_of(SUBGROUP_TN)
+                    && t.bm > 0
+                    && t.bn > 0
+            }
+            Layout::Coop => {
+                t.bm.is_multiple_of(COOP_WARP_BLOCK)
+                    && t.bn.is_multiple_of(COOP_WARP_BLOCK)
+                    && t.bk.is_multiple_of(COOP_FRAGMENT)
+                    && t.bm > 0
+                    && t.bn > 0
+                    && t.bk > 0
+            }
         };
         if !shape_ok {
             return Err(format!("block {t} is not a valid shape for this variant"));
         }
-        let threads = self.threads(t);
+        let (sg_min, sg_max) = (fit.subgroup_min, fit.subgroup_max);
+        match self {
+            Layout::Subgroup => {
+                // Strips of 4·S columns must tile BN exactly for every subgroup size S the
+                // adapter may use, so the workgroup is whole subgroups (sizes are powers of two).
+                let lanes = t.bn / SUBGROUP_TN;
+                if sg_min == 0 || sg_max == 0 {
+                    return Err("the adapter reports no subgroup size".into());
+                }
+                if !lanes.is_multiple_of(sg_max) || !lanes.is_multiple_of(sg_min) {
+                    return Err(format!(
+                        "block {t}: BN/{SUBGROUP_TN} = {lanes} columns of lanes is not a multiple \
+                         of the adapter's subgroup sizes ({sg_min} to {sg_max})"
+                    ));
+                }
+            }
+            // The workgroup size is (subgroups) × SG, fixed when the pipeline is built.
+            Layout::Coop if sg_min == 0 || sg_min != sg_max => {
+                return Err(format!(
+                    "the subgroup size on this adapter ranges from {sg_min} to {sg_max}; \
+                     the cooperative-matrix kernel needs one fixed size"
+                ));
+            }
+            _ => {}
+        }
+        let threads = self.threads(t, sg_max);
         if threads > limits.max_compute_invocations_per_workgroup {
             return Err(format!(
                 "block {t} needs {threads} threads per workgroup; maxComputeInvocationsPerWorkgroup is {}",
@@ -171,10 +289,18 @@ impl Layout {
         Ok(())
     }
 
-    /// The override constants that set `tiles` in the WGSL.
-    pub fn constants(self, t: Tiles) -> Vec<(&'static str, f64)> {
+    /// The override constants that set `tiles` (and for the cooperative-matrix layout the
+    /// subgroup size) in the WGSL.
+    pub fn constants(self, t: Tiles, subgroup: u32) -> Vec<(&'static str, f64)> {
         match self {
             Layout::Naive | Layout::Tiled => vec![("TILE", t.bm as f64)],
+            Layout::Subgroup => vec![("BM", t.bm as f64), ("BN", t.bn as f64)],
+            Layout::Coop => vec![
+                ("BM", t.bm as f64),
+                ("BN", t.bn as f64),
+                ("BK", t.bk as f64),
+                ("SG", subgroup as f64),
+            ],
             _ => vec![
                 ("BM", t.bm as f64),
                 ("BN", t.bn as f64),
@@ -208,17 +334,25 @@ pub fn default_tiles(gpu: &Gpu, spec: &KernelSpec) -> Result<Tiles, KernelError>
         return Ok(t);
     }
     let layout = Layout::of(spec);
-    let limits = gpu.limits();
+    let fit = Fit::of(gpu);
     let mut why = Vec::new();
     for &t in layout.candidates() {
-        match layout.check(t, &limits) {
+        match layout.check(t, &fit) {
             Ok(()) => return Ok(t),
             Err(e) => why.push(e),
         }
     }
-    Err(KernelError::InvalidShape {
-        kernel: spec.id(),
-        reason: format!("no block shape fits this device: {}", why.join("; ")),
+    let reason = format!("no block shape fits this device: {}", why.join("; "));
+    Err(match layout {
+        // The subgroup layouts fail on what the adapter is, not on what the user asked for.
+        Layout::Subgroup | Layout::Coop => KernelError::Unsupported {
+            kernel: spec.id(),
+            reason,
+        },
+        _ => KernelError::InvalidShape {
+            kernel: spec.id(),
+            reason,
+        },
     })
 }
 
@@ -233,11 +367,11 @@ pub async fn autotune(
     opts: &crate::RunOptions,
 ) -> Result<Vec<(Tiles, crate::Measurement)>, KernelError> {
     let layout = Layout::of(spec);
-    let limits = gpu.limits();
+    let fit = Fit::of(gpu);
     let mut trials = Vec::new();
     let mut last_error = None;
     for &t in layout.candidates() {
-        if layout.check(t, &limits).is_err() {
+        if layout.check(t, &fit).is_err() {
             continue;
         }
         match crate::run::run_kernel_with(gpu, spec, shape, opts, Some(t)).await {
@@ -272,6 +406,61 @@ pub fn input_sets(bytes: u64) -> u64 {
     ROTATE_BYTES.div_ceil(bytes.max(1)).clamp(1, MAX_INPUT_SETS)
 }
 
+fn scalar_name(t: wgpu::CooperativeScalarType) -> &'static str {
+    match t {
+        wgpu::CooperativeScalarType::F32 => "f32",
+        wgpu::CooperativeScalarType::F16 => "f16",
+        wgpu::CooperativeScalarType::I32 => "i32",
+        wgpu::CooperativeScalarType::U32 => "u32",
+    }
+}
+
+/// Whether the adapter lists the cooperative-matrix configuration `(m, n, k)` with inputs `ab`
+/// and accumulator `cr`. wgpu does not check this, and on Vulkan an unlisted shape compiles and
+/// silently returns garbage, so `kernel` runs only when this is `Ok`; the error names the shape
+/// and every configuration the adapter does list.
+pub fn coop_shape_supported(
+    kernel: &str,
+    props: &[wgpu::CooperativeMatrixProperties],
+    (m, n, k): (u32, u32, u32),
+    ab: wgpu::CooperativeScalarType,
+    cr: wgpu::CooperativeScalarType,
+) -> Result<(), KernelError> {
+    let listed = props
+        .iter()
+        .any(|p| (p.m_size, p.n_size, p.k_size) == (m, n, k) && p.ab_type == ab && p.cr_type == cr);
+    if listed {
+        return Ok(());
+    }
+    let offered = if props.is_empty() {
+        "none".to_string()
+    } else {
+        props
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}×{}×{} {}→{}",
+                    p.m_size,
+                    p.n_size,
+                    p.k_size,
+                    scalar_name(p.ab_type),
+                    scalar_name(p.cr_type)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Err(KernelError::Unsupported {
+        kernel: kernel.to_string(),
+        reason: format!(
+            "the adapter does not list the cooperative-matrix shape {m}×{n}×{k} with {} inputs \
+             and {} accumulation; it lists: {offered}",
+            scalar_name(ab),
+            scalar_name(cr)
+        ),
+    })
+}
+
 /// Copies a row-major `rows`×`cols` matrix into one with `stride` columns, zero-padded.
 fn pad_rows(data: &[f32], rows: usize, cols: usize, stride: usize) -> Vec<f32> {
     if stride == cols {
@@ -301,10 +490,23 @@ pub(crate) fn prepare(
         });
     }
     let layout = Layout::of(spec);
+    if layout == Layout::Coop {
+        // wgpu does not check the fragment shape against the adapter's list, and an unlisted
+        // shape silently returns garbage: refuse first.
+        let f = COOP_FRAGMENT;
+        coop_shape_supported(
+            &spec.id(),
+            gpu.coop_properties(),
+            (f, f, f),
+            wgpu::CooperativeScalarType::F16,
+            wgpu::CooperativeScalarType::F32,
+        )?;
+    }
+    let fit = Fit::of(gpu);
     let tiles = match tiles {
         Some(t) => {
             layout
-                .check(t, &gpu.limits())
+                .check(t, &fit)
                 .map_err(|reason| KernelError::InvalidShape {
                     kernel: spec.id(),
                     reason,
@@ -370,7 +572,7 @@ pub(crate) fn prepare(
     } else {
         run::params_buffer(gpu, &[m, n, k])
     };
-    let constants = layout.constants(tiles);
+    let constants = layout.constants(tiles, fit.subgroup_max);
     let pipeline = run::pipeline(gpu, spec, &constants);
     let set_bytes = (mu * k_stride + ku * n_stride) * in_elem + mu * n_stride * 4;
     let sets = input_sets(set_bytes);
@@ -401,6 +603,7 @@ pub(crate) fn prepare(
         p
     };
     let (nn, kk, ns) = (n as usize, k as usize, n_stride as usize);
+    let slack = if layout == Layout::Coop { 4.0 } else { 1.0 };
     let check = move |got: &[f32]| {
         // Element i of C (row i / N, column i % N) sits at row · stride + column on the GPU.
         let unpadded: Vec<f32> = if ns == nn {
@@ -416,9 +619,12 @@ pub(crate) fn prepare(
             // f32::EPSILON is 2⁻²³, so this bound has a factor-of-two margin. The f16 variant
             // gets the same bound: its inputs are the f16-rounded values the reference also
             // uses, a product of two f16 values is exact in f32, and it sums in f32.
+            // Tensor cores (the cooperative-matrix variant) sum in f32 too, but may truncate
+            // rather than round and align a fragment's products before adding them: a factor
+            // of 4 more. A real bug (a wrong element, a missing block of K) errs by O(1)·|C|.
             (
                 sum,
-                (kk as f64 + 2.0) * f32::EPSILON as f64 * abs + f32::MIN_POSITIVE as f64,
+                slack * (kk as f64 + 2.0) * f32::EPSILON as f64 * abs + f32::MIN_POSITIVE as f64,
             )
         })
     };
@@ -426,7 +632,14 @@ pub(crate) fn prepare(
         .iter()
         .map(|(name, v)| (name.to_string(), *v))
         .collect();
-    recorded.push(("threads_per_workgroup".into(), layout.threads(tiles) as f64));
+    recorded.push((
+        "threads_per_workgroup".into(),
+        layout.threads(tiles, fit.subgroup_max) as f64,
+    ));
+    if matches!(layout, Layout::Subgroup | Layout::Coop) {
+        // The largest size the adapter reports; the kernels adapt to the size they run with.
+        recorded.push(("subgroup_size_max".into(), fit.subgroup_max as f64));
+    }
     Ok(Prepared {
         steps: vec![run::Step {
             pipeline,
@@ -461,20 +674,53 @@ mod tests {
     #[test]
     fn every_candidate_is_well_formed_and_defaults_fit_webgpu_defaults() {
         let limits = wgpu::Limits::default();
+        let fit = |sg_min, sg_max| Fit {
+            limits: limits.clone(),
+            subgroup_min: sg_min,
+            subgroup_max: sg_max,
+        };
         for layout in [
             Layout::Naive,
             Layout::Tiled,
             Layout::Reg1d,
             Layout::Reg2d,
             Layout::Vec4,
+            Layout::Subgroup,
+            Layout::Coop,
         ] {
-            let fitting: Vec<_> = layout
-                .candidates()
-                .iter()
-                .filter(|t| layout.check(**t, &limits).is_ok())
-                .collect();
-            assert!(!fitting.is_empty(), "{layout:?}: nothing fits the defaults");
+            // lavapipe (8) and NVIDIA (32) subgroups.
+            for sg in [8, 32] {
+                let fitting: Vec<_> = layout
+                    .candidates()
+                    .iter()
+                    .filter(|t| layout.check(**t, &fit(sg, sg)).is_ok())
+                    .collect();
+                assert!(!fitting.is_empty(), "{layout:?}: nothing fits the defaults");
+            }
         }
+        let limits_only = Fit::limits_only(limits.clone());
+        let e = Layout::Subgroup
+            .check(Layout::Subgroup.candidates()[0], &limits_only)
+            .unwrap_err();
+        assert!(e.contains("no subgroup size"), "{e}");
+        // 64 lanes (AMD wave64) do not tile a 128-column block of 4-column lanes.
+        let e = Layout::Subgroup
+            .check(
+                Tiles {
+                    bm: 64,
+                    bn: 128,
+                    bk: 1,
+                },
+                &fit(64, 64),
+            )
+            .unwrap_err();
+        assert!(e.contains("32 columns of lanes"), "{e}");
+        // A subgroup size that varies cannot size the cooperative-matrix workgroup.
+        let e = Layout::Coop
+            .check(Layout::Coop.candidates()[0], &fit(16, 32))
+            .unwrap_err();
+        assert!(e.contains("16 to 32"), "{e}");
+        let limits = fit(32, 32);
         let e = Layout::Reg2d
             .check(
                 Tiles {
@@ -496,6 +742,66 @@ mod tests {
                     },
                     &limits
                 )
+                .is_err()
+        );
+    }
+
+    fn coop(
+        (m, n, k): (u32, u32, u32),
+        ab: wgpu::CooperativeScalarType,
+        cr: wgpu::CooperativeScalarType,
+    ) -> wgpu::CooperativeMatrixProperties {
+        wgpu::CooperativeMatrixProperties {
+            m_size: m,
+            n_size: n,
+            k_size: k,
+            ab_type: ab,
+            cr_type: cr,
+            saturating_accumulation: false,
+        }
+    }
+
+    #[test]
+    fn coop_shapes_must_be_listed_by_the_adapter() {
+        use wgpu::CooperativeScalarType::{F16, F32};
+        // What the H100 lists (toolchain notes): 16×16×16, 16×8×16 and 16×8×8, f16 in, f16 or
+        // f32 accumulation.
+        let h100: Vec<_> = [(16, 16, 16), (16, 8, 16), (16, 8, 8)]
+            .into_iter()
+            .flat_map(|s| [coop(s, F16, F16), coop(s, F16, F32)])
+            .collect();
+        let id = "matmul/coop_f16";
+        assert_eq!(
+            coop_shape_supported(id, &h100, (16, 16, 16), F16, F32),
+            Ok(())
+        );
+        assert_eq!(
+            coop_shape_supported(id, &h100, (16, 8, 8), F16, F16),
+            Ok(())
+        );
+        // A shape it does not list, and the right shape with the wrong types.
+        let e = coop_shape_supported(id, &h100, (8, 8, 8), F16, F32)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("unsupported on this adapter")
+                && e.contains("8×8×8 with f16 inputs and f32 accumulation")
+                && e.contains("16×16×16 f16→f32")
+                && e.contains("16×8×8 f16→f16"),
+            "{e}"
+        );
+        let f16_only = [coop((16, 16, 16), F16, F16)];
+        let e = coop_shape_supported(id, &f16_only, (16, 16, 16), F16, F32)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("it lists: 16×16×16 f16→f16"), "{e}");
+        let e = coop_shape_supported(id, &[], (16, 16, 16), F16, F32)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("it lists: none") && e.starts_with(id), "{e}");
+        // f32 inputs are a different configuration.
+        assert!(
+            coop_shape_supported(id, &[coop((16, 16, 16), F32, F32)], (16, 16, 16), F16, F32)
                 .is_err()
         );
     }

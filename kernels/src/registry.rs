@@ -127,7 +127,9 @@ impl KernelSpec {
     }
 }
 
-/// Every kernel variant Roofline Lab knows, in ladder order within each kernel.
+/// Every kernel variant Roofline Lab knows, in ladder order within each kernel. A variant that
+/// needs a feature the adapter lacks is reported "unsupported on this adapter" (a
+/// [`KernelError::MissingFeature`]) rather than run; `features` is what the device must have.
 pub const REGISTRY: &[KernelSpec] = &[
     KernelSpec {
         kernel: "stream",
@@ -224,6 +226,35 @@ pub const REGISTRY: &[KernelSpec] = &[
         summary: "the vec4 kernel with f16 inputs (half the bytes) and f32 sums and output",
         default_shape: MATMUL_DEFAULT,
         bounds_proven: true,
+    },
+    KernelSpec {
+        kernel: "matmul",
+        variant: "subgroup",
+        file: "matmul/subgroup.wgsl",
+        source: include_str!("../wgsl/matmul/subgroup.wgsl"),
+        dtype: Dtype::F32,
+        // Native only in practice: wgpu's browser backend does not pass `subgroups` through.
+        features: wgpu::Features::SUBGROUP,
+        family: Family::Matmul,
+        summary: "8×4 per lane; A fragments shared across the subgroup by shuffles, no workgroup memory",
+        default_shape: MATMUL_DEFAULT,
+        bounds_proven: true,
+    },
+    KernelSpec {
+        kernel: "matmul",
+        variant: "coop_f16",
+        file: "matmul/coop_f16.wgsl",
+        source: include_str!("../wgsl/matmul/coop_f16.wgsl"),
+        dtype: Dtype::F16,
+        // Native only, experimental in wgpu (`lab bench --experimental`), and only where the
+        // adapter lists the 16×16×16 f16 → f32 shape (`matmul::coop_shape_supported`).
+        features: wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX
+            .union(wgpu::Features::SHADER_F16)
+            .union(wgpu::Features::SUBGROUP),
+        family: Family::Matmul,
+        summary: "tensor cores: 16×16×16 cooperative-matrix fragments, f16 inputs, f32 sums and output",
+        default_shape: MATMUL_DEFAULT,
+        bounds_proven: false,
     },
     KernelSpec {
         kernel: "peak",
@@ -470,6 +501,12 @@ mod tests {
             .unwrap();
         assert_eq!((read.flops, read.bytes), (10.0, 40.0));
         assert!(mm.cost(&Shape::Stream { elements: 1 }).is_err());
+        // The tensor-core variant reads f16 A and B (2 bytes each) and writes f32 C, so it lands
+        // on the roofline at its own intensity: 48 FLOPs over 2·(8 + 12) + 4·6 = 64 bytes.
+        let coop = find("matmul", "coop_f16").unwrap();
+        let c = coop.cost(&Shape::Matmul { m: 2, n: 3, k: 4 }).unwrap();
+        assert_eq!((c.flops, c.bytes), (48.0, 64.0));
+        assert_eq!(coop.dtype, Dtype::F16);
     }
 
     #[test]

@@ -102,6 +102,14 @@ async fn run_kernel_full(
     gpu.check_alive()?;
     if !gpu.has(spec.features) {
         let missing = spec.features - gpu.device.features();
+        if gpu.adapter_has(missing) {
+            // Only an experimental feature can be offered by the adapter and still be missing:
+            // every other wanted feature is requested whenever the adapter has it.
+            return Err(KernelError::ExperimentalNotEnabled {
+                kernel: spec.id(),
+                feature: crate::gpu::feature_names(missing).join(", "),
+            });
+        }
         return Err(KernelError::MissingFeature {
             kernel: spec.id(),
             feature: crate::gpu::feature_names(missing).join(", "),
@@ -131,6 +139,12 @@ async fn run_kernel_full(
     prepared
         .constants
         .push(("runtime_checks".into(), if checked { 1.0 } else { 0.0 }));
+    // Whether the device was opened with wgpu's experimental features (`lab bench
+    // --experimental`), which wgpu warns may still have bugs: the result says so.
+    prepared.constants.push((
+        "experimental_features".into(),
+        if gpu.experimental() { 1.0 } else { 0.0 },
+    ));
     cost.flops *= prepared.cost_scale;
     cost.bytes *= prepared.cost_scale;
     if let Some(e) = validation.or(oom) {

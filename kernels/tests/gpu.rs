@@ -29,6 +29,28 @@ macro_rules! gpu_test {
     };
 }
 
+/// As above, for a body that needs a device opened with `DeviceOptions`.
+macro_rules! gpu_test_with {
+    ($name:ident => $body:ident, $opts:expr) => {
+        #[cfg(not(target_arch = "wasm32"))]
+        #[test]
+        fn $name() {
+            pollster::block_on(async { $body(&gpu_with($opts).await).await })
+        }
+        #[cfg(target_arch = "wasm32")]
+        #[wasm_bindgen_test::wasm_bindgen_test]
+        async fn $name() {
+            $body(&gpu_with($opts).await).await
+        }
+    };
+}
+
+async fn gpu_with(options: kernels::DeviceOptions) -> Gpu {
+    Gpu::open(kernels::AdapterChoice::Best, options)
+        .await
+        .expect("a GPU adapter (lavapipe or SwiftShader)")
+}
+
 async fn gpu() -> Gpu {
     Gpu::new(kernels::AdapterChoice::Best)
         .await
@@ -123,8 +145,156 @@ async fn f16_matmul_matches_reference(gpu: &Gpu) {
 }
 gpu_test!(f16_matmul_matches_reference_on_ragged_shapes => f16_matmul_matches_reference);
 
+async fn subgroup_matmul_matches_reference(gpu: &Gpu) {
+    let spec = find("matmul", "subgroup").unwrap();
+    // Mesa's lavapipe (the CI adapter) has subgroups of 8: there the variant must run.
+    if gpu.adapter.name.contains("llvmpipe") {
+        assert!(gpu.has(wgpu::Features::SUBGROUP), "lavapipe lost SUBGROUP");
+        assert_eq!(gpu.subgroup_sizes(), (8, 8));
+    }
+    if !gpu.has(spec.features) {
+        // wgpu's browser backend does not pass `subgroups` through: the variant must be refused
+        // by name, not run and not panic.
+        let e = run_kernel(gpu, spec, Shape::Matmul { m: 4, n: 4, k: 4 }, &quick())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, KernelError::MissingFeature { .. })
+                && e.to_string().contains("unsupported on this adapter")
+                && e.to_string().contains("SUBGROUP"),
+            "{e}"
+        );
+        eprintln!("skipping {}: {e}", spec.id());
+        return;
+    }
+    for (m, n, k) in RAGGED {
+        assert_verified(gpu, spec, Shape::Matmul { m, n, k }).await;
+    }
+    // Every candidate block that fits this adapter's subgroup size, on a shape that spans
+    // several blocks and several subgroup steps of K with a ragged tail.
+    use kernels::matmul::{Fit, Layout};
+    let layout = Layout::of(spec);
+    let shape = Shape::Matmul {
+        m: 70,
+        n: 300,
+        k: 45,
+    };
+    let mut ran = 0;
+    for &tiles in layout.candidates() {
+        if layout.check(tiles, &Fit::of(gpu)).is_err() {
+            continue;
+        }
+        let m = kernels::run_kernel_with(gpu, spec, shape, &quick(), Some(tiles))
+            .await
+            .unwrap_or_else(|e| panic!("{} {tiles}: {e}", spec.id()));
+        assert!(m.verified, "{} {tiles}: {:?}", spec.id(), m.verification);
+        ran += 1;
+    }
+    assert!(ran > 0, "no subgroup block fits {:?}", gpu.subgroup_sizes());
+    // The shuffle is what carries A between lanes: always taking lane 0's value must fail.
+    let no_shuffle = sabotaged(
+        spec,
+        spec.source.replace(
+            "subgroupShuffle(a_frag[i], p)",
+            "subgroupShuffle(a_frag[i], 0u)",
+        ),
+    );
+    assert_ne!(no_shuffle.source, spec.source);
+    let m = run_kernel(
+        gpu,
+        &no_shuffle,
+        Shape::Matmul { m: 9, n: 40, k: 20 },
+        &quick(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        !m.verified,
+        "a subgroup kernel that ignores p passed verification"
+    );
+}
+gpu_test!(subgroup_matmul_runs_where_subgroups_exist => subgroup_matmul_matches_reference);
+
+async fn coop_matmul_runs_or_is_refused(gpu: &Gpu) {
+    use kernels::matmul::{COOP_FRAGMENT, coop_shape_supported};
+    use wgpu::CooperativeScalarType::{F16, F32};
+    let spec = find("matmul", "coop_f16").unwrap();
+    let small = Shape::Matmul { m: 4, n: 4, k: 4 };
+    if !gpu.has(spec.features) {
+        // lavapipe and the browser have no cooperative matrices: a clear refusal naming the
+        // feature, never garbage. (This device was opened with experimental features on, so an
+        // adapter that had the feature would have it here.)
+        let e = run_kernel(gpu, spec, small, &quick()).await.unwrap_err();
+        assert!(
+            matches!(e, KernelError::MissingFeature { .. })
+                && e.to_string().contains("unsupported on this adapter")
+                && e.to_string().contains("EXPERIMENTAL_COOPERATIVE_MATRIX"),
+            "{e}"
+        );
+        assert!(gpu.coop_properties().is_empty() || cfg!(target_arch = "wasm32"));
+        eprintln!("skipping {}: {e}", spec.id());
+        return;
+    }
+    let f = COOP_FRAGMENT;
+    if let Err(why) = coop_shape_supported(&spec.id(), gpu.coop_properties(), (f, f, f), F16, F32) {
+        // The feature without the 16×16×16 f16 → f32 shape: refused before anything runs.
+        let e = run_kernel(gpu, spec, small, &quick()).await.unwrap_err();
+        assert_eq!(e, why);
+        eprintln!("skipping {}: {e}", spec.id());
+        return;
+    }
+    // Tensor cores present (an H100 with `cargo test`): the ragged ladder, for real, and a
+    // shape spanning several blocks and K steps, which records that experimental features were on.
+    for (m, n, k) in RAGGED {
+        assert_verified(gpu, spec, Shape::Matmul { m, n, k }).await;
+    }
+    let m = run_kernel(
+        gpu,
+        spec,
+        Shape::Matmul {
+            m: 300,
+            n: 200,
+            k: 100,
+        },
+        &quick(),
+    )
+    .await
+    .unwrap();
+    assert!(m.verified, "{:?}", m.verification);
+    assert!(
+        m.constants
+            .iter()
+            .any(|(name, v)| name == "experimental_features" && *v == 1.0),
+        "{:?}",
+        m.constants
+    );
+}
+gpu_test_with!(coop_matmul_runs_or_is_refused_clearly => coop_matmul_runs_or_is_refused,
+    kernels::DeviceOptions { experimental: true });
+
+async fn experimental_features_are_opt_in(gpu: &Gpu) {
+    // Without the opt-in the device never has an experimental feature, and the cooperative-
+    // matrix variant is refused with the reason: missing on this adapter, or not opted into.
+    assert!(!gpu.experimental());
+    assert!(!gpu.has(wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX));
+    let spec = find("matmul", "coop_f16").unwrap();
+    let e = run_kernel(gpu, spec, Shape::Matmul { m: 4, n: 4, k: 4 }, &quick())
+        .await
+        .unwrap_err();
+    if gpu.adapter_has(wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX) {
+        assert!(
+            matches!(e, KernelError::ExperimentalNotEnabled { .. })
+                && e.to_string().contains("--experimental"),
+            "{e}"
+        );
+    } else {
+        assert!(matches!(e, KernelError::MissingFeature { .. }), "{e}");
+    }
+}
+gpu_test!(experimental_features_need_an_opt_in => experimental_features_are_opt_in);
+
 async fn other_block_shapes_match_reference(gpu: &Gpu) {
-    use kernels::matmul::{Layout, Tiles};
+    use kernels::matmul::{Fit, Layout, Tiles};
     // Every candidate block shape that fits this device (the ones autotuning may pick).
     let shape = Shape::Matmul {
         m: 70,
@@ -135,7 +305,7 @@ async fn other_block_shapes_match_reference(gpu: &Gpu) {
         let spec = find("matmul", variant).unwrap();
         let layout = Layout::of(spec);
         for &tiles in layout.candidates() {
-            if layout.check(tiles, &gpu.limits()).is_err() {
+            if layout.check(tiles, &Fit::of(gpu)).is_err() {
                 continue;
             }
             let m = kernels::run_kernel_with(gpu, spec, shape, &quick(), Some(tiles))
@@ -190,6 +360,14 @@ async fn small_inputs_rotate_and_record_it(gpu: &Gpu) {
         m.constants
             .iter()
             .any(|(name, v)| name == "runtime_checks" && *v == 1.0),
+        "{:?}",
+        m.constants
+    );
+    // So is whether experimental features were enabled (they were not).
+    assert!(
+        m.constants
+            .iter()
+            .any(|(name, v)| name == "experimental_features" && *v == 0.0),
         "{:?}",
         m.constants
     );

@@ -1,23 +1,84 @@
-//! Every WGSL file parses and validates with naga, without a GPU, and every file on disk is in
-//! the registry (so nothing ships that the browser and native builds do not both run).
+//! Every WGSL file parses and validates with naga, without a GPU, with only the shader
+//! capabilities its registry entry's features grant, and compiles to SPIR-V (what the Vulkan
+//! backend runs: this is the only place CI exercises the cooperative-matrix kernel's code
+//! generation, since no CI adapter has tensor cores). And every file on disk is in the registry
+//! (so nothing ships that the browser and native builds do not both run).
 
-use kernels::REGISTRY;
+use kernels::{KernelSpec, REGISTRY};
+use naga::valid::{Capabilities, ShaderStages, SubgroupOperationSet, ValidationFlags, Validator};
 
-fn validate(name: &str, source: &str) {
+/// The shader capabilities a fully compliant device with exactly `features` grants, by wgpu's
+/// own mapping.
+fn capabilities(features: wgpu::Features) -> Capabilities {
+    wgpu_naga_bridge::features_to_naga_capabilities(features, wgpu::DownlevelFlags::all())
+}
+
+fn validator(features: wgpu::Features) -> Validator {
+    let mut v = Validator::new(ValidationFlags::all(), capabilities(features));
+    if features.contains(wgpu::Features::SUBGROUP) {
+        v.subgroup_stages(ShaderStages::COMPUTE)
+            .subgroup_operations(SubgroupOperationSet::all());
+    }
+    v
+}
+
+fn validate(spec: &KernelSpec, source: &str) -> naga::valid::ModuleInfo {
+    let name = spec.file;
     let module = naga::front::wgsl::parse_str(source)
         .unwrap_or_else(|e| panic!("{name} does not parse:\n{}", e.emit_to_string(source)));
-    naga::valid::Validator::new(
-        naga::valid::ValidationFlags::all(),
-        naga::valid::Capabilities::all(),
-    )
-    .validate(&module)
-    .unwrap_or_else(|e| panic!("{name} does not validate:\n{}", e.emit_to_string(source)));
+    validator(spec.features)
+        .validate(&module)
+        .unwrap_or_else(|e| panic!("{name} does not validate:\n{}", e.emit_to_string(source)))
 }
 
 #[test]
-fn every_registered_wgsl_file_validates() {
+fn every_registered_wgsl_file_validates_with_its_declared_features() {
     for spec in REGISTRY {
-        validate(spec.file, spec.source);
+        validate(spec, spec.source);
+    }
+}
+
+#[test]
+fn a_file_using_subgroups_or_coop_matrices_needs_the_feature() {
+    // Declaring fewer features than the WGSL uses must fail validation: the registry's feature
+    // list is what decides whether a variant runs.
+    for variant in ["subgroup", "coop_f16"] {
+        let spec = kernels::registry::find("matmul", variant).unwrap();
+        let module = naga::front::wgsl::parse_str(spec.source).unwrap();
+        let fewer = spec.features - wgpu::Features::SUBGROUP;
+        assert!(
+            validator(fewer).validate(&module).is_err(),
+            "{variant} validated without SUBGROUP"
+        );
+    }
+    let coop = kernels::registry::find("matmul", "coop_f16").unwrap();
+    let module = naga::front::wgsl::parse_str(coop.source).unwrap();
+    let fewer = coop.features - wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX;
+    assert!(validator(fewer).validate(&module).is_err());
+}
+
+#[test]
+fn every_registered_wgsl_file_compiles_to_spirv() {
+    for spec in REGISTRY {
+        let module = naga::front::wgsl::parse_str(spec.source).unwrap();
+        let info = validator(spec.features).validate(&module).unwrap();
+        // Override constants take their defaults, as a pipeline with no constants would.
+        let (module, info) = naga::back::pipeline_constants::process_overrides(
+            &module,
+            &info,
+            None,
+            &Default::default(),
+        )
+        .unwrap_or_else(|e| panic!("{}: overrides: {e}", spec.file));
+        let options = naga::back::spv::Options {
+            lang_version: (1, 4),
+            ..Default::default()
+        };
+        let words = naga::back::spv::write_vec(&module, &info, &options, None)
+            .unwrap_or_else(|e| panic!("{} does not compile to SPIR-V: {e}", spec.file));
+        // The SPIR-V magic number, and more than a header.
+        assert_eq!(words[0], 0x0723_0203, "{}", spec.file);
+        assert!(words.len() > 5, "{}", spec.file);
     }
 }
 
