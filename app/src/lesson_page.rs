@@ -97,7 +97,8 @@ pub fn lab_report(all: &BTreeMap<String, Progress>) -> String {
     out
 }
 
-fn all_progress() -> BTreeMap<String, Progress> {
+/// Every lesson's stored progress, lessons without any left out.
+pub fn all_progress() -> BTreeMap<String, Progress> {
     LESSONS
         .iter()
         .map(|l| (l.id.to_string(), load_progress(l.id)))
@@ -185,6 +186,11 @@ pub fn LessonIndex() -> impl IntoView {
             <button type="button" class="secondary" data-testid="lab-report" on:click=report>
                 "Download lab report (Markdown)"
             </button>
+            <p>
+                <Link href="/report".into()>"Printable lab report (JSON too)"</Link>
+                " · "
+                <Link href="/labs".into()>"Course labs"</Link>
+            </p>
             <label for="import-progress">"Import: paste an exported file"</label>
             <textarea id="import-progress" rows=3 data-testid="import-progress" on:change=import></textarea>
             <p role="status" data-testid="import-message">{message}</p>
@@ -267,8 +273,14 @@ pub fn LessonView(
             Block::Exercise(e) => {
                 number += 1;
                 let saved = progress.get(&e.id).cloned();
-                view! { <ExerciseCard lesson_id=source.id exercise=e number=number saved=saved /> }
-                    .into_any()
+                // The anchor the labs' checklists link to (`#exercise-<id>`).
+                let anchor = format!("exercise-{}", e.id);
+                view! {
+                    <div id=anchor>
+                        <ExerciseCard lesson_id=source.id exercise=e number=number saved=saved />
+                    </div>
+                }
+                .into_any()
             }
         })
         .collect_view();
