@@ -1,7 +1,8 @@
 //! A course lab in headless Chromium, as a student would use it: find the shipped example lab
 //! from the navigation, follow its checklist into a lesson, answer one exercise correctly, come
 //! back to see it ticked, open the lab report and download it as JSON; the file covers exactly
-//! the lab's exercises and has that one as done with the answer given. The expected answer is
+//! the lab's exercises and has that one as done with the answer given, plus the benchmark run
+//! kept in the browser and its adapter. The expected answer is
 //! computed by the `lessons` crate, never written into the test. A lab that is not on the site
 //! gets a message, not a blank page.
 // Test helpers: a failed DOM call is a failed test, and unwrap says where.
@@ -120,6 +121,16 @@ fn a_student_answers_a_lab_exercise_and_downloads_the_lab_report() {
         )
         .unwrap();
 
+    // The benchmark page keeps its last run in local storage; here that run is a real
+    // `lab bench --json` file from an H100 (SwiftShader runs are covered by e2e.rs).
+    let run = include_str!("../../bench/results/h100-2026-11-21-issue6/copy.json");
+    browser
+        .script(&format!(
+            "localStorage.setItem('roofline-lab/last-run', {}); return true",
+            Value::String(run.into())
+        ))
+        .unwrap();
+
     // A fresh load of the lab's address (the server hands /labs/<id> to the app) shows it ticked.
     browser.goto(&format!("{base}/labs/{LAB}")).unwrap();
     browser
@@ -149,6 +160,14 @@ fn a_student_answers_a_lab_exercise_and_downloads_the_lab_report() {
         .unwrap();
     let heading = browser.text("main h1").unwrap().unwrap();
     assert_eq!(heading, "Lab report: Week 3: memory-bound kernels");
+    let table = browser
+        .text("[data-testid=report-measurements] tbody")
+        .unwrap()
+        .unwrap();
+    assert!(
+        table.contains("stream/copy") && table.contains("TB/s"),
+        "{table}"
+    );
     browser
         .script(
             "window.__report = null; window.__name = null; \
@@ -208,6 +227,10 @@ fn a_student_answers_a_lab_exercise_and_downloads_the_lab_report() {
         .count();
     assert_eq!(not_done, total - 1);
     assert!(report["generated"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(report["measurements"][0]["kernel"], "stream/copy");
+    assert_eq!(report["measurements"][0]["verified"], true);
+    assert!(report["measurements"][0]["gbyte_per_s"].as_f64().unwrap() > 1000.0);
+    assert_eq!(report["adapters"][0]["name"], "NVIDIA H100 80GB HBM3");
 
     // A lab the site does not have.
     browser.goto(&format!("{base}/labs/no-such-lab")).unwrap();
