@@ -7,6 +7,7 @@
 //! `lessons::course_lab`; progress is the lessons' own (one local-storage object per lesson), so a
 //! checklist and the lessons never disagree. Nothing from a lab file reaches the DOM as markup.
 
+use crate::gpu_panel::{GpuContext, GpuStatus};
 use crate::lesson_page::all_progress;
 use crate::report::{self, Report};
 use crate::{Link, bench, browser, format};
@@ -331,9 +332,36 @@ pub fn ReportView(
     /// Where the back link goes.
     back: String,
 ) -> impl IntoView {
-    let json = report::to_json(&report);
+    // The adapter of this browser goes into the report too, so a report made without a
+    // benchmark run still says what hardware the student had.
+    let gpu = use_context::<GpuContext>();
+    if let Some(g) = gpu {
+        g.ensure();
+    }
+    let status = move || gpu.map(|g| g.status.get());
+    let with_adapter = {
+        let base = report.clone();
+        move |status: Option<GpuStatus>| {
+            let mut r = base.clone();
+            match status {
+                Some(GpuStatus::Ready(a)) => r.browser_adapter = Some(a),
+                Some(GpuStatus::Unavailable(why)) => r.webgpu_unavailable = Some(why),
+                Some(GpuStatus::Connecting) | None => {}
+            }
+            r
+        }
+    };
     let name = report::file_name(&report);
-    let download = move |_| browser::download_text(&name, "application/json", &json);
+    let download = move |_| {
+        let r = with_adapter(gpu.map(|g| g.status.get_untracked()));
+        browser::download_text(&name, "application/json", &report::to_json(&r));
+    };
+    let this_browser = move || match status() {
+        Some(GpuStatus::Ready(a)) => report::describe_adapter(&a),
+        Some(GpuStatus::Unavailable(why)) => format!("no WebGPU adapter ({why})"),
+        Some(GpuStatus::Connecting) => "connecting…".to_string(),
+        None => "unknown".to_string(),
+    };
     let heading = match &report.lab {
         Some(l) => format!("Lab report: {}", l.title),
         None => "Lab report: all lessons".to_string(),
@@ -422,6 +450,8 @@ pub fn ReportView(
                 <dt>"Generated"</dt>
                 <dd>{report.generated.clone()}</dd>
                 {due.map(|d| view! { <dt>"Due"</dt><dd>{d}</dd> })}
+                <dt>"This browser's GPU"</dt>
+                <dd data-testid="report-browser-adapter">{this_browser}</dd>
                 <dt>"Exercises done"</dt>
                 <dd data-testid="report-summary">
                     {format!("{} of {}", report.done, report.total)}

@@ -3,7 +3,8 @@
 //! answer with its unit, plus the latest benchmark measurements with the adapter they ran on.
 //!
 //! [`build`] is pure (progress, lab, results and clock are passed in), so it is tested natively;
-//! the page ([`ReportPage`]) only renders a `Report` and offers it as JSON or for printing. The
+//! the page (`labs::ReportView`) renders a `Report`, adds the browser's own WebGPU adapter once
+//! it has connected, and offers it as JSON or for printing. The
 //! JSON schema is [`REPORT_SCHEMA`]; fields with units carry them in their names (`median_s`).
 
 use crate::format;
@@ -36,6 +37,10 @@ pub struct Report {
     pub exercises: Vec<ReportExercise>,
     /// The adapters the measurements ran on, each once.
     pub adapters: Vec<AdapterSummary>,
+    /// The WebGPU adapter of the browser that made the report, when it could connect to one.
+    pub browser_adapter: Option<AdapterSummary>,
+    /// Why that browser had no WebGPU adapter, when it had none.
+    pub webgpu_unavailable: Option<String>,
     /// The latest benchmark run kept in this browser (empty when none).
     pub measurements: Vec<ReportMeasurement>,
 }
@@ -244,6 +249,8 @@ pub fn build(
         total: exercises.len(),
         exercises,
         adapters,
+        browser_adapter: None,
+        webgpu_unavailable: None,
         measurements: measurements
             .iter()
             .map(|m| ReportMeasurement {

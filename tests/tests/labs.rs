@@ -168,6 +168,15 @@ fn a_student_answers_a_lab_exercise_and_downloads_the_lab_report() {
         table.contains("stream/copy") && table.contains("TB/s"),
         "{table}"
     );
+    // SwiftShader's adapter, once the page has connected to it.
+    let here = browser
+        .wait_text(
+            "[data-testid=report-browser-adapter]",
+            Duration::from_secs(60),
+            |t| t != "connecting…",
+        )
+        .unwrap();
+    assert!(!here.starts_with("no WebGPU"), "{here}");
     browser
         .script(
             "window.__report = null; window.__name = null; \
@@ -231,6 +240,8 @@ fn a_student_answers_a_lab_exercise_and_downloads_the_lab_report() {
     assert_eq!(report["measurements"][0]["verified"], true);
     assert!(report["measurements"][0]["gbyte_per_s"].as_f64().unwrap() > 1000.0);
     assert_eq!(report["adapters"][0]["name"], "NVIDIA H100 80GB HBM3");
+    assert_eq!(report["browser_adapter"]["backend"], "BrowserWebGpu");
+    assert_eq!(report["webgpu_unavailable"], Value::Null);
 
     // A lab the site does not have.
     browser.goto(&format!("{base}/labs/no-such-lab")).unwrap();
