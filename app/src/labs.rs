@@ -379,7 +379,8 @@ pub fn ReportView(
                 >
                     <td>{format!("L{}.{}", e.lesson_number, e.number)}</td>
                     <td class="wrap">{e.question.clone()}</td>
-                    <td class:bad=e.answer.is_none()>{e.status}</td>
+                    // A non-breaking space keeps "not done" on one line in a narrow column.
+                    <td class:bad=e.answer.is_none()>{e.status.replace(' ', "\u{a0}")}</td>
                     <td class="wrap">{e.answer_text.clone().unwrap_or_default()}</td>
                     <td>{threshold}</td>
                 </tr>

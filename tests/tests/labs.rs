@@ -243,6 +243,32 @@ fn a_student_answers_a_lab_exercise_and_downloads_the_lab_report() {
     assert_eq!(report["browser_adapter"]["backend"], "BrowserWebGpu");
     assert_eq!(report["webgpu_unavailable"], Value::Null);
 
+    // Printed, the report is black on white without the site's chrome or buttons.
+    browser
+        .cdp("Emulation.setEmulatedMedia", json!({ "media": "print" }))
+        .unwrap();
+    let printed = browser
+        .script(
+            "const s = e => getComputedStyle(document.querySelector(e)); \
+             return [s('header.top').display, s('[data-testid=download-report]').display, \
+                     s('body').color, s('body').backgroundColor, \
+                     s('[data-testid=report-exercises]').display]",
+        )
+        .unwrap();
+    assert_eq!(
+        printed,
+        json!([
+            "none",
+            "none",
+            "rgb(0, 0, 0)",
+            "rgb(255, 255, 255)",
+            "table"
+        ])
+    );
+    browser
+        .cdp("Emulation.setEmulatedMedia", json!({ "media": "" }))
+        .unwrap();
+
     // A lab the site does not have.
     browser.goto(&format!("{base}/labs/no-such-lab")).unwrap();
     let e = browser
