@@ -47,6 +47,72 @@ pub fn replace_state(href: &str) {
     }
 }
 
+/// Brings the element with this id into view (after following a link with a fragment).
+pub fn scroll_to_id(id: &str) {
+    if let Some(el) = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+    {
+        el.scroll_into_view();
+    }
+}
+
+/// The current fragment without `#` (`exercise-next-step`), or empty.
+pub fn current_hash() -> String {
+    window()
+        .and_then(|w| w.location().hash().ok())
+        .map(|h| h.trim_start_matches('#').to_string())
+        .unwrap_or_default()
+}
+
+/// Opens the browser's print dialog.
+pub fn print() {
+    if let Some(w) = window() {
+        let _ = w.print();
+    }
+}
+
+/// The current time as ISO 8601 in UTC (`2026-11-21T23:40:00.000Z`), from the browser's clock.
+pub fn now_iso() -> String {
+    js_sys::Date::new_0()
+        .to_iso_string()
+        .as_string()
+        .unwrap_or_default()
+}
+
+/// Why [`fetch_text`] found no text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FetchError {
+    /// The server answered with an error status (`404 Not Found`).
+    Status(u16, String),
+    /// No answer at all (offline, blocked) or an unreadable body.
+    Network(String),
+}
+
+/// GETs a URL of this site and returns its body as text.
+pub async fn fetch_text(url: &str) -> Result<String, FetchError> {
+    let w = window().ok_or_else(|| FetchError::Network("no window".into()))?;
+    let response = wasm_bindgen_futures::JsFuture::from(w.fetch_with_str(url))
+        .await
+        .map_err(|e| FetchError::Network(format!("{e:?}")))?
+        .dyn_into::<web_sys::Response>()
+        .map_err(|_| FetchError::Network("not a response".into()))?;
+    if !response.ok() {
+        return Err(FetchError::Status(
+            response.status(),
+            response.status_text(),
+        ));
+    }
+    let promise = response
+        .text()
+        .map_err(|_| FetchError::Network("unreadable body".into()))?;
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(|| FetchError::Network("the body is not text".into()))
+}
+
 /// Scrolls to the top after navigating.
 pub fn scroll_top() {
     if let Some(w) = window() {

@@ -59,45 +59,43 @@ pub fn import_progress(text: &str) -> Result<BTreeMap<String, Progress>, String>
         .collect())
 }
 
-/// A lab report in Markdown: every lesson, every exercise, and the accepted answers.
+/// A lab report in Markdown: every lesson, every exercise, and the accepted answers. It renders
+/// [`crate::report::build`]'s report, so how each exercise kind's answer reads is decided there.
 pub fn lab_report(all: &BTreeMap<String, Progress>) -> String {
+    let report = crate::report::build(None, all, None, String::new());
     let mut out = String::from("# Roofline Lab: lab report\n");
     for src in LESSONS {
-        let Ok(l) = lesson::parse(src.text) else {
+        let items: Vec<_> = report
+            .exercises
+            .iter()
+            .filter(|e| e.lesson == src.id)
+            .collect();
+        let Some(first) = items.first() else {
             continue;
         };
-        let progress = all.get(src.id);
-        let total = l.exercises().count();
-        let done = l
-            .exercises()
-            .filter(|e| progress.is_some_and(|p| p.contains_key(&e.id)))
-            .count();
+        let done = items.iter().filter(|e| e.answer.is_some()).count();
         out.push_str(&format!(
-            "\n## L{} {}\n\n{done} of {total} exercises answered correctly.\n\n",
-            src.number, l.title
+            "\n## L{} {}\n\n{done} of {} exercises answered correctly.\n\n",
+            src.number,
+            first.lesson_title,
+            items.len()
         ));
-        for (i, e) in l.exercises().enumerate() {
-            let question = lesson::plain_text(&e.question);
-            let answer = progress.and_then(|p| p.get(&e.id));
-            let shown = match (&e.kind, answer) {
-                (_, None) => "not answered yet".to_string(),
-                (ExerciseKind::Numeric { unit, .. }, Some(a)) => format!("answered {a} {unit}"),
-                (ExerciseKind::Choice { options, .. }, Some(a)) => a
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|k| options.get(k))
-                    .map(|o| format!("answered “{}”", lesson::plain_text(o)))
-                    .unwrap_or_else(|| format!("answered {a}")),
-                (ExerciseKind::Classify { .. }, Some(a)) => format!("answered {a}"),
+        for e in items {
+            let (mark, shown) = match &e.answer_text {
+                Some(t) => ("x", format!("answered {t}")),
+                None => (" ", "not answered yet".to_string()),
             };
-            let mark = if answer.is_some() { "x" } else { " " };
-            out.push_str(&format!("- [{mark}] {}. {question} ({shown})\n", i + 1));
+            out.push_str(&format!(
+                "- [{mark}] {}. {} ({shown})\n",
+                e.number, e.question
+            ));
         }
     }
     out
 }
 
-fn all_progress() -> BTreeMap<String, Progress> {
+/// Every lesson's stored progress, lessons without any left out.
+pub fn all_progress() -> BTreeMap<String, Progress> {
     LESSONS
         .iter()
         .map(|l| (l.id.to_string(), load_progress(l.id)))
@@ -185,6 +183,11 @@ pub fn LessonIndex() -> impl IntoView {
             <button type="button" class="secondary" data-testid="lab-report" on:click=report>
                 "Download lab report (Markdown)"
             </button>
+            <p>
+                <Link href="/report".into()>"Printable lab report (JSON too)"</Link>
+                " · "
+                <Link href="/labs".into()>"Course labs"</Link>
+            </p>
             <label for="import-progress">"Import: paste an exported file"</label>
             <textarea id="import-progress" rows=3 data-testid="import-progress" on:change=import></textarea>
             <p role="status" data-testid="import-message">{message}</p>
@@ -267,8 +270,14 @@ pub fn LessonView(
             Block::Exercise(e) => {
                 number += 1;
                 let saved = progress.get(&e.id).cloned();
-                view! { <ExerciseCard lesson_id=source.id exercise=e number=number saved=saved /> }
-                    .into_any()
+                // The anchor the labs' checklists link to (`#exercise-<id>`).
+                let anchor = format!("exercise-{}", e.id);
+                view! {
+                    <div id=anchor>
+                        <ExerciseCard lesson_id=source.id exercise=e number=number saved=saved />
+                    </div>
+                }
+                .into_any()
             }
         })
         .collect_view();

@@ -5,7 +5,7 @@
 //!
 //! Code map: [`route`] and [`query`] parse the URL (pure); [`calc`] describes the calculators
 //! (pure); [`charts`] and [`roofline`] draw; [`calc_view`], [`bench`], [`kernel_page`],
-//! [`lesson_page`] and [`pages`] are the pages; [`gpu_panel`] owns the WebGPU connection; [`browser`] wraps the few
+//! [`lesson_page`], [`labs`] and [`pages`] are the pages; [`report`] builds lab reports (pure); [`gpu_panel`] owns the WebGPU connection; [`browser`] wraps the few
 //! browser APIs used (history, storage, downloads, clipboard).
 
 pub mod bench;
@@ -16,9 +16,11 @@ pub mod charts;
 pub mod format;
 pub mod gpu_panel;
 pub mod kernel_page;
+pub mod labs;
 pub mod lesson_page;
 pub mod pages;
 pub mod query;
+pub mod report;
 pub mod roofline;
 pub mod route;
 
@@ -45,13 +47,21 @@ impl Nav {
 
     /// Goes to an app path (`/calc/zero?stage=2`), adding a history entry.
     pub fn go(&self, href: &str) {
+        let (href, fragment) = href.split_once('#').unwrap_or((href, ""));
         let (path, search) = href.split_once('?').unwrap_or((href, ""));
         let loc = Location::parse(path, search);
         if self.sync_url {
-            browser::push_state(&loc.href());
+            if fragment.is_empty() {
+                browser::push_state(&loc.href());
+            } else {
+                browser::push_state(&format!("{}#{fragment}", loc.href()));
+            }
             browser::scroll_top();
         }
         self.location.set(loc);
+        if !fragment.is_empty() {
+            scroll_to_fragment(fragment.to_string());
+        }
     }
 
     /// Replaces the query parameters of the current page (calculator inputs), without a new
@@ -62,6 +72,15 @@ impl Nav {
             browser::replace_state(&self.location.with_untracked(Location::href));
         }
     }
+}
+
+/// Scrolls to an element once the page that holds it has rendered (the next task, after the
+/// reactive updates).
+fn scroll_to_fragment(id: String) {
+    set_timeout(
+        move || browser::scroll_to_id(&id),
+        std::time::Duration::from_millis(0),
+    );
 }
 
 /// A link inside the app: a real `<a href>` (open in new tab works) that navigates in place.
@@ -99,6 +118,12 @@ pub fn App() -> impl IntoView {
     let (path, search) = browser::current_location();
     let nav = Nav::new(Location::parse(&path, &search), true);
     browser::on_popstate(move |path, search| nav.location.set(Location::parse(&path, &search)));
+    // A link opened in a new tab (`/lessons/roofline#exercise-next-step`) loads before its target
+    // exists, so the browser cannot scroll to it by itself.
+    let hash = browser::current_hash();
+    if !hash.is_empty() {
+        scroll_to_fragment(hash);
+    }
     view! { <Shell nav=nav /> }
 }
 
@@ -129,6 +154,10 @@ pub fn Shell(
                 .and_then(|s| lessons::lesson::parse(s.text).ok())
                 .map(|l| l.title)
                 .unwrap_or_else(|| "No such lesson".into()),
+            Page::Labs => "Labs".into(),
+            Page::Lab(id) => format!("Lab {id}"),
+            Page::LabReport(id) => format!("Report of lab {id}"),
+            Page::Report => "Lab report".into(),
             Page::NotFound(_) => "Not found".into(),
         };
         let title = if name.is_empty() {
@@ -150,6 +179,10 @@ pub fn Shell(
         Page::EmbedHelp => view! { <pages::EmbedHelp /> }.into_any(),
         Page::Lessons => view! { <lesson_page::LessonIndex /> }.into_any(),
         Page::Lesson(id) => view! { <lesson_page::LessonRoute id=id /> }.into_any(),
+        Page::Labs => view! { <labs::LabsPage /> }.into_any(),
+        Page::Lab(id) => view! { <labs::LabRoute id=id /> }.into_any(),
+        Page::LabReport(id) => view! { <labs::LabReportRoute id=id /> }.into_any(),
+        Page::Report => view! { <labs::AllLessonsReport /> }.into_any(),
         Page::NotFound(p) => view! { <pages::NotFound path=p /> }.into_any(),
     };
     view! {
@@ -160,6 +193,7 @@ pub fn Shell(
                 <nav aria-label="Main">
                     <ul>
                         <li><Link href="/lessons".into()>"Lessons"</Link></li>
+                        <li><Link href="/labs".into()>"Labs"</Link></li>
                         <li><Link href="/calc".into()>"Calculators"</Link></li>
                         <li><Link href="/bench".into()>"Benchmark my GPU"</Link></li>
                         <li><Link href="/kernels".into()>"Kernels"</Link></li>

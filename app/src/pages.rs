@@ -22,8 +22,12 @@ pub fn Home() -> impl IntoView {
         </section>
         <ul class="uses">
             <li class="card">
-                <h2><Link href="/kernels".into()>"Course lab"</Link></h2>
-                <p>"Pick a kernel and a variant, read its WGSL and its FLOP/byte model, run it, and watch its dot move on the roofline."</p>
+                <h2><Link href="/labs".into()>"Course lab"</Link></h2>
+                <p>
+                    "Open the lab your instructor set: a checklist of exercises from the lessons, and a report to hand in (JSON or printed). Or pick one of the "
+                    <Link href="/kernels".into()>"kernels"</Link>
+                    ", read its WGSL and its FLOP/byte model, run it, and watch its dot move on the roofline."
+                </p>
             </li>
             <li class="card">
                 <h2><Link href="/calc".into()>"Self-paced"</Link></h2>

@@ -24,6 +24,14 @@ pub enum Page {
     Lessons,
     /// `/lessons/<id>`: one lesson.
     Lesson(String),
+    /// `/labs`: the course labs shipped with the site, and importing one from a file.
+    Labs,
+    /// `/labs/<id>`: one lab's checklist (`imported`: the lab imported in this browser).
+    Lab(String),
+    /// `/labs/<id>/report`: the printable report of one lab.
+    LabReport(String),
+    /// `/report`: the printable report over every lesson.
+    Report,
     /// Anything else; carries the path that was asked for.
     NotFound(String),
 }
@@ -40,6 +48,8 @@ pub struct Location {
 impl Location {
     /// Parses a path (`/calc/kv-cache`) and a query (`?model=…`).
     pub fn parse(path: &str, search: &str) -> Location {
+        // A fragment (`#exercise-x`) is the browser's business, not a page.
+        let path = path.split('#').next().unwrap_or(path);
         let trimmed = path.trim_end_matches('/');
         let segments: Vec<&str> = trimmed.split('/').filter(|s| !s.is_empty()).collect();
         let page = match segments.as_slice() {
@@ -52,6 +62,10 @@ impl Location {
             ["embed", id] => Page::Embed(query::decode(id)),
             ["lessons"] => Page::Lessons,
             ["lessons", id] => Page::Lesson(query::decode(id)),
+            ["labs"] => Page::Labs,
+            ["labs", id] => Page::Lab(query::decode(id)),
+            ["labs", id, "report"] => Page::LabReport(query::decode(id)),
+            ["report"] => Page::Report,
             _ => Page::NotFound(query::decode(path)),
         };
         Location {
@@ -72,6 +86,10 @@ impl Location {
             Page::EmbedHelp => "/embed".to_string(),
             Page::Lessons => "/lessons".to_string(),
             Page::Lesson(id) => format!("/lessons/{}", query::encode_part(id)),
+            Page::Labs => "/labs".to_string(),
+            Page::Lab(id) => format!("/labs/{}", query::encode_part(id)),
+            Page::LabReport(id) => format!("/labs/{}/report", query::encode_part(id)),
+            Page::Report => "/report".to_string(),
             Page::NotFound(p) => p.clone(),
         };
         let q = query::encode(&self.params);
@@ -111,6 +129,18 @@ mod tests {
         let l = Location::parse("/lessons/kv-cache", "");
         assert_eq!(l.page, Page::Lesson("kv-cache".into()));
         assert_eq!(l.href(), "/lessons/kv-cache");
+        assert_eq!(Location::parse("/labs", "").page, Page::Labs);
+        let l = Location::parse("/labs/week-3", "");
+        assert_eq!(l.page, Page::Lab("week-3".into()));
+        assert_eq!(l.href(), "/labs/week-3");
+        let l = Location::parse("/labs/week-3/report/", "");
+        assert_eq!(l.page, Page::LabReport("week-3".into()));
+        assert_eq!(l.href(), "/labs/week-3/report");
+        assert_eq!(Location::parse("/report", "").page, Page::Report);
+        assert_eq!(
+            Location::parse("/lessons/roofline#exercise-next-step", "").page,
+            Page::Lesson("roofline".into())
+        );
         assert_eq!(
             Location::parse("/nope/deeper", "").page,
             Page::NotFound("/nope/deeper".into())

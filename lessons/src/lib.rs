@@ -11,9 +11,11 @@
 //!
 //! The lessons themselves are Markdown files in `lessons/content/`, compiled in by [`content`];
 //! [`lesson`] parses them, [`math`] turns their TeX into MathML and [`exercise`] computes every
-//! exercise answer from the models above.
+//! exercise answer from the models above. [`course_lab`] reads an instructor's lab file (which
+//! lessons and exercises a course lab covers) and checks it against the lessons.
 
 pub mod content;
+pub mod course_lab;
 pub mod decode;
 pub mod error;
 pub mod exercise;

@@ -36,6 +36,11 @@ pub fn resolve(root: &Path, request_path: &str) -> Option<PathBuf> {
     }
     if out.is_dir() {
         out.push("index.html");
+        if !out.exists() {
+            // A folder of data that is also a client-side route (`/labs` holds the lab files
+            // and is the labs page): the app handles it.
+            return Some(root.join("index.html"));
+        }
     }
     if !out.exists() && out.extension().is_none() {
         // A client-side route: let the app handle it.
@@ -123,6 +128,16 @@ mod tests {
         let wasm = get(port, "/pkg/app_bg.wasm");
         assert!(wasm.starts_with("HTTP/1.1 200"), "{wasm}");
         assert!(wasm.contains("Content-Type: application/wasm"));
+        std::fs::create_dir_all(root.join("labs")).unwrap();
+        std::fs::write(root.join("labs/week.json"), "{}").unwrap();
+        assert!(get(port, "/labs").contains("<html>app</html>"));
+        assert!(get(port, "/labs/week").contains("<html>app</html>"));
+        let lab = get(port, "/labs/week.json");
+        assert!(
+            lab.contains("application/json") && lab.ends_with("{}"),
+            "{lab}"
+        );
+        assert!(get(port, "/labs/missing.json").starts_with("HTTP/1.1 404"));
         let route = get(port, "/embed/kv-cache?model=llama-2-70b");
         assert!(route.contains("<html>app</html>"), "{route}");
         assert!(get(port, "/missing.js").starts_with("HTTP/1.1 404"));

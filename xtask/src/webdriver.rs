@@ -168,6 +168,16 @@ impl Browser {
         )
     }
 
+    /// Runs a Chrome DevTools Protocol command (`Emulation.setEmulatedMedia`, …) through
+    /// ChromeDriver, for what WebDriver itself cannot do.
+    pub fn cdp(&self, command: &str, params: Value) -> Result<Value> {
+        self.cmd(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({ "cmd": command, "params": params })),
+        )
+    }
+
     /// The text of the first element matching a CSS selector, if one exists.
     pub fn text(&self, selector: &str) -> Result<Option<String>> {
         let js = format!(
