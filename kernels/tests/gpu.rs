@@ -194,10 +194,9 @@ async fn subgroup_matmul_matches_reference(gpu: &Gpu) {
     // The shuffle is what carries A between lanes: always taking lane 0's value must fail.
     let no_shuffle = sabotaged(
         spec,
-        spec.source.replace(
-            "subgroupShuffle(a_frag[i], p)",
-            "subgroupShuffle(a_frag[i], 0u)",
-        ),
+        spec.source
+            .replace("subgroupShuffle(a_lo, p)", "subgroupShuffle(a_lo, 0u)")
+            .replace("subgroupShuffle(a_hi, p)", "subgroupShuffle(a_hi, 0u)"),
     );
     assert_ne!(no_shuffle.source, spec.source);
     let m = run_kernel(
