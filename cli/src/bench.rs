@@ -87,8 +87,9 @@ usage: lab bench --kernel <name> [--variant <v>] [--size <s>[,<s>…]] [--adapte
   --autotune   matmul: first try each candidate block at the first size, keep the
                fastest verified one for the session, and record every trial in the JSON
                (tuning timing: warm-up, then three short samples)
-  --unchecked  native: compile the matmul ladder and the peak probes without wgpu's runtime
-               checks (each of their indices is guarded in the WGSL and proven by the GPU tests)
+  --unchecked  native: compile the matmul ladder, the peak probes, FlashAttention and Q4_0 GEMV
+               without wgpu's runtime checks (each of their indices is guarded in the WGSL or
+               by host padding, and the GPU tests run them on ragged shapes)
   --experimental  native: also enable wgpu's experimental features the adapter offers
                (cooperative matrices, for matmul/coop_f16); wgpu warns they may still have
                bugs, so they are off unless asked for, and each result records the choice
