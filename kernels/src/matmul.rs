@@ -62,16 +62,22 @@ pub enum Layout {
     /// `BK` is unused: a subgroup walks K in steps of its own size.
     Subgroup,
     /// Cooperative-matrix (tensor core) 16×16×16 fragments, f16 in, f32 sums; each subgroup owns
-    /// a 32×32 block of C; `SG` threads per subgroup.
+    /// a 64×32 block of C; `SG` threads per subgroup; rows of A, B and C padded to 8 elements;
+    /// double-buffered workgroup memory.
     Coop,
 }
 
 /// Elements of C per lane in the subgroup variant (rows × columns; constants in its WGSL).
 const SUBGROUP_TM: u32 = 8;
 const SUBGROUP_TN: u32 = 4;
-/// The cooperative-matrix fragment (M = N = K) and the block of C one subgroup owns.
+/// The cooperative-matrix fragment (M = N = K).
 pub const COOP_FRAGMENT: u32 = 16;
-const COOP_WARP_BLOCK: u32 = 32;
+/// The block of C one subgroup of the cooperative-matrix layout owns (WM×WN in its WGSL): 4×2
+/// fragments.
+const COOP_WARP_BLOCK: (u32, u32) = (64, 32);
+/// The cooperative-matrix layout's rows of A, B and C are padded to this many elements, so every
+/// row starts 16-byte aligned (for its vec4<f16> loads and cooperative stores).
+const COOP_ROW_ALIGN: u64 = 8;
 
 /// What decides whether a block shape fits a device: its limits, and for the subgroup layouts
 /// the subgroup sizes the adapter reports (wgpu keeps those in `AdapterInfo`, not in `Limits`).
@@ -121,7 +127,7 @@ impl Layout {
     }
 
     /// Threads per workgroup at `tiles`, with subgroups of `subgroup` threads (only the
-    /// cooperative-matrix layout depends on it: it has one subgroup per 32×32 block of C).
+    /// cooperative-matrix layout depends on it: it has one subgroup per 64×32 block of C).
     pub fn threads(self, t: Tiles, subgroup: u32) -> u32 {
         match self {
             Layout::Naive | Layout::Tiled => t.bm * t.bn,
@@ -134,7 +140,8 @@ impl Layout {
 
     /// Subgroups per workgroup of the cooperative-matrix layout.
     fn coop_warps(t: Tiles) -> u32 {
-        (t.bm / COOP_WARP_BLOCK) * (t.bn / COOP_WARP_BLOCK)
+        let (wm, wn) = COOP_WARP_BLOCK;
+        (t.bm / wm) * (t.bn / wn)
     }
 
     /// Bytes of workgroup memory at `tiles`.
@@ -144,9 +151,11 @@ impl Layout {
             Layout::Tiled => 2 * t.bm * t.bn * 4,
             Layout::Reg1d | Layout::Reg2d => (t.bm + t.bn) * t.bk * 4,
             Layout::Vec4 => 2 * (t.bm + t.bn) * t.bk * 4,
-            // f16 blocks of A and B, and one 16×16 f32 staging fragment per subgroup.
+            // Two copies of the f16 blocks of A and B, their rows padded by 8 f16 (16 bytes), and
+            // one 16×16 f32 staging fragment per subgroup.
             Layout::Coop => {
-                (t.bm + t.bn) * t.bk * 2 + Self::coop_warps(t) * COOP_FRAGMENT * COOP_FRAGMENT * 4
+                2 * (t.bm * (t.bk + 8) + t.bk * (t.bn + 8)) * 2
+                    + Self::coop_warps(t) * COOP_FRAGMENT * COOP_FRAGMENT * 4
             }
         }
     }
@@ -178,13 +187,15 @@ impl Layout {
             t(64, 256, 1),
             t(64, 64, 1),
         ];
+        // 16 subgroups (512 threads) at 128×256 were the H100's best by far: the more subgroups,
+        // the better one's wait for its global loads hides behind the others' multiplies.
         const COOP: &[Tiles] = &[
-            t(64, 64, 32),
-            t(128, 64, 32),
-            t(64, 128, 32),
+            t(128, 256, 16),
             t(128, 128, 32),
-            t(64, 64, 16),
             t(128, 128, 16),
+            t(256, 128, 16),
+            t(64, 128, 32),
+            t(64, 64, 16),
         ];
         match self {
             Layout::Naive | Layout::Tiled => SQUARE,
@@ -226,8 +237,10 @@ impl Layout {
                     && t.bn > 0
             }
             Layout::Coop => {
-                t.bm.is_multiple_of(COOP_WARP_BLOCK)
-                    && t.bn.is_multiple_of(COOP_WARP_BLOCK)
+                // Whole subgroup blocks.
+                let (wm, wn) = COOP_WARP_BLOCK;
+                t.bm.is_multiple_of(wm)
+                    && t.bn.is_multiple_of(wn)
                     && t.bk.is_multiple_of(COOP_FRAGMENT)
                     && t.bm > 0
                     && t.bn > 0
@@ -260,6 +273,7 @@ impl Layout {
                      the cooperative-matrix kernel needs one fixed size"
                 ));
             }
+
             _ => {}
         }
         let threads = self.threads(t, sg_max);
@@ -517,17 +531,16 @@ pub(crate) fn prepare(
     };
     let (mu, nu, ku) = (m as u64, n as u64, k as u64);
     // The vec4 variant reads B and writes C in whole 16-byte words: their rows are padded to 4
-    // floats. (It reads A one float at a time.)
-    let k_stride = ku;
-    let n_stride = if layout == Layout::Vec4 {
-        nu.next_multiple_of(4)
-    } else {
-        nu
-    };
-    let padded = if layout == Layout::Vec4 {
-        " (rows padded to 4)"
-    } else {
-        ""
+    // floats. (It reads A one float at a time.) The cooperative-matrix variant reads A and B as
+    // vec4<f16> and stores whole fragments to C: every row of all three padded to 8 elements.
+    let (k_stride, n_stride, padded) = match layout {
+        Layout::Vec4 => (ku, nu.next_multiple_of(4), " (rows padded to 4)"),
+        Layout::Coop => (
+            ku.next_multiple_of(COOP_ROW_ALIGN),
+            nu.next_multiple_of(COOP_ROW_ALIGN),
+            " (rows padded to 8)",
+        ),
+        _ => (ku, nu, ""),
     };
     let half = spec.dtype == Dtype::F16;
     let (in_elem, in_name) = if half { (2, "f16") } else { (4, "f32") };
@@ -567,10 +580,21 @@ pub(crate) fn prepare(
             run::input_buffer(gpu, label, data)
         }
     };
-    let params = if layout == Layout::Vec4 {
-        run::params_buffer(gpu, &[m, n, k, k_stride as u32, (n_stride / 4) as u32])
-    } else {
-        run::params_buffer(gpu, &[m, n, k])
+    let params = match layout {
+        Layout::Vec4 => run::params_buffer(gpu, &[m, n, k, k_stride as u32, (n_stride / 4) as u32]),
+        // Row strides of A and B in vec4<f16>s, of C in floats.
+        Layout::Coop => run::params_buffer(
+            gpu,
+            &[
+                m,
+                n,
+                k,
+                (k_stride / 4) as u32,
+                (n_stride / 4) as u32,
+                n_stride as u32,
+            ],
+        ),
+        _ => run::params_buffer(gpu, &[m, n, k]),
     };
     let constants = layout.constants(tiles, fit.subgroup_max);
     let pipeline = run::pipeline(gpu, spec, &constants);
