@@ -27,11 +27,12 @@
 //   aligned), converting nothing but writing zeros outside A and B. That zero padding is how
 //   ragged M, N and K work: a fragment that hangs over an edge multiplies zeros, and the tensor
 //   cores never see a partial fragment.
-// - Double buffering: two copies of each block live in workgroup memory. At the start of step
-//   t every thread copies its share of step t + 1's blocks into one copy, and then the
-//   subgroups multiply the blocks of step t out of the other: one barrier per step instead of
-//   two. A subgroup waiting on its global loads leaves the tensor cores to the others, so many
-//   subgroups per workgroup pay.
+// - Software pipelining: two copies of each block live in workgroup memory. At the start of
+//   step t every thread issues the global loads of its share of step t + 1's blocks into
+//   registers (`fetch`), the subgroups multiply the blocks of step t out of one copy, and only
+//   then does each thread write the registers into the other copy (`stash`): the loads' latency
+//   hides behind the multiplies, and one barrier per step is enough instead of two. Many
+//   subgroups per workgroup help too: one waiting on memory leaves the tensor cores to others.
 // - At the end a workgroup whose whole block lies inside C stores its fragments straight to C.
 //   One on an edge stores each fragment into its subgroup's own 16×16 f32 staging area in
 //   workgroup memory, and its lanes copy the elements that lie inside C to global memory with
@@ -86,6 +87,11 @@ override THREADS: u32 = WARPS * SG;
 // 128×256×16, 4096³: 98 TFLOP/s padded, 69 without.)
 override A_STRIDE: u32 = BK / 4u + 2u;
 override B_STRIDE: u32 = BN / 4u + 2u;
+// vec4<f16>s each thread copies per block of A and of B (rounded up), and how many of them it
+// carries in registers from one step to the next (the fields of `Next`).
+override A_LOADS: u32 = (BM * BK / 4u + THREADS - 1u) / THREADS;
+override B_LOADS: u32 = (BK * BN / 4u + THREADS - 1u) / THREADS;
+const SLOTS: u32 = 4u;
 
 // Workgroup memory: two copies (0 and 1) of the f16 blocks of A (BM rows of A_STRIDE) and of B
 // (BK rows of B_STRIDE): 2·(BM·A_STRIDE + BK·B_STRIDE)·8 bytes, 29 KiB at 128, 256, 16. And one
@@ -94,27 +100,89 @@ var<workgroup> a_tile: array<vec4<f16>, 2 * BM * A_STRIDE>;
 var<workgroup> b_tile: array<vec4<f16>, 2 * BK * B_STRIDE>;
 var<workgroup> c_stage: array<f32, WARPS * FRAG * FRAG>;
 
-// Copies the blocks of A and B at depth t into copy `buf` of the workgroup tiles, zeros outside
-// A and B. Consecutive threads take consecutive vec4s of a row (coalesced).
-fn copy_in(tid: u32, row0: u32, col0: u32, t: u32, buf: u32) {
-    for (var e = tid; e < BM * BK / 4u; e += THREADS) {
-        let r = row0 + e / (BK / 4u);
-        let q = t / 4u + e % (BK / 4u);
-        var v = vec4<f16>();
-        // q < a_row: the row's padding is zeros already, past it is the next row.
-        if (r < params.m && q < params.a_row) {
-            v = a[r * params.a_row + q];
-        }
+// Element e of the block of A (or B) at depth t: the vec4<f16> at row e / (BK/4), column group
+// e % (BK/4) of the block (of B: row e / (BN/4), group e % (BN/4)); zeros outside A (B). Thread
+// tid takes e = tid + i·THREADS for i = 0, 1, …: consecutive threads, consecutive vec4s of a row
+// (coalesced).
+fn load_a(row0: u32, t: u32, e: u32) -> vec4<f16> {
+    let r = row0 + e / (BK / 4u);
+    let q = t / 4u + e % (BK / 4u);
+    var v = vec4<f16>();
+    // q < a_row: the row's padding is zeros already, past it is the next row.
+    if (e < BM * BK / 4u && r < params.m && q < params.a_row) {
+        v = a[r * params.a_row + q];
+    }
+    return v;
+}
+
+fn load_b(col0: u32, t: u32, e: u32) -> vec4<f16> {
+    let kk = t + e / (BN / 4u);
+    let q = col0 / 4u + e % (BN / 4u);
+    var v = vec4<f16>();
+    if (e < BK * BN / 4u && kk < params.k && q < params.b_row) {
+        v = b[kk * params.b_row + q];
+    }
+    return v;
+}
+
+// Writes element e of a block into copy `buf` of the workgroup tile.
+fn put_a(buf: u32, e: u32, v: vec4<f16>) {
+    if (e < BM * BK / 4u) {
         a_tile[buf * BM * A_STRIDE + (e / (BK / 4u)) * A_STRIDE + e % (BK / 4u)] = v;
     }
-    for (var e = tid; e < BK * BN / 4u; e += THREADS) {
-        let kk = t + e / (BN / 4u);
-        let q = col0 / 4u + e % (BN / 4u);
-        var v = vec4<f16>();
-        if (kk < params.k && q < params.b_row) {
-            v = b[kk * params.b_row + q];
-        }
+}
+
+fn put_b(buf: u32, e: u32, v: vec4<f16>) {
+    if (e < BK * BN / 4u) {
         b_tile[buf * BK * B_STRIDE + (e / (BN / 4u)) * B_STRIDE + e % (BN / 4u)] = v;
+    }
+}
+
+// A thread's share of the next step's blocks, in flight from global to workgroup memory: its
+// first SLOTS elements of each block. Named fields rather than arrays so they surely stay in
+// registers; the slots past A_LOADS (B_LOADS) are never touched, and the compiler drops them.
+struct Next {
+    a0: vec4<f16>,
+    a1: vec4<f16>,
+    a2: vec4<f16>,
+    a3: vec4<f16>,
+    b0: vec4<f16>,
+    b1: vec4<f16>,
+    b2: vec4<f16>,
+    b3: vec4<f16>,
+}
+
+// Issues the loads of this thread's slots of the blocks at depth t. Nothing waits for them
+// until `stash` writes them out.
+fn fetch(tid: u32, row0: u32, col0: u32, t: u32) -> Next {
+    var n: Next;
+    n.a0 = load_a(row0, t, tid);
+    if (A_LOADS > 1u) { n.a1 = load_a(row0, t, tid + THREADS); }
+    if (A_LOADS > 2u) { n.a2 = load_a(row0, t, tid + 2u * THREADS); }
+    if (A_LOADS > 3u) { n.a3 = load_a(row0, t, tid + 3u * THREADS); }
+    n.b0 = load_b(col0, t, tid);
+    if (B_LOADS > 1u) { n.b1 = load_b(col0, t, tid + THREADS); }
+    if (B_LOADS > 2u) { n.b2 = load_b(col0, t, tid + 2u * THREADS); }
+    if (B_LOADS > 3u) { n.b3 = load_b(col0, t, tid + 3u * THREADS); }
+    return n;
+}
+
+// Writes the slots into copy `buf`, and copies directly the elements past SLOTS (only blocks
+// with more than SLOTS elements per thread have any: slower, but any block shape works).
+fn stash(tid: u32, row0: u32, col0: u32, t: u32, buf: u32, n: Next) {
+    put_a(buf, tid, n.a0);
+    if (A_LOADS > 1u) { put_a(buf, tid + THREADS, n.a1); }
+    if (A_LOADS > 2u) { put_a(buf, tid + 2u * THREADS, n.a2); }
+    if (A_LOADS > 3u) { put_a(buf, tid + 3u * THREADS, n.a3); }
+    put_b(buf, tid, n.b0);
+    if (B_LOADS > 1u) { put_b(buf, tid + THREADS, n.b1); }
+    if (B_LOADS > 2u) { put_b(buf, tid + 2u * THREADS, n.b2); }
+    if (B_LOADS > 3u) { put_b(buf, tid + 3u * THREADS, n.b3); }
+    for (var i = SLOTS; i < A_LOADS; i++) {
+        put_a(buf, tid + i * THREADS, load_a(row0, t, tid + i * THREADS));
+    }
+    for (var i = SLOTS; i < B_LOADS; i++) {
+        put_b(buf, tid + i * THREADS, load_b(col0, t, tid + i * THREADS));
     }
 }
 
@@ -174,15 +242,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     var acc31: coop_mat16x16<f32, C>;
 
     // Prologue: step 0's blocks into copy 0, complete before any subgroup reads them.
-    copy_in(tid, row0, col0, 0u, 0u);
+    stash(tid, row0, col0, 0u, 0u, fetch(tid, row0, col0, 0u));
     workgroupBarrier();
 
     var buf = 0u;
     for (var t = 0u; t < params.k; t += BK) {
-        // Fill the other copy with the next step's blocks. The other copy was last read in step
-        // t - 1, which every subgroup finished before the barrier that ended it.
-        if (t + BK < params.k) {
-            copy_in(tid, row0, col0, t + BK, 1u - buf);
+        // Issue the loads of the next step's blocks now: they travel while the tensor cores
+        // work on this step, and nothing waits for them until the stash below.
+        let more = t + BK < params.k;
+        var next: Next;
+        if (more) {
+            next = fetch(tid, row0, col0, t + BK);
         }
         let a_base = buf * BM * A_STRIDE;
         let b_base = buf * BK * B_STRIDE;
@@ -210,6 +280,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
             let a3 = coopLoadT<coop_mat16x16<f16, A>>(pa3, A_STRIDE);
             acc30 = coopMultiplyAdd(a3, b0, acc30);
             acc31 = coopMultiplyAdd(a3, b1, acc31);
+        }
+        // Into the other copy. It was last read in step t - 1, which every subgroup finished
+        // before the barrier that ended it.
+        if (more) {
+            stash(tid, row0, col0, t + BK, 1u - buf, next);
         }
         // One barrier per step: the next step's copy must be complete before anyone reads it,
         // and nobody may start overwriting this step's copy (in step t + 1) while a subgroup
