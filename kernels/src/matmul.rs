@@ -62,8 +62,8 @@ pub enum Layout {
     /// `BK` is unused: a subgroup walks K in steps of its own size.
     Subgroup,
     /// Cooperative-matrix (tensor core) 16×16×16 fragments, f16 in, f32 sums; each subgroup owns
-    /// a 64×32 block of C; `SG` threads per subgroup; rows of A, B and C padded to 8 elements;
-    /// double-buffered workgroup memory.
+    /// a 64×64 or 64×32 block of C; `SG` threads per subgroup; rows of A, B and C padded to 8
+    /// elements; double-buffered workgroup memory, next blocks prefetched into registers.
     Coop,
 }
 
@@ -72,9 +72,11 @@ const SUBGROUP_TM: u32 = 8;
 const SUBGROUP_TN: u32 = 4;
 /// The cooperative-matrix fragment (M = N = K).
 pub const COOP_FRAGMENT: u32 = 16;
-/// The block of C one subgroup of the cooperative-matrix layout owns (WM×WN in its WGSL): 4×2
-/// fragments.
+/// The narrow block of C one subgroup of the cooperative-matrix layout owns (4×2 fragments);
+/// [`Layout::coop_warp_block`] doubles its width where the workgroup keeps at least
+/// `COOP_MIN_WIDE_WARPS` subgroups.
 const COOP_WARP_BLOCK: (u32, u32) = (64, 32);
+const COOP_MIN_WIDE_WARPS: u32 = 8;
 /// The cooperative-matrix layout's rows of A, B and C are padded to this many elements, so every
 /// row starts 16-byte aligned (for its vec4<f16> loads and cooperative stores).
 const COOP_ROW_ALIGN: u64 = 8;
@@ -127,7 +129,8 @@ impl Layout {
     }
 
     /// Threads per workgroup at `tiles`, with subgroups of `subgroup` threads (only the
-    /// cooperative-matrix layout depends on it: it has one subgroup per 64×32 block of C).
+    /// cooperative-matrix layout depends on it: it has one subgroup per 64×64 or 64×32 block of
+    /// C).
     pub fn threads(self, t: Tiles, subgroup: u32) -> u32 {
         match self {
             Layout::Naive | Layout::Tiled => t.bm * t.bn,
@@ -140,8 +143,26 @@ impl Layout {
 
     /// Subgroups per workgroup of the cooperative-matrix layout.
     fn coop_warps(t: Tiles) -> u32 {
-        let (wm, wn) = COOP_WARP_BLOCK;
+        let (wm, wn) = Self::coop_warp_block(t);
         (t.bm / wm) * (t.bn / wn)
+    }
+
+    /// The block of C one subgroup of the cooperative-matrix layout owns (WM×WN in its WGSL):
+    /// 64×64 (4×4 fragments) where the workgroup still has at least 8 subgroups that way, else
+    /// 64×32 (4×2). On the H100 at 4096³: 128×256×16 ran at 129 TFLOP/s with 8 subgroups of
+    /// 64×64 against 112 with 16 of 64×32, but 128×128×32 at 78 with 4 of 64×64 against 117
+    /// with 8 of 64×32.
+    fn coop_warp_block(t: Tiles) -> (u32, u32) {
+        let (wm, wn) = COOP_WARP_BLOCK;
+        let wide = 2 * wn;
+        if t.bm.is_multiple_of(wm)
+            && t.bn.is_multiple_of(wide)
+            && (t.bm / wm) * (t.bn / wide) >= COOP_MIN_WIDE_WARPS
+        {
+            (wm, wide)
+        } else {
+            (wm, wn)
+        }
     }
 
     /// Bytes of workgroup memory at `tiles`.
@@ -187,13 +208,13 @@ impl Layout {
             t(64, 256, 1),
             t(64, 64, 1),
         ];
-        // 16 subgroups (512 threads) at 128×256 were the H100's best by far: the more subgroups,
-        // the better one's wait for its global loads hides behind the others' multiplies.
+        // H100, 4096³, --unchecked: 129, 123, 117 TFLOP/s for the first three (8 subgroups
+        // each); BK = 32 does not fit 48 KiB of workgroup memory at 128×256.
         const COOP: &[Tiles] = &[
             t(128, 256, 16),
+            t(256, 128, 16),
             t(128, 128, 32),
             t(128, 128, 16),
-            t(256, 128, 16),
             t(64, 128, 32),
             t(64, 64, 16),
         ];
@@ -238,7 +259,7 @@ impl Layout {
             }
             Layout::Coop => {
                 // Whole subgroup blocks.
-                let (wm, wn) = COOP_WARP_BLOCK;
+                let (wm, wn) = Self::coop_warp_block(t);
                 t.bm.is_multiple_of(wm)
                     && t.bn.is_multiple_of(wn)
                     && t.bk.is_multiple_of(COOP_FRAGMENT)
@@ -314,6 +335,7 @@ impl Layout {
                 ("BN", t.bn as f64),
                 ("BK", t.bk as f64),
                 ("SG", subgroup as f64),
+                ("WN", Self::coop_warp_block(t).1 as f64),
             ],
             _ => vec![
                 ("BM", t.bm as f64),

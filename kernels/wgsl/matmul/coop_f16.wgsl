@@ -14,13 +14,14 @@
 //
 // Who owns what.
 // - A workgroup owns a BM×BN block of C (128×256 by default on an H100) and walks K in steps
-//   of BK. It has (BM/64)·(BN/32) subgroups: 16 at 128×256, 512 threads.
-// - Each subgroup owns a 64×32 sub-block of C: 4×2 fragments of 16×16, held in eight f32
+//   of BK. It has (BM/64)·(BN/WN) subgroups: 8 at 128×256, 256 threads.
+// - Each subgroup owns a 64×WN sub-block of C, WN = 64 (the host's choice where that still
+//   leaves 8 subgroups) or 32: 4×4 (or 4×2) fragments of 16×16, held in sixteen (eight) f32
 //   accumulator matrices that stay in registers for the whole walk along K. Per 16-deep slice
-//   of K it loads four fragments of A and two of B from workgroup memory and does eight
-//   multiply-adds: each fragment it loads feeds two (or four) of them, which is what keeps the
-//   tensor cores fed rather than waiting on workgroup memory. (A 32×32 sub-block, 2×2, loads
-//   four fragments for four multiply-adds.)
+//   of K it loads four fragments of A and four (two) of B from workgroup memory and does
+//   sixteen (eight) multiply-adds: each fragment it loads feeds four (two) of them, which is
+//   what keeps the tensor cores fed rather than waiting on workgroup memory. (A 32×32
+//   sub-block, 2×2, loads four fragments for four multiply-adds.)
 // - Every thread of the workgroup helps stage the BM×BK block of A and the BK×BN block of B in
 //   workgroup memory, four f16 at a time (one 8-byte `vec4<f16>` load per element; the host
 //   pads the rows of A, B and C to a multiple of 8 elements so every row starts 16-byte
@@ -73,10 +74,12 @@ override BM: u32 = 128u;
 override BN: u32 = 256u;
 override BK: u32 = 16u;
 override SG: u32 = 32u;
-// The subgroup block: 4×2 fragments (the accumulators below are named, one variable each; the
-// host assumes the same).
+// The subgroup block: 4×4 fragments (WN = 64, WIDE) or 4×2 (WN = 32), set by the host. The
+// accumulators below are named, one variable each: arrays of cooperative matrices indexed in
+// loops ran at a fraction of the speed on the H100.
 const WM: u32 = 64u;
-const WN: u32 = 32u;
+override WN: u32 = 64u;
+override WIDE: bool = WN == 64u;
 override WARPS: u32 = (BM / WM) * (BN / WN);
 override THREADS: u32 = WARPS * SG;
 
@@ -230,7 +233,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     let wr = (sg / (BN / WN)) * WM;
     let wc = (sg % (BN / WN)) * WN;
 
-    // The eight accumulators: accIJ is the fragment at rows wr + 16·I, columns wc + 16·J. Named
+    // The accumulators: accIJ is the fragment at rows wr + 16·I, columns wc + 16·J. Named
     // rather than an array so each surely stays in registers. Zero to start.
     var acc00: coop_mat16x16<f32, C>;
     var acc01: coop_mat16x16<f32, C>;
@@ -240,6 +243,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     var acc21: coop_mat16x16<f32, C>;
     var acc30: coop_mat16x16<f32, C>;
     var acc31: coop_mat16x16<f32, C>;
+    // Columns 2 and 3 exist only when WN = 64: every `if (WIDE)` below is decided when the
+    // pipeline is built, and the compiler drops the dead branch and the unused variables.
+    var acc02: coop_mat16x16<f32, C>;
+    var acc03: coop_mat16x16<f32, C>;
+    var acc12: coop_mat16x16<f32, C>;
+    var acc13: coop_mat16x16<f32, C>;
+    var acc22: coop_mat16x16<f32, C>;
+    var acc23: coop_mat16x16<f32, C>;
+    var acc32: coop_mat16x16<f32, C>;
+    var acc33: coop_mat16x16<f32, C>;
+    var b2: coop_mat16x16<f16, B>;
+    var b3: coop_mat16x16<f16, B>;
 
     // Prologue: step 0's blocks into copy 0, complete before any subgroup reads them.
     stash(tid, row0, col0, 0u, 0u, fetch(tid, row0, col0, 0u));
@@ -257,9 +272,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
         let a_base = buf * BM * A_STRIDE;
         let b_base = buf * BK * B_STRIDE;
         for (var kk = 0u; kk < BK; kk += FRAG) {
-            // Four fragments of A (rows wr + 16i, depths kk..kk+15) and two of B (depths
-            // kk..kk+15, columns wc and wc + 16): six loads for eight multiply-adds. Strides are
-            // in vec4<f16>s, the pointers' element type.
+            // Four fragments of A (rows wr + 16i, depths kk..kk+15) and four (two) of B
+            // (depths kk..kk+15, columns wc + 16j): eight loads for sixteen multiply-adds (six
+            // for eight). Strides are in vec4<f16>s, the pointers' element type.
             let pa0 = &a_tile[a_base + wr * A_STRIDE + kk / 4u];
             let pa1 = &a_tile[a_base + (wr + FRAG) * A_STRIDE + kk / 4u];
             let pa2 = &a_tile[a_base + (wr + 2u * FRAG) * A_STRIDE + kk / 4u];
@@ -268,18 +283,40 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
             let pb1 = &b_tile[b_base + kk * B_STRIDE + (wc + FRAG) / 4u];
             let b0 = coopLoadT<coop_mat16x16<f16, B>>(pb0, B_STRIDE);
             let b1 = coopLoadT<coop_mat16x16<f16, B>>(pb1, B_STRIDE);
+            if (WIDE) {
+                let pb2 = &b_tile[b_base + kk * B_STRIDE + (wc + 2u * FRAG) / 4u];
+                let pb3 = &b_tile[b_base + kk * B_STRIDE + (wc + 3u * FRAG) / 4u];
+                b2 = coopLoadT<coop_mat16x16<f16, B>>(pb2, B_STRIDE);
+                b3 = coopLoadT<coop_mat16x16<f16, B>>(pb3, B_STRIDE);
+            }
             let a0 = coopLoadT<coop_mat16x16<f16, A>>(pa0, A_STRIDE);
             acc00 = coopMultiplyAdd(a0, b0, acc00);
             acc01 = coopMultiplyAdd(a0, b1, acc01);
+            if (WIDE) {
+                acc02 = coopMultiplyAdd(a0, b2, acc02);
+                acc03 = coopMultiplyAdd(a0, b3, acc03);
+            }
             let a1 = coopLoadT<coop_mat16x16<f16, A>>(pa1, A_STRIDE);
             acc10 = coopMultiplyAdd(a1, b0, acc10);
             acc11 = coopMultiplyAdd(a1, b1, acc11);
+            if (WIDE) {
+                acc12 = coopMultiplyAdd(a1, b2, acc12);
+                acc13 = coopMultiplyAdd(a1, b3, acc13);
+            }
             let a2 = coopLoadT<coop_mat16x16<f16, A>>(pa2, A_STRIDE);
             acc20 = coopMultiplyAdd(a2, b0, acc20);
             acc21 = coopMultiplyAdd(a2, b1, acc21);
+            if (WIDE) {
+                acc22 = coopMultiplyAdd(a2, b2, acc22);
+                acc23 = coopMultiplyAdd(a2, b3, acc23);
+            }
             let a3 = coopLoadT<coop_mat16x16<f16, A>>(pa3, A_STRIDE);
             acc30 = coopMultiplyAdd(a3, b0, acc30);
             acc31 = coopMultiplyAdd(a3, b1, acc31);
+            if (WIDE) {
+                acc32 = coopMultiplyAdd(a3, b2, acc32);
+                acc33 = coopMultiplyAdd(a3, b3, acc33);
+            }
         }
         // Into the other copy. It was last read in step t - 1, which every subgroup finished
         // before the barrier that ended it.
@@ -304,4 +341,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     store_frag(acc21, direct, sg, lane, r0 + 2u * FRAG, c0 + FRAG);
     store_frag(acc30, direct, sg, lane, r0 + 3u * FRAG, c0);
     store_frag(acc31, direct, sg, lane, r0 + 3u * FRAG, c0 + FRAG);
+    if (WIDE) {
+        store_frag(acc02, direct, sg, lane, r0, c0 + 2u * FRAG);
+        store_frag(acc03, direct, sg, lane, r0, c0 + 3u * FRAG);
+        store_frag(acc12, direct, sg, lane, r0 + FRAG, c0 + 2u * FRAG);
+        store_frag(acc13, direct, sg, lane, r0 + FRAG, c0 + 3u * FRAG);
+        store_frag(acc22, direct, sg, lane, r0 + 2u * FRAG, c0 + 2u * FRAG);
+        store_frag(acc23, direct, sg, lane, r0 + 2u * FRAG, c0 + 3u * FRAG);
+        store_frag(acc32, direct, sg, lane, r0 + 3u * FRAG, c0 + 2u * FRAG);
+        store_frag(acc33, direct, sg, lane, r0 + 3u * FRAG, c0 + 3u * FRAG);
+    }
 }
