@@ -62,16 +62,24 @@ pub enum Layout {
     /// `BK` is unused: a subgroup walks K in steps of its own size.
     Subgroup,
     /// Cooperative-matrix (tensor core) 16×16×16 fragments, f16 in, f32 sums; each subgroup owns
-    /// a 32×32 block of C; `SG` threads per subgroup.
+    /// a 64×64 or 64×32 block of C; `SG` threads per subgroup; rows of A, B and C padded to 8
+    /// elements; double-buffered workgroup memory, next blocks prefetched into registers.
     Coop,
 }
 
 /// Elements of C per lane in the subgroup variant (rows × columns; constants in its WGSL).
 const SUBGROUP_TM: u32 = 8;
 const SUBGROUP_TN: u32 = 4;
-/// The cooperative-matrix fragment (M = N = K) and the block of C one subgroup owns.
+/// The cooperative-matrix fragment (M = N = K).
 pub const COOP_FRAGMENT: u32 = 16;
-const COOP_WARP_BLOCK: u32 = 32;
+/// The narrow block of C one subgroup of the cooperative-matrix layout owns (4×2 fragments);
+/// [`Layout::coop_warp_block`] doubles its width where the workgroup keeps at least
+/// `COOP_MIN_WIDE_WARPS` subgroups.
+const COOP_WARP_BLOCK: (u32, u32) = (64, 32);
+const COOP_MIN_WIDE_WARPS: u32 = 8;
+/// The cooperative-matrix layout's rows of A, B and C are padded to this many elements, so every
+/// row starts 16-byte aligned (for its vec4<f16> loads and cooperative stores).
+const COOP_ROW_ALIGN: u64 = 8;
 
 /// What decides whether a block shape fits a device: its limits, and for the subgroup layouts
 /// the subgroup sizes the adapter reports (wgpu keeps those in `AdapterInfo`, not in `Limits`).
@@ -121,7 +129,8 @@ impl Layout {
     }
 
     /// Threads per workgroup at `tiles`, with subgroups of `subgroup` threads (only the
-    /// cooperative-matrix layout depends on it: it has one subgroup per 32×32 block of C).
+    /// cooperative-matrix layout depends on it: it has one subgroup per 64×64 or 64×32 block of
+    /// C).
     pub fn threads(self, t: Tiles, subgroup: u32) -> u32 {
         match self {
             Layout::Naive | Layout::Tiled => t.bm * t.bn,
@@ -134,7 +143,26 @@ impl Layout {
 
     /// Subgroups per workgroup of the cooperative-matrix layout.
     fn coop_warps(t: Tiles) -> u32 {
-        (t.bm / COOP_WARP_BLOCK) * (t.bn / COOP_WARP_BLOCK)
+        let (wm, wn) = Self::coop_warp_block(t);
+        (t.bm / wm) * (t.bn / wn)
+    }
+
+    /// The block of C one subgroup of the cooperative-matrix layout owns (WM×WN in its WGSL):
+    /// 64×64 (4×4 fragments) where the workgroup still has at least 8 subgroups that way, else
+    /// 64×32 (4×2). On the H100 at 4096³: 128×256×16 ran at 129 TFLOP/s with 8 subgroups of
+    /// 64×64 against 112 with 16 of 64×32, but 128×128×32 at 78 with 4 of 64×64 against 117
+    /// with 8 of 64×32.
+    fn coop_warp_block(t: Tiles) -> (u32, u32) {
+        let (wm, wn) = COOP_WARP_BLOCK;
+        let wide = 2 * wn;
+        if t.bm.is_multiple_of(wm)
+            && t.bn.is_multiple_of(wide)
+            && (t.bm / wm) * (t.bn / wide) >= COOP_MIN_WIDE_WARPS
+        {
+            (wm, wide)
+        } else {
+            (wm, wn)
+        }
     }
 
     /// Bytes of workgroup memory at `tiles`.
@@ -144,9 +172,11 @@ impl Layout {
             Layout::Tiled => 2 * t.bm * t.bn * 4,
             Layout::Reg1d | Layout::Reg2d => (t.bm + t.bn) * t.bk * 4,
             Layout::Vec4 => 2 * (t.bm + t.bn) * t.bk * 4,
-            // f16 blocks of A and B, and one 16×16 f32 staging fragment per subgroup.
+            // Two copies of the f16 blocks of A and B, their rows padded by 8 f16 (16 bytes), and
+            // one 16×16 f32 staging fragment per subgroup.
             Layout::Coop => {
-                (t.bm + t.bn) * t.bk * 2 + Self::coop_warps(t) * COOP_FRAGMENT * COOP_FRAGMENT * 4
+                2 * (t.bm * (t.bk + 8) + t.bk * (t.bn + 8)) * 2
+                    + Self::coop_warps(t) * COOP_FRAGMENT * COOP_FRAGMENT * 4
             }
         }
     }
@@ -178,13 +208,15 @@ impl Layout {
             t(64, 256, 1),
             t(64, 64, 1),
         ];
+        // H100, 4096³, --unchecked: 129, 123, 117 TFLOP/s for the first three (8 subgroups
+        // each); BK = 32 does not fit 48 KiB of workgroup memory at 128×256.
         const COOP: &[Tiles] = &[
-            t(64, 64, 32),
-            t(128, 64, 32),
-            t(64, 128, 32),
+            t(128, 256, 16),
+            t(256, 128, 16),
             t(128, 128, 32),
-            t(64, 64, 16),
             t(128, 128, 16),
+            t(64, 128, 32),
+            t(64, 64, 16),
         ];
         match self {
             Layout::Naive | Layout::Tiled => SQUARE,
@@ -226,8 +258,10 @@ impl Layout {
                     && t.bn > 0
             }
             Layout::Coop => {
-                t.bm.is_multiple_of(COOP_WARP_BLOCK)
-                    && t.bn.is_multiple_of(COOP_WARP_BLOCK)
+                // Whole subgroup blocks.
+                let (wm, wn) = Self::coop_warp_block(t);
+                t.bm.is_multiple_of(wm)
+                    && t.bn.is_multiple_of(wn)
                     && t.bk.is_multiple_of(COOP_FRAGMENT)
                     && t.bm > 0
                     && t.bn > 0
@@ -260,6 +294,7 @@ impl Layout {
                      the cooperative-matrix kernel needs one fixed size"
                 ));
             }
+
             _ => {}
         }
         let threads = self.threads(t, sg_max);
@@ -300,6 +335,7 @@ impl Layout {
                 ("BN", t.bn as f64),
                 ("BK", t.bk as f64),
                 ("SG", subgroup as f64),
+                ("WN", Self::coop_warp_block(t).1 as f64),
             ],
             _ => vec![
                 ("BM", t.bm as f64),
@@ -517,17 +553,16 @@ pub(crate) fn prepare(
     };
     let (mu, nu, ku) = (m as u64, n as u64, k as u64);
     // The vec4 variant reads B and writes C in whole 16-byte words: their rows are padded to 4
-    // floats. (It reads A one float at a time.)
-    let k_stride = ku;
-    let n_stride = if layout == Layout::Vec4 {
-        nu.next_multiple_of(4)
-    } else {
-        nu
-    };
-    let padded = if layout == Layout::Vec4 {
-        " (rows padded to 4)"
-    } else {
-        ""
+    // floats. (It reads A one float at a time.) The cooperative-matrix variant reads A and B as
+    // vec4<f16> and stores whole fragments to C: every row of all three padded to 8 elements.
+    let (k_stride, n_stride, padded) = match layout {
+        Layout::Vec4 => (ku, nu.next_multiple_of(4), " (rows padded to 4)"),
+        Layout::Coop => (
+            ku.next_multiple_of(COOP_ROW_ALIGN),
+            nu.next_multiple_of(COOP_ROW_ALIGN),
+            " (rows padded to 8)",
+        ),
+        _ => (ku, nu, ""),
     };
     let half = spec.dtype == Dtype::F16;
     let (in_elem, in_name) = if half { (2, "f16") } else { (4, "f32") };
@@ -567,10 +602,21 @@ pub(crate) fn prepare(
             run::input_buffer(gpu, label, data)
         }
     };
-    let params = if layout == Layout::Vec4 {
-        run::params_buffer(gpu, &[m, n, k, k_stride as u32, (n_stride / 4) as u32])
-    } else {
-        run::params_buffer(gpu, &[m, n, k])
+    let params = match layout {
+        Layout::Vec4 => run::params_buffer(gpu, &[m, n, k, k_stride as u32, (n_stride / 4) as u32]),
+        // Row strides of A and B in vec4<f16>s, of C in floats.
+        Layout::Coop => run::params_buffer(
+            gpu,
+            &[
+                m,
+                n,
+                k,
+                (k_stride / 4) as u32,
+                (n_stride / 4) as u32,
+                n_stride as u32,
+            ],
+        ),
+        _ => run::params_buffer(gpu, &[m, n, k]),
     };
     let constants = layout.constants(tiles, fit.subgroup_max);
     let pipeline = run::pipeline(gpu, spec, &constants);

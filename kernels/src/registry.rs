@@ -254,7 +254,7 @@ pub const REGISTRY: &[KernelSpec] = &[
         family: Family::Matmul,
         summary: "tensor cores: 16×16×16 cooperative-matrix fragments, f16 inputs, f32 sums and output",
         default_shape: MATMUL_DEFAULT,
-        bounds_proven: false,
+        bounds_proven: true,
     },
     KernelSpec {
         kernel: "peak",

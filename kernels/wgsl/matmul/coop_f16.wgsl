@@ -13,21 +13,36 @@
 // them sits under a branch that depends on the lane.
 //
 // Who owns what.
-// - A workgroup owns a BM×BN block of C and walks K in steps of BK.
-// - Each subgroup owns a 32×32 sub-block of C: 2×2 fragments of 16×16, held in four f32
-//   accumulator matrices that stay on chip for the whole walk along K.
+// - A workgroup owns a BM×BN block of C (128×256 by default on an H100) and walks K in steps
+//   of BK. It has (BM/64)·(BN/WN) subgroups: 8 at 128×256, 256 threads.
+// - Each subgroup owns a 64×WN sub-block of C, WN = 64 (the host's choice where that still
+//   leaves 8 subgroups) or 32: 4×4 (or 4×2) fragments of 16×16, held in sixteen (eight) f32
+//   accumulator matrices that stay in registers for the whole walk along K. Per 16-deep slice
+//   of K it loads four fragments of A and four (two) of B from workgroup memory and does
+//   sixteen (eight) multiply-adds: each fragment it loads feeds four (two) of them, which is
+//   what keeps the tensor cores fed rather than waiting on workgroup memory. (A 32×32
+//   sub-block, 2×2, loads four fragments for four multiply-adds.)
 // - Every thread of the workgroup helps stage the BM×BK block of A and the BK×BN block of B in
-//   workgroup memory, converting nothing (they stay f16) but writing zeros outside A and B. That
-//   zero padding is how ragged M, N and K work: a fragment that hangs over an edge multiplies
-//   zeros, and the tensor cores never see a partial fragment.
-// - At the end each subgroup stores its fragments, one at a time, into its own 16×16 f32 staging
-//   area in workgroup memory, and its lanes copy the elements that lie inside C to global
-//   memory with ordinary bounds-checked stores (`coopStoreT` straight to C would write past the
-//   edges of a ragged C).
+//   workgroup memory, four f16 at a time (one 8-byte `vec4<f16>` load per element; the host
+//   pads the rows of A, B and C to a multiple of 8 elements so every row starts 16-byte
+//   aligned), converting nothing but writing zeros outside A and B. That zero padding is how
+//   ragged M, N and K work: a fragment that hangs over an edge multiplies zeros, and the tensor
+//   cores never see a partial fragment.
+// - Software pipelining: two copies of each block live in workgroup memory. At the start of
+//   step t every thread issues the global loads of its share of step t + 1's blocks into
+//   registers (`fetch`), the subgroups multiply the blocks of step t out of one copy, and only
+//   then does each thread write the registers into the other copy (`stash`): the loads' latency
+//   hides behind the multiplies, and one barrier per step is enough instead of two. Many
+//   subgroups per workgroup help too: one waiting on memory leaves the tensor cores to others.
+// - At the end a workgroup whose whole block lies inside C stores its fragments straight to C.
+//   One on an edge stores each fragment into its subgroup's own 16×16 f32 staging area in
+//   workgroup memory, and its lanes copy the elements that lie inside C to global memory with
+//   ordinary bounds-checked stores (`coopStoreT` straight to C would write past the edges).
 //
 // Alignment: Vulkan wants the pointer and the row stride of a cooperative load or store aligned
-// to 16 bytes. Every fragment here starts at a multiple of 16 elements of a row-major tile whose
-// row length (BK or BN for f16, 16 for the f32 staging) is a multiple of 16 elements.
+// to 16 bytes. Every fragment here starts at a multiple of 16 elements (32 bytes of f16) into a
+// row, and every row stride (A_STRIDE, B_STRIDE below in 8-byte vec4<f16>s, both even; C's
+// padded row of a multiple of 8 f32; 16 f32 for the staging) is a multiple of 16 bytes.
 
 enable f16;
 // No `enable subgroups;`: naga (wgpu 30) does not accept that directive yet and enables the
@@ -38,32 +53,141 @@ struct Params {
     m: u32,
     n: u32,
     k: u32,
+    // Row strides of the padded buffers: A and B in vec4<f16>s, C in f32s.
+    a_row: u32,
+    b_row: u32,
+    c_row: u32,
 }
 
+// A and B are read four f16 at a time: the host pads their rows (with zeros) to a multiple of 8.
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> a: array<f16>;
-@group(0) @binding(2) var<storage, read> b: array<f16>;
+@group(0) @binding(1) var<storage, read> a: array<vec4<f16>>;
+@group(0) @binding(2) var<storage, read> b: array<vec4<f16>>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 
-// The fragment shape (M = N = K = 16) and the sub-block of C one subgroup owns (2×2 fragments).
+// The fragment shape (M = N = K = 16).
 const FRAG: u32 = 16u;
-const WARP_BLOCK: u32 = 32u;
-// Workgroup block, pipeline-overridable: BM and BN multiples of 32, BK a multiple of 16, chosen
-// by the host from the adapter's limits. SG is the adapter's subgroup size (the host refuses
-// adapters where it varies), so the workgroup is exactly WARPS whole subgroups.
-override BM: u32 = 64u;
-override BN: u32 = 64u;
-override BK: u32 = 32u;
+// Workgroup block, pipeline-overridable: BM a multiple of 64, BN of 32, BK of 16, chosen by the
+// host from the adapter's limits. SG is the adapter's subgroup size (the host refuses adapters
+// where it varies), so the workgroup is exactly WARPS whole subgroups.
+override BM: u32 = 128u;
+override BN: u32 = 256u;
+override BK: u32 = 16u;
 override SG: u32 = 32u;
-override WARPS: u32 = (BM / WARP_BLOCK) * (BN / WARP_BLOCK);
+// The subgroup block: 4×4 fragments (WN = 64, WIDE) or 4×2 (WN = 32), set by the host. The
+// accumulators below are named, one variable each: arrays of cooperative matrices indexed in
+// loops ran at a fraction of the speed on the H100.
+const WM: u32 = 64u;
+override WN: u32 = 64u;
+override WIDE: bool = WN == 64u;
+override WARPS: u32 = (BM / WM) * (BN / WN);
 override THREADS: u32 = WARPS * SG;
 
-// Workgroup memory. The f16 blocks of A (BM×BK, row stride BK) and B (BK×BN, row stride BN),
-// rewritten every step of K: (BM + BN)·BK·2 bytes, 8 KiB at 64, 64, 32. And one 16×16 f32
-// staging fragment per subgroup for the final stores: 1 KiB per subgroup.
-var<workgroup> a_tile: array<f16, BM * BK>;
-var<workgroup> b_tile: array<f16, BK * BN>;
+// Workgroup-memory row strides, in vec4<f16>s: a row of the block plus 2 (16 bytes) of padding.
+// Without it the 8 rows of a fragment that the hardware reads at once (on NVIDIA, `ldmatrix`
+// reads 8 rows of 16 bytes) would sit a multiple of 32 bytes apart, several in the same banks,
+// and be served one after another; 16 extra bytes per row spread them over all 32 banks. (H100,
+// 128×256×16, 4096³: 98 TFLOP/s padded, 69 without.)
+override A_STRIDE: u32 = BK / 4u + 2u;
+override B_STRIDE: u32 = BN / 4u + 2u;
+// vec4<f16>s each thread copies per block of A and of B (rounded up), and how many of them it
+// carries in registers from one step to the next (the fields of `Next`).
+override A_LOADS: u32 = (BM * BK / 4u + THREADS - 1u) / THREADS;
+override B_LOADS: u32 = (BK * BN / 4u + THREADS - 1u) / THREADS;
+const SLOTS: u32 = 4u;
+
+// Workgroup memory: two copies (0 and 1) of the f16 blocks of A (BM rows of A_STRIDE) and of B
+// (BK rows of B_STRIDE): 2·(BM·A_STRIDE + BK·B_STRIDE)·8 bytes, 29 KiB at 128, 256, 16. And one
+// 16×16 f32 staging fragment per subgroup for the stores on the edges of C: 1 KiB per subgroup.
+var<workgroup> a_tile: array<vec4<f16>, 2 * BM * A_STRIDE>;
+var<workgroup> b_tile: array<vec4<f16>, 2 * BK * B_STRIDE>;
 var<workgroup> c_stage: array<f32, WARPS * FRAG * FRAG>;
+
+// Element e of the block of A (or B) at depth t: the vec4<f16> at row e / (BK/4), column group
+// e % (BK/4) of the block (of B: row e / (BN/4), group e % (BN/4)); zeros outside A (B). Thread
+// tid takes e = tid + i·THREADS for i = 0, 1, …: consecutive threads, consecutive vec4s of a row
+// (coalesced).
+fn load_a(row0: u32, t: u32, e: u32) -> vec4<f16> {
+    let r = row0 + e / (BK / 4u);
+    let q = t / 4u + e % (BK / 4u);
+    var v = vec4<f16>();
+    // q < a_row: the row's padding is zeros already, past it is the next row.
+    if (e < BM * BK / 4u && r < params.m && q < params.a_row) {
+        v = a[r * params.a_row + q];
+    }
+    return v;
+}
+
+fn load_b(col0: u32, t: u32, e: u32) -> vec4<f16> {
+    let kk = t + e / (BN / 4u);
+    let q = col0 / 4u + e % (BN / 4u);
+    var v = vec4<f16>();
+    if (e < BK * BN / 4u && kk < params.k && q < params.b_row) {
+        v = b[kk * params.b_row + q];
+    }
+    return v;
+}
+
+// Writes element e of a block into copy `buf` of the workgroup tile.
+fn put_a(buf: u32, e: u32, v: vec4<f16>) {
+    if (e < BM * BK / 4u) {
+        a_tile[buf * BM * A_STRIDE + (e / (BK / 4u)) * A_STRIDE + e % (BK / 4u)] = v;
+    }
+}
+
+fn put_b(buf: u32, e: u32, v: vec4<f16>) {
+    if (e < BK * BN / 4u) {
+        b_tile[buf * BK * B_STRIDE + (e / (BN / 4u)) * B_STRIDE + e % (BN / 4u)] = v;
+    }
+}
+
+// A thread's share of the next step's blocks, in flight from global to workgroup memory: its
+// first SLOTS elements of each block. Named fields rather than arrays so they surely stay in
+// registers; the slots past A_LOADS (B_LOADS) are never touched, and the compiler drops them.
+struct Next {
+    a0: vec4<f16>,
+    a1: vec4<f16>,
+    a2: vec4<f16>,
+    a3: vec4<f16>,
+    b0: vec4<f16>,
+    b1: vec4<f16>,
+    b2: vec4<f16>,
+    b3: vec4<f16>,
+}
+
+// Issues the loads of this thread's slots of the blocks at depth t. Nothing waits for them
+// until `stash` writes them out.
+fn fetch(tid: u32, row0: u32, col0: u32, t: u32) -> Next {
+    var n: Next;
+    n.a0 = load_a(row0, t, tid);
+    if (A_LOADS > 1u) { n.a1 = load_a(row0, t, tid + THREADS); }
+    if (A_LOADS > 2u) { n.a2 = load_a(row0, t, tid + 2u * THREADS); }
+    if (A_LOADS > 3u) { n.a3 = load_a(row0, t, tid + 3u * THREADS); }
+    n.b0 = load_b(col0, t, tid);
+    if (B_LOADS > 1u) { n.b1 = load_b(col0, t, tid + THREADS); }
+    if (B_LOADS > 2u) { n.b2 = load_b(col0, t, tid + 2u * THREADS); }
+    if (B_LOADS > 3u) { n.b3 = load_b(col0, t, tid + 3u * THREADS); }
+    return n;
+}
+
+// Writes the slots into copy `buf`, and copies directly the elements past SLOTS (only blocks
+// with more than SLOTS elements per thread have any: slower, but any block shape works).
+fn stash(tid: u32, row0: u32, col0: u32, t: u32, buf: u32, n: Next) {
+    put_a(buf, tid, n.a0);
+    if (A_LOADS > 1u) { put_a(buf, tid + THREADS, n.a1); }
+    if (A_LOADS > 2u) { put_a(buf, tid + 2u * THREADS, n.a2); }
+    if (A_LOADS > 3u) { put_a(buf, tid + 3u * THREADS, n.a3); }
+    put_b(buf, tid, n.b0);
+    if (B_LOADS > 1u) { put_b(buf, tid + THREADS, n.b1); }
+    if (B_LOADS > 2u) { put_b(buf, tid + 2u * THREADS, n.b2); }
+    if (B_LOADS > 3u) { put_b(buf, tid + 3u * THREADS, n.b3); }
+    for (var i = SLOTS; i < A_LOADS; i++) {
+        put_a(buf, tid + i * THREADS, load_a(row0, t, tid + i * THREADS));
+    }
+    for (var i = SLOTS; i < B_LOADS; i++) {
+        put_b(buf, tid + i * THREADS, load_b(col0, t, tid + i * THREADS));
+    }
+}
 
 // Copies subgroup `sg`'s staged fragment to C at (row, col), skipping elements outside C. The
 // subgroup's lanes take every SG-th element.
@@ -72,8 +196,29 @@ fn copy_out(sg: u32, lane: u32, row: u32, col: u32) {
         let r = row + e / FRAG;
         let cc = col + e % FRAG;
         if (r < params.m && cc < params.n) {
-            c[r * params.n + cc] = c_stage[sg * FRAG * FRAG + e];
+            c[r * params.c_row + cc] = c_stage[sg * FRAG * FRAG + e];
         }
+    }
+}
+
+// Stores one accumulator fragment at (row, col) of C. `direct`: the whole workgroup block lies
+// inside C (the same for every thread of the workgroup, so the barriers stay uniform), and the
+// fragment goes straight to C. Otherwise through the subgroup's staging fragment: the store is
+// followed by a barrier (the lanes that copy an element are not the ones that stored it: nobody
+// knows which lane holds what), and the copy by another (the next store reuses the area).
+fn store_frag(v: coop_mat16x16<f32, C>, direct: bool, sg: u32, lane: u32, row: u32, col: u32) {
+    if (direct) {
+        // Pointer and stride bound with `let` first: naga (wgpu 30) writes the store before
+        // it evaluates expressions written inline in its arguments, and panics.
+        let c_row = params.c_row;
+        let p = &c[row * c_row + col];
+        coopStoreT(v, p, c_row);
+    } else {
+        let stage = &c_stage[sg * FRAG * FRAG];
+        coopStoreT(v, stage, FRAG);
+        workgroupBarrier();
+        copy_out(sg, lane, row, col);
+        workgroupBarrier();
     }
 }
 
@@ -84,84 +229,126 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
         @builtin(subgroup_invocation_id) lane: u32) {
     let row0 = wid.y * BM;
     let col0 = wid.x * BN;
-    // This subgroup's 32×32 sub-block, relative to the workgroup block.
-    let wr = (sg / (BN / WARP_BLOCK)) * WARP_BLOCK;
-    let wc = (sg % (BN / WARP_BLOCK)) * WARP_BLOCK;
+    // This subgroup's WM×WN sub-block, relative to the workgroup block.
+    let wr = (sg / (BN / WN)) * WM;
+    let wc = (sg % (BN / WN)) * WN;
 
-    // The four accumulators (rows wr, wr + 16 × columns wc, wc + 16), zero to start. They are
-    // named rather than an array so each surely stays in registers.
+    // The accumulators: accIJ is the fragment at rows wr + 16·I, columns wc + 16·J. Named
+    // rather than an array so each surely stays in registers. Zero to start.
     var acc00: coop_mat16x16<f32, C>;
     var acc01: coop_mat16x16<f32, C>;
     var acc10: coop_mat16x16<f32, C>;
     var acc11: coop_mat16x16<f32, C>;
+    var acc20: coop_mat16x16<f32, C>;
+    var acc21: coop_mat16x16<f32, C>;
+    var acc30: coop_mat16x16<f32, C>;
+    var acc31: coop_mat16x16<f32, C>;
+    // Columns 2 and 3 exist only when WN = 64: every `if (WIDE)` below is decided when the
+    // pipeline is built, and the compiler drops the dead branch and the unused variables.
+    var acc02: coop_mat16x16<f32, C>;
+    var acc03: coop_mat16x16<f32, C>;
+    var acc12: coop_mat16x16<f32, C>;
+    var acc13: coop_mat16x16<f32, C>;
+    var acc22: coop_mat16x16<f32, C>;
+    var acc23: coop_mat16x16<f32, C>;
+    var acc32: coop_mat16x16<f32, C>;
+    var acc33: coop_mat16x16<f32, C>;
+    var b2: coop_mat16x16<f16, B>;
+    var b3: coop_mat16x16<f16, B>;
 
+    // Prologue: step 0's blocks into copy 0, complete before any subgroup reads them.
+    stash(tid, row0, col0, 0u, 0u, fetch(tid, row0, col0, 0u));
+    workgroupBarrier();
+
+    var buf = 0u;
     for (var t = 0u; t < params.k; t += BK) {
-        // Stage the blocks of A and B: consecutive threads take consecutive elements of a row
-        // (coalesced). Zero outside the matrices.
-        for (var i = tid; i < BM * BK; i += THREADS) {
-            let r = row0 + i / BK;
-            let kk = t + i % BK;
-            var v = 0.0h;
-            if (r < params.m && kk < params.k) {
-                v = a[r * params.k + kk];
-            }
-            a_tile[i] = v;
+        // Issue the loads of the next step's blocks now: they travel while the tensor cores
+        // work on this step, and nothing waits for them until the stash below.
+        let more = t + BK < params.k;
+        var next: Next;
+        if (more) {
+            next = fetch(tid, row0, col0, t + BK);
         }
-        for (var i = tid; i < BK * BN; i += THREADS) {
-            let kk = t + i / BN;
-            let cc = col0 + i % BN;
-            var v = 0.0h;
-            if (kk < params.k && cc < params.n) {
-                v = b[kk * params.n + cc];
-            }
-            b_tile[i] = v;
-        }
-        // The blocks must be complete before any subgroup loads a fragment from them.
-        workgroupBarrier();
+        let a_base = buf * BM * A_STRIDE;
+        let b_base = buf * BK * B_STRIDE;
         for (var kk = 0u; kk < BK; kk += FRAG) {
-            // Two fragments of A (rows wr and wr + 16, depths kk..kk+15) and two of B (depths
-            // kk..kk+15, columns wc and wc + 16), each loaded once and used twice.
-            let pa0 = &a_tile[wr * BK + kk];
-            let pa1 = &a_tile[(wr + FRAG) * BK + kk];
-            let pb0 = &b_tile[kk * BN + wc];
-            let pb1 = &b_tile[kk * BN + wc + FRAG];
-            let a0 = coopLoadT<coop_mat16x16<f16, A>>(pa0, BK);
-            let a1 = coopLoadT<coop_mat16x16<f16, A>>(pa1, BK);
-            let b0 = coopLoadT<coop_mat16x16<f16, B>>(pb0, BN);
-            let b1 = coopLoadT<coop_mat16x16<f16, B>>(pb1, BN);
+            // Four fragments of A (rows wr + 16i, depths kk..kk+15) and four (two) of B
+            // (depths kk..kk+15, columns wc + 16j): eight loads for sixteen multiply-adds (six
+            // for eight). Strides are in vec4<f16>s, the pointers' element type.
+            let pa0 = &a_tile[a_base + wr * A_STRIDE + kk / 4u];
+            let pa1 = &a_tile[a_base + (wr + FRAG) * A_STRIDE + kk / 4u];
+            let pa2 = &a_tile[a_base + (wr + 2u * FRAG) * A_STRIDE + kk / 4u];
+            let pa3 = &a_tile[a_base + (wr + 3u * FRAG) * A_STRIDE + kk / 4u];
+            let pb0 = &b_tile[b_base + kk * B_STRIDE + wc / 4u];
+            let pb1 = &b_tile[b_base + kk * B_STRIDE + (wc + FRAG) / 4u];
+            let b0 = coopLoadT<coop_mat16x16<f16, B>>(pb0, B_STRIDE);
+            let b1 = coopLoadT<coop_mat16x16<f16, B>>(pb1, B_STRIDE);
+            if (WIDE) {
+                let pb2 = &b_tile[b_base + kk * B_STRIDE + (wc + 2u * FRAG) / 4u];
+                let pb3 = &b_tile[b_base + kk * B_STRIDE + (wc + 3u * FRAG) / 4u];
+                b2 = coopLoadT<coop_mat16x16<f16, B>>(pb2, B_STRIDE);
+                b3 = coopLoadT<coop_mat16x16<f16, B>>(pb3, B_STRIDE);
+            }
+            let a0 = coopLoadT<coop_mat16x16<f16, A>>(pa0, A_STRIDE);
             acc00 = coopMultiplyAdd(a0, b0, acc00);
             acc01 = coopMultiplyAdd(a0, b1, acc01);
+            if (WIDE) {
+                acc02 = coopMultiplyAdd(a0, b2, acc02);
+                acc03 = coopMultiplyAdd(a0, b3, acc03);
+            }
+            let a1 = coopLoadT<coop_mat16x16<f16, A>>(pa1, A_STRIDE);
             acc10 = coopMultiplyAdd(a1, b0, acc10);
             acc11 = coopMultiplyAdd(a1, b1, acc11);
+            if (WIDE) {
+                acc12 = coopMultiplyAdd(a1, b2, acc12);
+                acc13 = coopMultiplyAdd(a1, b3, acc13);
+            }
+            let a2 = coopLoadT<coop_mat16x16<f16, A>>(pa2, A_STRIDE);
+            acc20 = coopMultiplyAdd(a2, b0, acc20);
+            acc21 = coopMultiplyAdd(a2, b1, acc21);
+            if (WIDE) {
+                acc22 = coopMultiplyAdd(a2, b2, acc22);
+                acc23 = coopMultiplyAdd(a2, b3, acc23);
+            }
+            let a3 = coopLoadT<coop_mat16x16<f16, A>>(pa3, A_STRIDE);
+            acc30 = coopMultiplyAdd(a3, b0, acc30);
+            acc31 = coopMultiplyAdd(a3, b1, acc31);
+            if (WIDE) {
+                acc32 = coopMultiplyAdd(a3, b2, acc32);
+                acc33 = coopMultiplyAdd(a3, b3, acc33);
+            }
         }
-        // Every subgroup must finish reading the blocks before the next step overwrites them.
+        // Into the other copy. It was last read in step t - 1, which every subgroup finished
+        // before the barrier that ended it.
+        if (more) {
+            stash(tid, row0, col0, t + BK, 1u - buf, next);
+        }
+        // One barrier per step: the next step's copy must be complete before anyone reads it,
+        // and nobody may start overwriting this step's copy (in step t + 1) while a subgroup
+        // still reads it (now).
         workgroupBarrier();
+        buf = 1u - buf;
     }
 
-    // Out through the staging fragment, one accumulator at a time. Each store is followed by a
-    // barrier (the lanes that copy an element are not the ones that stored it: nobody knows which
-    // lane holds what), and each copy by another (the next store reuses the staging area). The
-    // value and the pointer are bound with `let` first: naga mishandled some inline forms.
-    let stage = &c_stage[sg * FRAG * FRAG];
+    let direct = row0 + BM <= params.m && col0 + BN <= params.n;
     let r0 = row0 + wr;
     let c0 = col0 + wc;
-    let v00 = acc00;
-    coopStoreT(v00, stage, FRAG);
-    workgroupBarrier();
-    copy_out(sg, lane, r0, c0);
-    workgroupBarrier();
-    let v01 = acc01;
-    coopStoreT(v01, stage, FRAG);
-    workgroupBarrier();
-    copy_out(sg, lane, r0, c0 + FRAG);
-    workgroupBarrier();
-    let v10 = acc10;
-    coopStoreT(v10, stage, FRAG);
-    workgroupBarrier();
-    copy_out(sg, lane, r0 + FRAG, c0);
-    workgroupBarrier();
-    let v11 = acc11;
-    coopStoreT(v11, stage, FRAG);
-    workgroupBarrier();
-    copy_out(sg, lane, r0 + FRAG, c0 + FRAG);
+    store_frag(acc00, direct, sg, lane, r0, c0);
+    store_frag(acc01, direct, sg, lane, r0, c0 + FRAG);
+    store_frag(acc10, direct, sg, lane, r0 + FRAG, c0);
+    store_frag(acc11, direct, sg, lane, r0 + FRAG, c0 + FRAG);
+    store_frag(acc20, direct, sg, lane, r0 + 2u * FRAG, c0);
+    store_frag(acc21, direct, sg, lane, r0 + 2u * FRAG, c0 + FRAG);
+    store_frag(acc30, direct, sg, lane, r0 + 3u * FRAG, c0);
+    store_frag(acc31, direct, sg, lane, r0 + 3u * FRAG, c0 + FRAG);
+    if (WIDE) {
+        store_frag(acc02, direct, sg, lane, r0, c0 + 2u * FRAG);
+        store_frag(acc03, direct, sg, lane, r0, c0 + 3u * FRAG);
+        store_frag(acc12, direct, sg, lane, r0 + FRAG, c0 + 2u * FRAG);
+        store_frag(acc13, direct, sg, lane, r0 + FRAG, c0 + 3u * FRAG);
+        store_frag(acc22, direct, sg, lane, r0 + 2u * FRAG, c0 + 2u * FRAG);
+        store_frag(acc23, direct, sg, lane, r0 + 2u * FRAG, c0 + 3u * FRAG);
+        store_frag(acc32, direct, sg, lane, r0 + 3u * FRAG, c0 + 2u * FRAG);
+        store_frag(acc33, direct, sg, lane, r0 + 3u * FRAG, c0 + 3u * FRAG);
+    }
 }
