@@ -70,6 +70,7 @@ pub fn reference_element(w: &[f32], x: &[f32], cols: usize, m: usize, r: usize) 
 pub(crate) fn prepare(
     gpu: &Gpu,
     spec: &KernelSpec,
+    wgsl: &str,
     shape: Shape,
     rng: &mut Rng,
 ) -> Result<Prepared, KernelError> {
@@ -116,7 +117,7 @@ pub(crate) fn prepare(
     let x_buf = run::input_buffer(gpu, "x", &x);
     let y_buf = run::poisoned_output(gpu, "y", (b * r) as usize);
     let params = run::params_buffer(gpu, &[rows, cols, batch, cols / quant::BLOCK as u32]);
-    let pipeline = run::pipeline(gpu, spec, &[]);
+    let pipeline = run::pipeline(gpu, spec, wgsl, &[]);
     // Identical copies are enough: what matters is that they live at different addresses.
     let copies = weight_copies(packed.len() as u64);
     let bind_groups = (0..copies)

@@ -61,3 +61,18 @@ fn a_broken_shader_fails_validation() {
         "naga accepted a shader with an undefined name"
     );
 }
+
+#[test]
+fn every_kernel_exercise_file_validates_and_families_agree() {
+    for (name, source) in lessons::content::KERNEL_SOURCES {
+        validate(name, source);
+    }
+    // The lessons crate validates `kernel:` fields against its own list; both must agree.
+    assert_eq!(
+        lessons::kernel_exercise::FAMILIES,
+        kernels::exercise::FAMILIES
+    );
+    for roof in lessons::kernel_exercise::Roof::ALL {
+        assert!(kernels::exercise::ROOFS.contains(&roof.id()), "{roof:?}");
+    }
+}
