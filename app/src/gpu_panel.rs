@@ -65,6 +65,15 @@ impl GpuContext {
         }
     }
 
+    /// Drops the device and asks the browser for a new one: after the device was lost (a
+    /// runaway kernel, a driver reset), without reloading the page.
+    pub fn reconnect(&self) {
+        self.gpu.set_value(None);
+        self.status.set(GpuStatus::Connecting);
+        self.started.set_value(true);
+        connect(self.gpu, self.status.write_only());
+    }
+
     /// Whether a device is ready.
     pub fn ready(&self) -> bool {
         matches!(self.status.get(), GpuStatus::Ready(_))
