@@ -685,7 +685,7 @@ pub fn KernelExerciseCard(
                 <button
                     type="button"
                     data-testid="kernel-run"
-                    disabled=move || busy() || no_gpu().is_some()
+                    disabled=move || busy() || !ctx.ready()
                     on:click=run
                 >
                     {move || if busy() { "Running…" } else { "Run and check" }}
@@ -709,7 +709,7 @@ pub fn KernelExerciseCard(
                     type="button"
                     class="secondary"
                     data-testid="kernel-hint"
-                    disabled=move || hints_shown.get() >= hint_count
+                    disabled=move || { hints_shown.get() >= hint_count }
                     on:click=move |_| hints_shown.update(|n| *n += 1)
                 >
                     {move || format!("Show a hint ({} left)", hint_count - hints_shown.get().min(hint_count))}

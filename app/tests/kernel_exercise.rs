@@ -167,6 +167,7 @@ async fn tab_indents_and_escape_lets_the_keyboard_leave() {
     assert!(key(&root, "Tab"), "Tab after Esc was prevented");
     assert_eq!(area.value(), "fn main() {\n    }");
     // The gutter numbers every line.
+    leptos::task::tick().await;
     assert_eq!(text(&root, ".gutter"), "1\n2");
     // Hint text tells keyboard users how to leave.
     assert!(text(&root, ".kernel-exercise").contains("press Esc and then Tab"));
@@ -308,10 +309,11 @@ async fn a_wrong_kernel_is_correctly_called_wrong() {
     clear();
     let root = mount(None);
     wait_for(&root, "[data-testid=kernel-run]:not([disabled])").await;
-    // Writes zeros: compiles and runs, and fails the comparison with the CPU reference.
+    // Doubles every value: compiles, fits the harness, and fails the comparison with the CPU
+    // reference. (Writing zeros would leave `src` unused, which the harness reports instead.)
     type_code(
         &root,
-        &solution().replace("dst[i] = src[i];", "dst[i] = vec4<f32>(0.0);"),
+        &solution().replace("dst[i] = src[i];", "dst[i] = 2.0 * src[i];"),
     );
     click(&root, "[data-testid=kernel-run]");
     wait_for(&root, "[data-testid=kernel-result]").await;
