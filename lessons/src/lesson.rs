@@ -705,10 +705,13 @@ fn exercise_block(id: &str, body: &[(usize, &str)], line: usize) -> Result<Exerc
     })
 }
 
+/// Looks up a required field of a directive: its line and value, or an error naming it.
+type Need<'a> = dyn Fn(&str) -> Result<(usize, &'a str), LessonError> + 'a;
+
 /// The fields of a `type: kernel` exercise, each checked where it is written.
 fn kernel_task<'a>(
     fs: &'a [(usize, String, String)],
-    need: &dyn Fn(&str) -> Result<(usize, &'a str), LessonError>,
+    need: &Need<'a>,
 ) -> Result<KernelTask, LessonError> {
     let (kn, family) = need("kernel")?;
     let Some(family) = kernel_exercise::FAMILIES
