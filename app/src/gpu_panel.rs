@@ -85,8 +85,10 @@ pub fn connect(gpu: SharedGpu, status: WriteSignal<GpuStatus>) {
     leptos::task::spawn_local(async move {
         match Gpu::new(kernels::AdapterChoice::Best).await {
             Ok(g) => {
-                status.set(GpuStatus::Ready(g.adapter.clone()));
+                // The device first, so that whatever reacts to Ready finds it.
+                let adapter = g.adapter.clone();
                 gpu.set_value(Some(Rc::new(g)));
+                status.set(GpuStatus::Ready(adapter));
             }
             Err(e) => status.set(GpuStatus::Unavailable(e.to_string())),
         }

@@ -239,7 +239,7 @@ async fn run_and_grade(
         Ok(m) => m,
         Err(e) => {
             if current() {
-                state.set(failure(e));
+                state.set(failure(&gpu, e));
             }
             return None;
         }
@@ -275,7 +275,7 @@ async fn run_and_grade(
                 }
                 Err(e) => {
                     if current() {
-                        state.set(failure(e));
+                        state.set(failure(&gpu, e));
                     }
                     return None;
                 }
@@ -308,7 +308,13 @@ async fn run_and_grade(
     Some((o, verdict))
 }
 
-fn failure(e: KernelError) -> RunState {
+/// What to show for a failed run. Any error on a device that has since been lost is shown as
+/// the loss (the browser reports the loss asynchronously, often after the first failed call).
+fn failure(gpu: &Gpu, e: KernelError) -> RunState {
+    let e = match gpu.check_alive() {
+        Err(lost @ KernelError::DeviceLost(_)) if !matches!(e, KernelError::Compile { .. }) => lost,
+        _ => e,
+    };
     match e {
         KernelError::Compile { messages, .. } => RunState::Compile(messages),
         KernelError::DeviceLost(why) => RunState::Failed {

@@ -320,3 +320,28 @@ async fn a_wrong_kernel_is_correctly_called_wrong() {
     assert!(text(&root, "[data-testid=kernel-correct]").starts_with("no: element"));
     assert!(text(&root, "[data-testid=kernel-verdict]").starts_with("Not correct yet"));
 }
+
+#[wasm_bindgen_test]
+async fn a_lost_device_is_shown_with_reconnect_and_reconnecting_gives_a_working_device() {
+    clear();
+    let ctx = GpuContext::new();
+    let root = mount(Some(ctx));
+    wait_for(&root, "[data-testid=kernel-run]:not([disabled])").await;
+    type_code(&root, solution());
+    // Reconnecting replaces the device, and the card runs on the new one.
+    ctx.reconnect();
+    leptos::task::tick().await;
+    wait_for(&root, "[data-testid=kernel-run]:not([disabled])").await;
+    click(&root, "[data-testid=kernel-run]");
+    wait_for(&root, "[data-testid=kernel-result]").await;
+    assert!(text(&root, "[data-testid=kernel-correct]").starts_with("yes"));
+    // What a runaway kernel or a driver reset does to a device: the run fails as a loss, with
+    // a Reconnect button, and the code is kept. (In headless Chromium with SwiftShader a new
+    // device is not granted after destroy(), so reconnecting is checked above instead.)
+    ctx.gpu.get_value().unwrap().device.destroy();
+    sleep(200).await;
+    click(&root, "[data-testid=kernel-run]");
+    wait_for(&root, "[data-testid=reconnect]").await;
+    assert!(text(&root, "[data-testid=kernel-error]").contains("lost"));
+    assert_eq!(editor(&root).value(), solution(), "the code survives");
+}
