@@ -65,6 +65,15 @@ impl GpuContext {
         }
     }
 
+    /// Drops the device and asks the browser for a new one: after the device was lost (a
+    /// runaway kernel, a driver reset), without reloading the page.
+    pub fn reconnect(&self) {
+        self.gpu.set_value(None);
+        self.status.set(GpuStatus::Connecting);
+        self.started.set_value(true);
+        connect(self.gpu, self.status.write_only());
+    }
+
     /// Whether a device is ready.
     pub fn ready(&self) -> bool {
         matches!(self.status.get(), GpuStatus::Ready(_))
@@ -76,8 +85,10 @@ pub fn connect(gpu: SharedGpu, status: WriteSignal<GpuStatus>) {
     leptos::task::spawn_local(async move {
         match Gpu::new(kernels::AdapterChoice::Best).await {
             Ok(g) => {
-                status.set(GpuStatus::Ready(g.adapter.clone()));
+                // The device first, so that whatever reacts to Ready finds it.
+                let adapter = g.adapter.clone();
                 gpu.set_value(Some(Rc::new(g)));
+                status.set(GpuStatus::Ready(adapter));
             }
             Err(e) => status.set(GpuStatus::Unavailable(e.to_string())),
         }

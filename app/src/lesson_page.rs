@@ -8,6 +8,7 @@
 //! in local storage, one JSON object per lesson.
 
 use crate::calc_view::CalcPage;
+use crate::kernel_exercise::KernelExerciseCard;
 use crate::route::{Location, Page};
 use crate::{Link, Nav, browser, calc};
 use leptos::prelude::*;
@@ -36,7 +37,8 @@ pub fn load_progress(lesson_id: &str) -> Progress {
         .unwrap_or_default()
 }
 
-fn save_answer(lesson_id: &str, exercise_id: &str, answer: &str) {
+/// Records `answer` as the accepted answer of an exercise.
+pub(crate) fn save_answer(lesson_id: &str, exercise_id: &str, answer: &str) {
     let mut p = load_progress(lesson_id);
     p.insert(exercise_id.to_string(), answer.to_string());
     if let Ok(text) = serde_json::to_string(&p) {
@@ -289,7 +291,8 @@ pub fn LessonView(
     }
 }
 
-fn inlines(items: &[Inline]) -> impl IntoView + use<> {
+/// Inline lesson content as views.
+pub(crate) fn inlines(items: &[Inline]) -> impl IntoView + use<> {
     items
         .iter()
         .map(|i| match i.clone() {
@@ -358,6 +361,12 @@ pub fn ExerciseCard(
     /// The answer accepted earlier, if any.
     saved: Option<String>,
 ) -> impl IntoView {
+    if matches!(exercise.kind, ExerciseKind::Kernel(_)) {
+        return view! {
+            <KernelExerciseCard lesson_id=lesson_id exercise=exercise number=number saved=saved />
+        }
+        .into_any();
+    }
     let ex = Arc::new(exercise);
     let id = ex.id.clone();
     let attempt = RwSignal::new(saved.clone().unwrap_or_default());
@@ -423,6 +432,8 @@ pub fn ExerciseCard(
                 .collect();
             radios(&id, choices, attempt).into_any()
         }
+        // Rendered by `KernelExerciseCard` above.
+        ExerciseKind::Kernel(_) => ().into_any(),
     };
     let explain = inlines(&ex.explain);
     let has_explain = !ex.explain.is_empty();
@@ -449,6 +460,7 @@ pub fn ExerciseCard(
             </p>
         </section>
     }
+    .into_any()
 }
 
 fn radios(id: &str, choices: Vec<(String, AnyView)>, attempt: RwSignal<String>) -> impl IntoView {

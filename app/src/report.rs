@@ -142,6 +142,11 @@ fn answer_view(kind: &ExerciseKind, answer: Option<&str>) -> AnswerView {
             unit: None,
             text: answer.map(str::to_string),
         },
+        ExerciseKind::Kernel(_) => AnswerView {
+            kind: "kernel",
+            unit: None,
+            text: answer.map(crate::kernel_exercise::report_line),
+        },
     }
 }
 

@@ -134,6 +134,7 @@ pub fn reference_row(inputs: &Inputs<'_>, h: usize, i: usize) -> Vec<(f64, f64)>
 pub(crate) fn prepare(
     gpu: &Gpu,
     spec: &KernelSpec,
+    wgsl: &str,
     kind: AttentionKind,
     shape: Shape,
     rng: &mut Rng,
@@ -234,7 +235,7 @@ pub(crate) fn prepare(
                 usage: wgpu::BufferUsages::STORAGE,
                 mapped_at_creation: false,
             });
-            let pipe = |entry: &str| run::pipeline_entry(gpu, spec, entry, &[]);
+            let pipe = |entry: &str| run::pipeline_entry(gpu, spec, wgsl, entry, &[]);
             let (scores, softmax, pv) = (pipe("scores"), pipe("softmax"), pipe("pv"));
             let mut steps = Vec::new();
             let mut head = 0;
@@ -301,7 +302,7 @@ pub(crate) fn prepare(
                 ("D".to_string(), head_dim as f64),
             ];
             let named: Vec<(&str, f64)> = constants.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-            let pipeline = run::pipeline(gpu, spec, &named);
+            let pipeline = run::pipeline(gpu, spec, wgsl, &named);
             // Recorded, not passed: the WGSL's thread layout fixes it.
             constants.push(("BR".to_string(), FLASH_BR as f64));
             let params = run::params_buffer(gpu, &[seq, bh as u32, causal as u32, scale.to_bits()]);

@@ -98,7 +98,36 @@ pub enum KernelError {
         /// The error as the GPU API reported it.
         message: String,
     },
+    /// A student's WGSL did not compile (kernel exercises); each message has line and column.
+    #[error("{kernel} did not compile: {}", join(messages))]
+    Compile {
+        /// The exercise family.
+        kernel: String,
+        /// The compiler's errors, in source order.
+        messages: Vec<crate::exercise::CompileMessage>,
+    },
+    /// A student's WGSL compiled but does not fit the exercise's harness (bindings, entry
+    /// point, override constants).
+    #[error(
+        "{kernel} compiled, but the harness could not use it: {message}. It expects {contract}"
+    )]
+    Contract {
+        /// The exercise family.
+        kernel: String,
+        /// What the pipeline or bind group creation reported.
+        message: String,
+        /// What the harness expects.
+        contract: String,
+    },
     /// Reading results back from the GPU failed.
     #[error("could not read results back from the GPU: {0}")]
     Readback(String),
+}
+
+fn join(messages: &[crate::exercise::CompileMessage]) -> String {
+    messages
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }

@@ -93,6 +93,7 @@ pub fn q4_split(batch: u32, storage_bytes: u32, max_invocations: u32) -> u32 {
 pub(crate) fn prepare(
     gpu: &Gpu,
     spec: &KernelSpec,
+    wgsl: &str,
     shape: Shape,
     rng: &mut Rng,
 ) -> Result<Prepared, KernelError> {
@@ -158,7 +159,7 @@ pub(crate) fn prepare(
     let y_buf = run::poisoned_output(gpu, "y", (b * r) as usize);
     let params = run::params_buffer(gpu, &[rows, cols, batch, cols / quant::BLOCK as u32]);
     let named: Vec<(&str, f64)> = constants.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-    let pipeline = run::pipeline(gpu, spec, &named);
+    let pipeline = run::pipeline(gpu, spec, wgsl, &named);
     // Identical copies are enough: what matters is that they live at different addresses.
     let copies = weight_copies(packed.len() as u64);
     let bind_groups = (0..copies)

@@ -7,6 +7,7 @@
 pub mod attention;
 pub mod ceilings;
 mod error;
+pub mod exercise;
 pub mod gemv;
 pub mod gpu;
 pub mod harness;

@@ -512,6 +512,7 @@ fn pad_rows(data: &[f32], rows: usize, cols: usize, stride: usize) -> Vec<f32> {
 pub(crate) fn prepare(
     gpu: &Gpu,
     spec: &KernelSpec,
+    wgsl: &str,
     shape: Shape,
     tiles: Option<Tiles>,
     rng: &mut Rng,
@@ -619,7 +620,7 @@ pub(crate) fn prepare(
         _ => run::params_buffer(gpu, &[m, n, k]),
     };
     let constants = layout.constants(tiles, fit.subgroup_max);
-    let pipeline = run::pipeline(gpu, spec, &constants);
+    let pipeline = run::pipeline(gpu, spec, wgsl, &constants);
     let set_bytes = (mu * k_stride + ku * n_stride) * in_elem + mu * n_stride * 4;
     let sets = input_sets(set_bytes);
     let mut bind_groups = Vec::new();

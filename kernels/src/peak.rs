@@ -40,6 +40,7 @@ pub fn reference(thread: u64) -> f64 {
 pub(crate) fn prepare(
     gpu: &Gpu,
     spec: &KernelSpec,
+    wgsl: &str,
     shape: Shape,
     _rng: &mut Rng,
 ) -> Result<Prepared, KernelError> {
@@ -73,7 +74,7 @@ pub(crate) fn prepare(
         ("WORKGROUP_SIZE", WORKGROUP as f64),
         ("ITERS", ITERS as f64),
     ];
-    let pipeline = run::pipeline(gpu, spec, &constants);
+    let pipeline = run::pipeline(gpu, spec, wgsl, &constants);
     let bind_groups = vec![run::bind_group(gpu, &pipeline, &[&params, &out])];
     let check = move |got: &[f32]| {
         let positions: Vec<usize> = (0..threads as usize).collect();

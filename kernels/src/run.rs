@@ -65,7 +65,7 @@ pub async fn run_kernel(
     shape: Shape,
     opts: &RunOptions,
 ) -> Result<Measurement, KernelError> {
-    run_kernel_full(gpu, spec, shape, opts, None, 1.0).await
+    run_kernel_full(gpu, spec, spec.source, shape, opts, None, 1.0).await
 }
 
 /// As [`run_kernel`], with the attention inputs Q and K multiplied by `input_scale`: large
@@ -77,7 +77,7 @@ pub async fn run_kernel_scaled(
     opts: &RunOptions,
     input_scale: f32,
 ) -> Result<Measurement, KernelError> {
-    run_kernel_full(gpu, spec, shape, opts, None, input_scale).await
+    run_kernel_full(gpu, spec, spec.source, shape, opts, None, input_scale).await
 }
 
 /// [`run_kernel`] with an explicit matmul block shape (checked against the device's limits).
@@ -88,12 +88,15 @@ pub async fn run_kernel_with(
     opts: &RunOptions,
     tiles: Option<matmul::Tiles>,
 ) -> Result<Measurement, KernelError> {
-    run_kernel_full(gpu, spec, shape, opts, tiles, 1.0).await
+    run_kernel_full(gpu, spec, spec.source, shape, opts, tiles, 1.0).await
 }
 
-async fn run_kernel_full(
+/// The one run path. `wgsl` is the variant's own source, or a student's replacement for it
+/// (`crate::exercise`), which must honour the same bindings and entry points.
+pub(crate) async fn run_kernel_full(
     gpu: &Gpu,
     spec: &KernelSpec,
+    wgsl: &str,
     shape: Shape,
     opts: &RunOptions,
     tiles: Option<matmul::Tiles>,
@@ -122,12 +125,12 @@ async fn run_kernel_full(
     let oom = gpu.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
     let validation = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
     let prepared = match spec.family {
-        Family::Stream(op) => stream::prepare(gpu, spec, op, shape, &mut rng),
-        Family::Matmul => matmul::prepare(gpu, spec, shape, tiles, &mut rng),
-        Family::Peak => peak::prepare(gpu, spec, shape, &mut rng),
-        Family::Gemv => gemv::prepare(gpu, spec, shape, &mut rng),
+        Family::Stream(op) => stream::prepare(gpu, spec, wgsl, op, shape, &mut rng),
+        Family::Matmul => matmul::prepare(gpu, spec, wgsl, shape, tiles, &mut rng),
+        Family::Peak => peak::prepare(gpu, spec, wgsl, shape, &mut rng),
+        Family::Gemv => gemv::prepare(gpu, spec, wgsl, shape, &mut rng),
         Family::Attention(kind) => {
-            attention::prepare(gpu, spec, kind, shape, &mut rng, input_scale)
+            attention::prepare(gpu, spec, wgsl, kind, shape, &mut rng, input_scale)
         }
     };
     let validation = validation.pop().await;
@@ -135,7 +138,7 @@ async fn run_kernel_full(
     let mut prepared = prepared?;
     // Whether wgpu's runtime checks (bounds, endless-loop guards) were compiled in: on some
     // drivers they change the speed several-fold, so every result says which it had.
-    let checked = cfg!(target_arch = "wasm32") || !(gpu.unchecked_shaders() && spec.bounds_proven);
+    let checked = cfg!(target_arch = "wasm32") || !trusted(gpu, spec, wgsl);
     prepared
         .constants
         .push(("runtime_checks".into(), if checked { 1.0 } else { 0.0 }));
@@ -302,14 +305,21 @@ pub(crate) fn params_buffer(gpu: &Gpu, params: &[u32]) -> wgpu::Buffer {
     )
 }
 
-/// Compiles a registry entry's WGSL into a compute pipeline with override constants.
-/// Errors surface through the caller's error scope.
+/// Whether `wgsl` may be compiled without runtime checks: only when the caller opted in, the
+/// variant is `bounds_proven`, and `wgsl` is that variant's own source (never a student's).
+fn trusted(gpu: &Gpu, spec: &KernelSpec, wgsl: &str) -> bool {
+    gpu.unchecked_shaders() && spec.bounds_proven && std::ptr::eq(wgsl, spec.source)
+}
+
+/// Compiles `wgsl` (a registry entry's source, or a student's version of it) into a compute
+/// pipeline with override constants. Errors surface through the caller's error scope.
 pub(crate) fn pipeline(
     gpu: &Gpu,
     spec: &KernelSpec,
+    wgsl: &str,
     constants: &[(&str, f64)],
 ) -> wgpu::ComputePipeline {
-    pipeline_entry(gpu, spec, "main", constants)
+    pipeline_entry(gpu, spec, wgsl, "main", constants)
 }
 
 /// As [`pipeline`], for a file with several entry points.
@@ -317,15 +327,16 @@ pub(crate) fn pipeline(
 pub(crate) fn pipeline_entry(
     gpu: &Gpu,
     spec: &KernelSpec,
+    wgsl: &str,
     entry: &str,
     constants: &[(&str, f64)],
 ) -> wgpu::ComputePipeline {
     let desc = wgpu::ShaderModuleDescriptor {
         label: Some(spec.file),
-        source: wgpu::ShaderSource::Wgsl(spec.source.into()),
+        source: wgpu::ShaderSource::Wgsl(wgsl.into()),
     };
     #[cfg(not(target_arch = "wasm32"))]
-    let module = if gpu.unchecked_shaders() && spec.bounds_proven {
+    let module = if trusted(gpu, spec, wgsl) {
         // SAFETY: opted into by the caller, and only for variants whose every index is guarded
         // in the WGSL or bounded by the host-checked block shape; the GPU tests run each of them
         // on ragged and degenerate shapes with NaN-poisoned outputs.

@@ -68,6 +68,7 @@ pub fn read_reference(
 pub(crate) fn prepare(
     gpu: &Gpu,
     spec: &KernelSpec,
+    wgsl: &str,
     op: StreamOp,
     shape: Shape,
     rng: &mut Rng,
@@ -100,7 +101,7 @@ pub(crate) fn prepare(
         gpu,
         &[words as u32, threads as u32, passes as u32, shift as u32],
     );
-    let pipeline = run::pipeline(gpu, spec, &[("WORKGROUP_SIZE", WORKGROUP as f64)]);
+    let pipeline = run::pipeline(gpu, spec, wgsl, &[("WORKGROUP_SIZE", WORKGROUP as f64)]);
 
     let (output, output_len, check): (_, usize, run::Check) = match op {
         StreamOp::Read => {

@@ -23,10 +23,13 @@ fn validator(features: wgpu::Features) -> Validator {
 }
 
 fn validate(spec: &KernelSpec, source: &str) -> naga::valid::ModuleInfo {
-    let name = spec.file;
+    validate_with(spec.file, spec.features, source)
+}
+
+fn validate_with(name: &str, features: wgpu::Features, source: &str) -> naga::valid::ModuleInfo {
     let module = naga::front::wgsl::parse_str(source)
         .unwrap_or_else(|e| panic!("{name} does not parse:\n{}", e.emit_to_string(source)));
-    validator(spec.features)
+    validator(features)
         .validate(&module)
         .unwrap_or_else(|e| panic!("{name} does not validate:\n{}", e.emit_to_string(source)))
 }
@@ -121,4 +124,20 @@ fn a_broken_shader_fails_validation() {
         parsed.is_err(),
         "naga accepted a shader with an undefined name"
     );
+}
+
+#[test]
+fn every_kernel_exercise_file_validates_and_families_agree() {
+    // Exercise kernels use no optional feature: they must run on every adapter.
+    for (name, source) in lessons::content::KERNEL_SOURCES {
+        validate_with(name, wgpu::Features::empty(), source);
+    }
+    // The lessons crate validates `kernel:` fields against its own list; both must agree.
+    assert_eq!(
+        lessons::kernel_exercise::FAMILIES,
+        kernels::exercise::FAMILIES
+    );
+    for roof in lessons::kernel_exercise::Roof::ALL {
+        assert!(kernels::exercise::ROOFS.contains(&roof.id()), "{roof:?}");
+    }
 }

@@ -106,3 +106,45 @@ pub const LESSONS: &[LessonSource] = &[
 pub fn find(id: &str) -> Option<&'static LessonSource> {
     LESSONS.iter().find(|l| l.id == id)
 }
+
+/// The WGSL files of the kernel exercises (`lessons/content/kernels/`), by file name: a kernel
+/// exercise's `starter:` and `solution:` name one of these.
+pub const KERNEL_SOURCES: &[(&str, &str)] = &[
+    (
+        "stream-copy-starter.wgsl",
+        include_str!("../content/kernels/stream-copy-starter.wgsl"),
+    ),
+    (
+        "stream-copy-solution.wgsl",
+        include_str!("../content/kernels/stream-copy-solution.wgsl"),
+    ),
+    (
+        "matmul-tiled-starter.wgsl",
+        include_str!("../content/kernels/matmul-tiled-starter.wgsl"),
+    ),
+    (
+        "matmul-tiled-solution.wgsl",
+        include_str!("../content/kernels/matmul-tiled-solution.wgsl"),
+    ),
+    (
+        "gemv-q8_0-starter.wgsl",
+        include_str!("../content/kernels/gemv-q8_0-starter.wgsl"),
+    ),
+    (
+        "gemv-q8_0-solution.wgsl",
+        include_str!("../content/kernels/gemv-q8_0-solution.wgsl"),
+    ),
+    (
+        "attention-naive-starter.wgsl",
+        include_str!("../content/kernels/attention-naive-starter.wgsl"),
+    ),
+    (
+        "attention-naive-solution.wgsl",
+        include_str!("../content/kernels/attention-naive-solution.wgsl"),
+    ),
+];
+
+/// The exercise WGSL file `name`, with its name as a `'static` string.
+pub fn kernel_source(name: &str) -> Option<(&'static str, &'static str)> {
+    KERNEL_SOURCES.iter().copied().find(|(n, _)| *n == name)
+}

@@ -25,7 +25,8 @@
 //! lesson that parses has answers that come out of the models.
 
 use crate::exercise::{self, Call, Tolerance, Value};
-use crate::math;
+use crate::kernel_exercise::{self, KernelTask, Roof};
+use crate::{content, math};
 use thiserror::Error;
 
 /// A parse error at a line of a lesson file.
@@ -108,6 +109,9 @@ pub enum ExerciseKind {
         /// The right category.
         expected: &'static str,
     },
+    /// Write a WGSL kernel: graded by correctness against the CPU reference and by speed
+    /// against a roof measured on the learner's device ([`crate::kernel_exercise`]).
+    Kernel(KernelTask),
 }
 
 /// One exercise.
@@ -137,7 +141,8 @@ pub enum Verdict {
 }
 
 impl Exercise {
-    /// Checks an attempt: the typed number (numeric) or the chosen option index / label.
+    /// Checks an attempt: the typed number (numeric), the chosen option index / label, or a
+    /// kernel run's [`kernel_exercise::KernelOutcome`] as JSON.
     pub fn check(&self, attempt: &str) -> Verdict {
         match &self.kind {
             ExerciseKind::Numeric {
@@ -176,6 +181,7 @@ impl Exercise {
                     Verdict::Incorrect("Not that one; compare the intensity with the ridge.".into())
                 }
             }
+            ExerciseKind::Kernel(task) => kernel_exercise::check(task, attempt),
         }
     }
 }
@@ -573,6 +579,12 @@ fn exercise_block(id: &str, body: &[(usize, &str)], line: usize) -> Result<Exerc
         "option",
         "correct",
         "explain",
+        "kernel",
+        "starter",
+        "solution",
+        "roof",
+        "threshold",
+        "hint",
     ];
     for (n, k, _) in &fs {
         if !KEYS.contains(&k.as_str()) {
@@ -581,7 +593,7 @@ fn exercise_block(id: &str, body: &[(usize, &str)], line: usize) -> Result<Exerc
                 format!("unknown exercise field '{k}'; allowed: {}", KEYS.join(", ")),
             );
         }
-        if k != "option" && fs.iter().filter(|(_, k2, _)| k2 == k).count() > 1 {
+        if k != "option" && k != "hint" && fs.iter().filter(|(_, k2, _)| k2 == k).count() > 1 {
             return err(*n, format!("field '{k}' is given twice"));
         }
     }
@@ -676,10 +688,11 @@ fn exercise_block(id: &str, body: &[(usize, &str)], line: usize) -> Result<Exerc
                 expected,
             }
         }
+        "kernel" => ExerciseKind::Kernel(kernel_task(&fs, &need)?),
         other => {
             return err(
                 tn,
-                format!("unknown exercise type '{other}'; use numeric, choice or classify"),
+                format!("unknown exercise type '{other}'; use numeric, choice, classify or kernel"),
             );
         }
     };
@@ -689,6 +702,76 @@ fn exercise_block(id: &str, body: &[(usize, &str)], line: usize) -> Result<Exerc
         kind,
         explain,
         line,
+    })
+}
+
+/// Looks up a required field of a directive: its line and value, or an error naming it.
+type Need<'a> = dyn Fn(&str) -> Result<(usize, &'a str), LessonError> + 'a;
+
+/// The fields of a `type: kernel` exercise, each checked where it is written.
+fn kernel_task<'a>(
+    fs: &'a [(usize, String, String)],
+    need: &Need<'a>,
+) -> Result<KernelTask, LessonError> {
+    let (kn, family) = need("kernel")?;
+    let Some(family) = kernel_exercise::FAMILIES
+        .iter()
+        .copied()
+        .find(|f| *f == family)
+    else {
+        return err(
+            kn,
+            format!(
+                "unknown kernel '{family}'; known: {}",
+                kernel_exercise::FAMILIES.join(", ")
+            ),
+        );
+    };
+    let file = |key: &str| -> Result<(&'static str, &'static str), LessonError> {
+        let (n, name) = need(key)?;
+        content::kernel_source(name).ok_or_else(|| LessonError {
+            line: n,
+            message: format!(
+                "no WGSL file '{name}' in lessons/content/kernels (listed in content.rs)"
+            ),
+        })
+    };
+    let (starter_file, starter) = file("starter")?;
+    let (solution_file, solution) = file("solution")?;
+    let (rn, roof) = need("roof")?;
+    let Some(roof) = Roof::parse(roof) else {
+        let known: Vec<&str> = Roof::ALL.iter().map(|r| r.id()).collect();
+        return err(
+            rn,
+            format!("unknown roof '{roof}'; known: {}", known.join(", ")),
+        );
+    };
+    let (thn, th) = need("threshold")?;
+    let threshold = th
+        .strip_suffix('%')
+        .and_then(|p| p.trim().parse::<f64>().ok())
+        .filter(|p| *p > 0.0 && *p <= 100.0)
+        .map(|p| p / 100.0);
+    let Some(threshold) = threshold else {
+        return err(
+            thn,
+            format!("threshold '{th}' must be a percentage of the roof above 0% and at most 100%"),
+        );
+    };
+    let hints = fs
+        .iter()
+        .filter(|(_, k, _)| k == "hint")
+        .map(|(n, _, v)| parse_inline(v, *n))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(KernelTask {
+        family,
+        starter_file,
+        starter,
+        solution_file,
+        solution,
+        roof,
+        threshold,
+        hints,
     })
 }
 
@@ -801,5 +884,65 @@ answer: roofline.bound(gpu=h100-sxm, ai=10)
         let e = parse("# T\n\n```\nnever closed\n").unwrap_err();
         assert_eq!(e.line, 3);
         assert!(parse("no title\n").is_err());
+    }
+
+    const KERNEL: &str = "# T\n\n```exercise copy\ntype: kernel\nquestion: Copy it.\nkernel: stream-copy\nstarter: stream-copy-starter.wgsl\nsolution: stream-copy-solution.wgsl\nroof: copy-bandwidth\nthreshold: 60%\nhint: First hint.\nhint: Second *hint*.\n```\n";
+
+    #[test]
+    fn kernel_exercises_parse_and_grade_stored_outcomes() {
+        let l = parse(KERNEL).unwrap();
+        let ex = l.exercises().next().unwrap();
+        let ExerciseKind::Kernel(task) = &ex.kind else {
+            panic!("{:?}", ex.kind);
+        };
+        assert_eq!(task.family, "stream-copy");
+        assert_eq!(task.roof, Roof::CopyBandwidth);
+        assert!((task.threshold - 0.6).abs() < 1e-12);
+        assert_eq!(task.hints.len(), 2);
+        assert!(task.starter.contains("TODO"));
+        assert_ne!(task.starter, task.solution);
+        assert!(matches!(ex.check("not json"), Verdict::Unreadable(_)));
+    }
+
+    #[test]
+    fn kernel_exercise_typos_name_the_line() {
+        for (from, to, line, says) in [
+            (
+                "kernel: stream-copy",
+                "kernel: stream-cpy",
+                6,
+                "unknown kernel 'stream-cpy'",
+            ),
+            (
+                "starter: stream-copy-starter.wgsl",
+                "starter: nope.wgsl",
+                7,
+                "no WGSL file 'nope.wgsl'",
+            ),
+            (
+                "roof: copy-bandwidth",
+                "roof: copy",
+                9,
+                "unknown roof 'copy'",
+            ),
+            (
+                "threshold: 60%",
+                "threshold: 0.6",
+                10,
+                "must be a percentage",
+            ),
+            (
+                "threshold: 60%",
+                "threshold: 160%",
+                10,
+                "must be a percentage",
+            ),
+        ] {
+            let e = parse(&KERNEL.replace(from, to)).unwrap_err();
+            assert_eq!(e.line, line, "{e}");
+            assert!(e.message.contains(says), "{e}");
+        }
+        let e = parse(&KERNEL.replace("roof: copy-bandwidth\n", "")).unwrap_err();
+        assert!(e.message.contains("needs 'roof:'"), "{e}");
     }
 }

@@ -11,7 +11,9 @@
 //!
 //! The lessons themselves are Markdown files in `lessons/content/`, compiled in by [`content`];
 //! [`lesson`] parses them, [`math`] turns their TeX into MathML and [`exercise`] computes every
-//! exercise answer from the models above. [`course_lab`] reads an instructor's lab file (which
+//! exercise answer from the models above; [`kernel_exercise`] declares and grades the kernel
+//! exercises (the WGSL itself runs in the `kernels` crate). [`course_lab`] reads an
+//! instructor's lab file (which
 //! lessons and exercises a course lab covers) and checks it against the lessons.
 
 pub mod content;
@@ -21,6 +23,7 @@ pub mod error;
 pub mod exercise;
 pub mod fusion;
 pub mod kernel_cost;
+pub mod kernel_exercise;
 pub mod kv_cache;
 pub mod lesson;
 pub mod math;

@@ -107,6 +107,14 @@ fn every_exercise_answer_is_recomputed_from_the_models() {
                     assert!(*correct < options.len(), "{at}");
                     assert_eq!(e.check(&correct.to_string()), Verdict::Correct, "{at}");
                 }
+                ExerciseKind::Kernel(task) => {
+                    // The WGSL runs in the kernels crate's tests (tests/exercise.rs); here the
+                    // declaration: an honest starter, hints, and a goal a student can reach.
+                    assert!(task.starter.contains("TODO"), "{at}: starter has no TODO");
+                    assert_ne!(task.starter, task.solution, "{at}");
+                    assert!(!task.hints.is_empty(), "{at}: no hints");
+                    assert!((0.01..=0.8).contains(&task.threshold), "{at}: threshold");
+                }
             }
         }
     }
