@@ -122,7 +122,14 @@ pub(crate) fn prepare(
         )));
     }
     let (r, c, b) = (rows as u64, cols as u64, batch as u64);
-    let weight_bytes = (spec.dtype.bytes_per_element() * (r * c) as f64).ceil() as u64 + 8;
+    // As bound: the packed bytes, the Q4_0 kernel's zero padding, and rounding to whole words.
+    let padding = if spec.dtype == Dtype::Q4_0 {
+        Q4_PAD_BYTES as u64
+    } else {
+        0
+    };
+    let weight_bytes =
+        (spec.dtype.bytes_per_element() * (r * c) as f64).ceil() as u64 + 8 + padding;
     run::check_storage(
         gpu,
         &format!("the {} weights ({rows}×{cols})", spec.dtype),
