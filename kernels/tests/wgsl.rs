@@ -137,6 +137,14 @@ fn every_kernel_exercise_file_validates_and_families_agree() {
         lessons::kernel_exercise::FAMILIES,
         kernels::exercise::FAMILIES
     );
+    // A family's solution is its registry kernel, byte for byte: what a learner reveals is what
+    // the lab benchmarks.
+    for family in kernels::exercise::FAMILIES {
+        let (_, solution) = lessons::content::kernel_source(&format!("{family}-solution.wgsl"))
+            .unwrap_or_else(|| panic!("no solution file for {family}"));
+        let spec = kernels::exercise::exercise_kernel(family).unwrap().spec;
+        assert_eq!(solution, spec.source, "{family}");
+    }
     for roof in lessons::kernel_exercise::Roof::ALL {
         assert!(kernels::exercise::ROOFS.contains(&roof.id()), "{roof:?}");
     }

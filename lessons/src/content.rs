@@ -107,8 +107,10 @@ pub fn find(id: &str) -> Option<&'static LessonSource> {
     LESSONS.iter().find(|l| l.id == id)
 }
 
-/// The WGSL files of the kernel exercises (`lessons/content/kernels/`), by file name: a kernel
-/// exercise's `starter:` and `solution:` name one of these.
+/// The WGSL files of the kernel exercises, by file name: a kernel exercise's `starter:` and
+/// `solution:` name one of these. Starters live in `lessons/content/kernels/`. A solution *is*
+/// the registry kernel its family runs (`kernels/wgsl/`), included from there so that the
+/// solution a learner reveals is exactly the kernel the lab benchmarks, with no copy to drift.
 pub const KERNEL_SOURCES: &[(&str, &str)] = &[
     (
         "stream-copy-starter.wgsl",
@@ -116,7 +118,7 @@ pub const KERNEL_SOURCES: &[(&str, &str)] = &[
     ),
     (
         "stream-copy-solution.wgsl",
-        include_str!("../content/kernels/stream-copy-solution.wgsl"),
+        include_str!("../../kernels/wgsl/stream/copy.wgsl"),
     ),
     (
         "matmul-tiled-starter.wgsl",
@@ -124,7 +126,7 @@ pub const KERNEL_SOURCES: &[(&str, &str)] = &[
     ),
     (
         "matmul-tiled-solution.wgsl",
-        include_str!("../content/kernels/matmul-tiled-solution.wgsl"),
+        include_str!("../../kernels/wgsl/matmul/tiled.wgsl"),
     ),
     (
         "gemv-q8_0-starter.wgsl",
@@ -132,7 +134,7 @@ pub const KERNEL_SOURCES: &[(&str, &str)] = &[
     ),
     (
         "gemv-q8_0-solution.wgsl",
-        include_str!("../content/kernels/gemv-q8_0-solution.wgsl"),
+        include_str!("../../kernels/wgsl/gemv/q8_0.wgsl"),
     ),
     (
         "attention-naive-starter.wgsl",
@@ -140,7 +142,7 @@ pub const KERNEL_SOURCES: &[(&str, &str)] = &[
     ),
     (
         "attention-naive-solution.wgsl",
-        include_str!("../content/kernels/attention-naive-solution.wgsl"),
+        include_str!("../../kernels/wgsl/attention/naive.wgsl"),
     ),
 ];
 

@@ -732,7 +732,7 @@ fn kernel_task<'a>(
         content::kernel_source(name).ok_or_else(|| LessonError {
             line: n,
             message: format!(
-                "no WGSL file '{name}' in lessons/content/kernels (listed in content.rs)"
+                "no WGSL file '{name}' among the kernel exercises' files (listed in lessons/src/content.rs)"
             ),
         })
     };
