@@ -181,18 +181,13 @@ pub(crate) fn prepare(
         for x in [&mut q, &mut k, &mut v] {
             x.iter_mut().for_each(|e| *e = quant::round_f16(*e));
         }
-        let bytes = |x: &[f32]| -> Vec<u8> {
-            x.iter()
-                .flat_map(|&e| quant::f16_bits(e).to_le_bytes())
-                .collect()
-        };
         // O in f16, poisoned with NaN (0x7e00) and padded to whole words.
         let out_bytes = (len as u64 * 2).next_multiple_of(4);
         let poison: Vec<u8> = [0x00, 0x7e].repeat(out_bytes as usize / 2);
         (
-            run::input_bytes(gpu, "Q", &bytes(&q)),
-            run::input_bytes(gpu, "K", &bytes(&k)),
-            run::input_bytes(gpu, "V", &bytes(&v)),
+            run::input_bytes(gpu, "Q", &quant::f16_bytes(&q)),
+            run::input_bytes(gpu, "K", &quant::f16_bytes(&k)),
+            run::input_bytes(gpu, "V", &quant::f16_bytes(&v)),
             run::output_bytes(gpu, "O", &poison),
             out_bytes,
         )

@@ -34,11 +34,10 @@ pub fn weight_copies(weight_bytes: u64) -> u64 {
 pub fn pack_weights(dtype: Dtype, w: &[f32]) -> (Vec<u8>, Vec<f32>) {
     match dtype {
         Dtype::F32 => (bytemuck_f32(w), w.to_vec()),
-        Dtype::F16 => {
-            let bits: Vec<u16> = w.iter().map(|&v| quant::f16_bits(v)).collect();
-            let bytes = bits.iter().flat_map(|b| b.to_le_bytes()).collect();
-            (bytes, bits.iter().map(|&b| quant::f16_to_f32(b)).collect())
-        }
+        Dtype::F16 => (
+            quant::f16_bytes(w),
+            w.iter().map(|&v| quant::round_f16(v)).collect(),
+        ),
         Dtype::Q8_0 => {
             let bytes = quant::quantize_q8_0(w);
             let back = quant::dequantize_q8_0(&bytes);

@@ -597,8 +597,7 @@ pub(crate) fn prepare(
     let b_dev = pad_rows(&b, k as usize, n as usize, n_stride as usize);
     let upload = |label: &str, data: &[f32]| {
         if half {
-            let bits: Vec<u16> = data.iter().map(|&v| crate::quant::f16_bits(v)).collect();
-            run::input_bytes(gpu, label, bytemuck::cast_slice(&bits))
+            run::input_bytes(gpu, label, &crate::quant::f16_bytes(data))
         } else {
             run::input_buffer(gpu, label, data)
         }

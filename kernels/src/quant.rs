@@ -16,6 +16,12 @@ pub const Q8_0_BYTES: usize = 34;
 /// Bytes of a Q4_0 block.
 pub const Q4_0_BYTES: usize = 18;
 
+/// Each value as f16 ([`f16_bits`]), two little-endian bytes apiece: how the GPU reads an
+/// `array<f16>` (or `vec4<f16>`) buffer.
+pub fn f16_bytes(x: &[f32]) -> Vec<u8> {
+    x.iter().flat_map(|&v| f16_bits(v).to_le_bytes()).collect()
+}
+
 /// f32 → IEEE 754 half bits, rounding to nearest even, with overflow to infinity and
 /// subnormals kept.
 pub fn f16_bits(x: f32) -> u16 {
