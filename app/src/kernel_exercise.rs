@@ -612,16 +612,9 @@ pub fn KernelExerciseCard(
                         .unwrap_or_else(|| "wrong output".into())
                 )
             };
-            let rate = if o.unit == "GFLOP/s" {
-                format::giga_rate(o.achieved, "FLOP")
-            } else {
-                format::giga_rate(o.achieved, "B")
-            };
-            let roof = if o.unit == "GFLOP/s" {
-                format::giga_rate(o.roof_value, "FLOP")
-            } else {
-                format::giga_rate(o.roof_value, "B")
-            };
+            let per_second = if o.unit == "GFLOP/s" { "FLOP" } else { "B" };
+            let rate = format::giga_rate(o.achieved, per_second);
+            let roof = format::giga_rate(o.roof_value, per_second);
             view! {
                 <div class="kernel-result" class:bad=!ok data-testid="kernel-result">
                     <p class="verdict" role="status" data-testid="kernel-verdict">{message}</p>

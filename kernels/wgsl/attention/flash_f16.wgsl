@@ -2,7 +2,8 @@ enable f16;
 
 // FlashAttention (forward) with f16 Q, K, V and O: attention/flash.wgsl reading and writing
 // half the bytes. Tiles in workgroup memory, the online softmax and every sum stay f32, as in
-// the f16 attention of the big libraries: f16 products of many terms would lose the small ones.
+// the f16 attention of the big libraries: summing hundreds of terms in f16 would lose the
+// small ones.
 //
 // FlashAttention (forward), fused: O = softmax(Q·Kᵀ / √d) · V without ever writing the N×N
 // score matrix to global memory.
