@@ -15,9 +15,20 @@ head -3 "$OUT/adapters.txt"
 "$LAB" bench --kernel stream --variant copy --size 1GiB --json "$OUT/copy.json" > "$OUT/copy.txt"
 for size in 4096x4096x1 4096x4096x8 14336x4096x1 14336x4096x8; do
   "$LAB" bench --kernel gemv --size "$size" --json "$OUT/gemv-$size.json" > "$OUT/gemv-$size.txt"
-  "$LAB" bench --kernel gemv --variant q4_0 --size "$size" --unchecked \
-    --json "$OUT/unchecked/gemv-$size.json" > "$OUT/unchecked/gemv-$size.txt"
+  for v in q4_0 q4_0_dp4a; do
+    "$LAB" bench --kernel gemv --variant $v --size "$size" --unchecked \
+      --json "$OUT/unchecked/gemv-$size-$v.json" > "$OUT/unchecked/gemv-$size-$v.txt"
+  done
 done
+PYTHONUNBUFFERED=1 python3 bench/torch_gemv.py > "$OUT/torch_gemv.jsonl"
+cp "$OUT/copy.json" "$OUT/torch_gemv.jsonl" "$OUT/unchecked/"
+# GEMV_ONLY=1: stop after the GEMV tables.
+if [ -n "${GEMV_ONLY:-}" ]; then
+  cat "$OUT"/gemv-*.txt | grep -v '^kernel' | cut -c1-110
+  echo "== with bounds checks"; python3 bench/summarize_gemv.py "$OUT"
+  echo "== --unchecked"; python3 bench/summarize_gemv.py "$OUT/unchecked"
+  exit 0
+fi
 sizes=1x32x1024x128,1x32x4096x128,1x32x8192x128
 for causal in "" "--causal"; do
   tag=${causal:-full}; tag=${tag#--}
@@ -28,9 +39,8 @@ for causal in "" "--causal"; do
       --json "$OUT/unchecked/attn-$tag-$v.json" > "$OUT/unchecked/attn-$tag-$v.txt"
   done
 done
-PYTHONUNBUFFERED=1 python3 bench/torch_gemv.py > "$OUT/torch_gemv.jsonl"
 PYTHONUNBUFFERED=1 python3 bench/torch_attention.py > "$OUT/torch_attention.jsonl"
-cp "$OUT/copy.json" "$OUT"/torch_*.jsonl "$OUT/unchecked/"
+cp "$OUT/torch_attention.jsonl" "$OUT/unchecked/"
 cat "$OUT"/gemv-*.txt "$OUT"/attn-*.txt | grep -v '^kernel' | cut -c1-110
 echo "== with bounds checks"
 python3 bench/summarize_gemv.py "$OUT"

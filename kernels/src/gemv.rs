@@ -76,17 +76,56 @@ const Q4_PAD_X: usize = 64;
 /// workgroup memory, one thread per row in each of its SPLIT groups.
 pub const Q4_ROWS: u64 = 32;
 
-/// The Q4_0 kernel's SPLIT (thread groups per row, 32 threads each): 8 where the workgroup
-/// memory (a stage of 18·SPLIT + 1 words per row, and the partial sums) and the workgroup size
-/// allow it, else fewer.
-pub fn q4_split(batch: u32, storage_bytes: u32, max_invocations: u32) -> u32 {
+/// The Q4_0 variant that rounds x to 8-bit integers and multiplies with `dot4I8Packed`.
+pub const DP4A_VARIANT: &str = "q4_0_dp4a";
+
+/// The Q4_0 kernels' SPLIT (thread groups per row, 32 threads each): 8 where the workgroup
+/// memory (a stage of 18·SPLIT + 1 words per row, the partial sums and, with `int8_x`, the
+/// stage's 4·SPLIT blocks of quantized x at 10 words each) and the workgroup size allow it,
+/// else fewer.
+pub fn q4_split(batch: u32, int8_x: bool, storage_bytes: u32, max_invocations: u32) -> u32 {
     [8u32, 4, 2, 1]
         .into_iter()
         .find(|&split| {
-            let words = Q4_ROWS as u32 * (18 * split + 1) + Q4_ROWS as u32 * split * batch;
+            let x_words = if int8_x { 4 * split * batch * 10 } else { 0 };
+            let words =
+                Q4_ROWS as u32 * (18 * split + 1) + Q4_ROWS as u32 * split * batch + x_words;
             words * 4 <= storage_bytes && Q4_ROWS as u32 * split <= max_invocations
         })
         .unwrap_or(1)
+}
+
+/// y[m][r] as `gemv/q4_0_dp4a` computes it, in f64: Σ over blocks of dx · Σ w · q, with x
+/// rounded as [`quant::quantize_x_q8`] does (`xq` holds all batch rows), and the error bound:
+/// the f32 rounding of the per-block terms and their sum, plus one step of x wherever the GPU
+/// may round a near-tie the other way.
+pub fn reference_element_q8(
+    w: &[f32],
+    xq: &quant::Q8x,
+    cols: usize,
+    m: usize,
+    r: usize,
+) -> (f64, f64) {
+    let blocks = cols / quant::BLOCK;
+    let (mut sum, mut abs, mut ties) = (0.0f64, 0.0f64, 0.0f64);
+    for b in 0..blocks {
+        let dx = xq.scale[m * blocks + b] as f64;
+        let mut block = 0.0f64;
+        for i in 0..quant::BLOCK {
+            let c = b * quant::BLOCK + i;
+            let wv = w[r * cols + c] as f64;
+            block += wv * xq.q[m * cols + c] as f64;
+            if xq.near_tie[m * cols + c] {
+                ties += wv.abs() * dx;
+            }
+        }
+        sum += dx * block;
+        abs += (dx * block).abs();
+    }
+    (
+        sum,
+        (blocks as f64 + 12.0) * f32::EPSILON as f64 * abs + ties + f32::MIN_POSITIVE as f64,
+    )
 }
 
 pub(crate) fn prepare(
@@ -155,6 +194,7 @@ pub(crate) fn prepare(
         let limits = gpu.limits();
         let split = q4_split(
             batch,
+            spec.variant == DP4A_VARIANT,
             limits.max_compute_workgroup_storage_size,
             limits.max_compute_invocations_per_workgroup,
         );
@@ -184,8 +224,13 @@ pub(crate) fn prepare(
         p
     };
     let (rr, cc) = (rows as usize, cols as usize);
+    // The integer kernel's x, rounded as it rounds it (the padding is not part of x).
+    let xq = (spec.variant == DP4A_VARIANT).then(|| quant::quantize_x_q8(&x[..(b * c) as usize]));
     let check = move |got: &[f32]| {
         run::compare(got, &positions, total, |i| {
+            if let Some(xq) = &xq {
+                return reference_element_q8(&held, xq, cc, i / rr, i % rr);
+            }
             let (sum, abs) = reference_element(&held, &x, cc, i / rr, i % rr);
             // Any summation order of cols f32 products errs by at most about cols·2⁻²⁴·Σ|w·x|.
             (
@@ -234,11 +279,32 @@ mod tests {
     #[test]
     fn q4_split_fits_the_workgroup_memory_and_size() {
         // 32 KiB and 256 invocations (lavapipe, SwiftShader): 8 groups, 26.5 KiB at batch 8.
-        assert_eq!(q4_split(8, 32 << 10, 256), 8);
+        assert_eq!(q4_split(8, false, 32 << 10, 256), 8);
         // WebGPU's minimum 16 KiB: 8 groups need 18.4 KiB of stage alone.
-        assert_eq!(q4_split(1, 16 << 10, 256), 4);
-        assert_eq!(q4_split(1, 32 << 10, 128), 4);
-        assert_eq!(q4_split(8, 4 << 10, 256), 1);
+        assert_eq!(q4_split(1, false, 16 << 10, 256), 4);
+        assert_eq!(q4_split(1, false, 32 << 10, 128), 4);
+        assert_eq!(q4_split(8, false, 4 << 10, 256), 1);
+        // Quantized x at batch 8 and 8 groups adds 10 KiB: 36.1 KiB, so 4 groups in 32 KiB
+        // (lavapipe, SwiftShader), and 8 in the 48 KiB of an NVIDIA GPU.
+        assert_eq!(q4_split(8, true, 32 << 10, 256), 4);
+        assert_eq!(q4_split(8, true, 48 << 10, 256), 8);
+        assert_eq!(q4_split(1, true, 32 << 10, 256), 8);
+    }
+
+    #[test]
+    fn q8_reference_uses_the_rounded_x() {
+        // One block, w = 1 for the first value and 0 elsewhere: y = dx · q₀.
+        let mut w = vec![0.0f32; 32];
+        w[0] = 1.0;
+        let mut x = vec![0.0f32; 32];
+        x[0] = 0.3;
+        x[1] = 1.27;
+        let xq = quant::quantize_x_q8(&x);
+        // dx = 0.01, q₀ = 30: y = 0.3 up to the rounding of dx.
+        assert_eq!(xq.q[0], 30);
+        let (y, bound) = reference_element_q8(&w, &xq, 32, 0, 0);
+        assert!((y - 0.3).abs() < 1e-7, "{y}");
+        assert!(bound < 1e-4 && bound > 0.0, "{bound}");
     }
 
     #[test]

@@ -146,6 +146,48 @@ pub fn dequantize_q4_0(bytes: &[u8]) -> Vec<f32> {
     out
 }
 
+/// x rounded to 8-bit integers, 32 values per scale, as the integer-dot-product GEMV
+/// (`gemv/q4_0_dp4a`) rounds it on the GPU.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Q8x {
+    /// The integers, one per value of x.
+    pub q: Vec<i8>,
+    /// Per block of 32: dx = max|x| / 127, so value ≈ dx · q.
+    pub scale: Vec<f32>,
+    /// Where x · 127 / max|x| lies so close to a rounding tie that the GPU's less exact division
+    /// (WGSL allows 2.5 ulp) may round it the other way: the reference allows one step there.
+    pub near_tie: Vec<bool>,
+}
+
+/// Quantizes x (a multiple of 32 long) as the GPU does: per block, q = round(x · 127 / max|x|)
+/// with ties to even, and dx = max|x| / 127; an all-zero block gives zeros.
+pub fn quantize_x_q8(x: &[f32]) -> Q8x {
+    assert!(
+        x.len().is_multiple_of(BLOCK),
+        "x quantization needs a multiple of 32 values"
+    );
+    let mut out = Q8x {
+        q: Vec::with_capacity(x.len()),
+        scale: Vec::with_capacity(x.len() / BLOCK),
+        near_tie: Vec::with_capacity(x.len()),
+    };
+    for block in x.chunks(BLOCK) {
+        let amax = block.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let inv = if amax > 0.0 { 127.0 / amax } else { 0.0 };
+        out.scale.push(amax / 127.0);
+        for &v in block {
+            let t = v * inv;
+            out.q.push(t.round_ties_even() as i8);
+            // A few ulp of t on either side of k + ½ (relative 2⁻²⁰, far more than 2.5 ulp of
+            // the division plus the product's own rounding).
+            let frac = t.abs().fract();
+            out.near_tie
+                .push((frac - 0.5).abs() <= t.abs() * 2f32.powi(-20));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,5 +305,30 @@ mod tests {
                 .iter()
                 .all(|&v| v == 0.0)
         );
+    }
+
+    #[test]
+    fn x_quantization_hand_checked_block() {
+        // max |x| = 2.54: dx = 0.02, q = x / 0.02 rounded, ties to even.
+        let mut x = vec![0.0f32; 32];
+        x[0] = 2.54;
+        x[1] = -2.54;
+        x[2] = 0.01; // 0.5 exactly in steps: a tie, rounds to 0 and is flagged
+        x[3] = 0.03; // 1.5: rounds to 2
+        x[4] = 1.0; // 50
+        x[5] = -0.1; // −5
+        let q = quantize_x_q8(&x);
+        assert_eq!(q.scale, vec![2.54f32 / 127.0]);
+        assert_eq!(&q.q[..6], &[127, -127, 0, 2, 50, -5]);
+        assert!(q.q[6..].iter().all(|&v| v == 0));
+        assert_eq!(&q.near_tie[..6], &[false, false, true, true, false, false]);
+        // Dequantized, every value is within half a step (plus rounding) of x.
+        for (&v, &k) in x.iter().zip(&q.q) {
+            assert!((v - q.scale[0] * k as f32).abs() <= q.scale[0] * 0.5001);
+        }
+        // Zeros stay zeros, with a zero scale.
+        let z = quantize_x_q8(&[0.0; 32]);
+        assert_eq!(z.scale, vec![0.0]);
+        assert!(z.q.iter().all(|&v| v == 0));
     }
 }

@@ -345,6 +345,22 @@ pub const REGISTRY: &[KernelSpec] = &[
         bounds_proven: true,
     },
     KernelSpec {
+        kernel: "gemv",
+        variant: "q4_0_dp4a",
+        file: "gemv/q4_0_dp4a.wgsl",
+        source: include_str!("../wgsl/gemv/q4_0_dp4a.wgsl"),
+        dtype: Dtype::Q4_0,
+        features: wgpu::Features::empty(),
+        family: Family::Gemv,
+        summary: "Q4_0 times x rounded to 8-bit integers: 4 weights per integer dot product",
+        default_shape: Shape::Gemv {
+            rows: 4096,
+            cols: 4096,
+            batch: 1,
+        },
+        bounds_proven: true,
+    },
+    KernelSpec {
         kernel: "attention",
         variant: "naive",
         file: "attention/naive.wgsl",

@@ -647,31 +647,42 @@ gpu_test!(gemv_shape_errors_name_the_rule => gemv_rejects_shapes_its_formats_can
 async fn a_wrong_nibble_order_fails_verification(gpu: &Gpu) {
     // Swapping GGUF's low/high nibble order is the classic Q4_0 bug: it must not pass.
     let q4 = find("gemv", "q4_0").unwrap();
-    let source = q4
+    let f32_x = q4
         .source
         .replace(
             "let v = q & 0x0f0f0f0fu;",
             "let v = (q >> 4u) & 0x0f0f0f0fu;",
         )
         .replace("return lo(q >> 4u);", "return lo(q << 4u);");
-    assert_ne!(source, q4.source, "the sabotage no longer matches the WGSL");
-    let swapped = sabotaged(q4, source);
-    let m = run_kernel(
-        gpu,
-        &swapped,
-        Shape::Gemv {
-            rows: 8,
-            cols: 64,
-            batch: 1,
-        },
-        &quick(),
-    )
-    .await
-    .unwrap();
-    assert!(
-        !m.verified,
-        "a Q4_0 kernel with swapped nibbles passed verification"
-    );
+    let dp4a = find("gemv", "q4_0_dp4a").unwrap();
+    let int8_x = dp4a
+        .source
+        .replace("(q0 & m, lo.x)", "(q0 & m, hi.x)")
+        .replace("((q0 >> 4u) & m, hi.x)", "((q0 >> 4u) & m, lo.x)");
+    for (spec, source) in [(q4, f32_x), (dp4a, int8_x)] {
+        assert_ne!(
+            source, spec.source,
+            "the sabotage no longer matches the WGSL"
+        );
+        let swapped = sabotaged(spec, source);
+        let m = run_kernel(
+            gpu,
+            &swapped,
+            Shape::Gemv {
+                rows: 8,
+                cols: 64,
+                batch: 1,
+            },
+            &quick(),
+        )
+        .await
+        .unwrap();
+        assert!(
+            !m.verified,
+            "{} with swapped nibbles passed verification",
+            spec.id()
+        );
+    }
 }
 gpu_test!(gemv_with_swapped_nibbles_fails_verification => a_wrong_nibble_order_fails_verification);
 
