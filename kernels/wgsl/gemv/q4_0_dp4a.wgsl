@@ -7,9 +7,10 @@
 // Why bother. At full memory speed an H100 streams about 23 Q4_0 weights per clock into each
 // SM, and an SM issues 128 lane-instructions per clock: about 5.5 instructions per weight, all
 // included. q4_0.wgsl spends about that much just turning nibbles into floats (masks, shifts,
-// the float trick) and fma-ing them with x, and the integer part runs at half rate, so it is
-// bound by arithmetic, not memory. Here one 32-weight block costs about 25 instructions:
-// two masks and a shift per word, eight DP4As, one conversion and two multiplies.
+// the float trick) and fma-ing them with x, and the integer part runs at half rate. Here one
+// 32-weight block costs about 25 instructions: two masks and a shift per word, eight DP4As,
+// one conversion and two multiplies. (On the H100 that made batch 1 only 30 % faster and
+// batch 8 1.5×: the arithmetic was part of the limit, latency the rest; see BENCHMARKS.md.)
 //
 // The price is x's precision: x is rounded to 255 levels per 32 values before the product
 // (about 0.4 % of a block's largest value). The CPU reference rounds x the same way, so
