@@ -176,6 +176,8 @@ pub(crate) fn prepare(
     run::check_storage(gpu, "x (batch×cols f32)", b * c * 4)?;
     // Q4_0 gives each workgroup 32 rows (see its WGSL); the others one row each.
     let q4 = spec.dtype == Dtype::Q4_0;
+    // The Q4_0 kernel that rounds x to 8-bit integers (its layout and reference differ).
+    let int8_x = spec.variant == DP4A_VARIANT;
     let groups = if q4 { r.div_ceil(Q4_ROWS) } else { r };
     // Workgroups beyond one grid dimension continue in y.
     let max_dim = gpu.limits().max_compute_workgroups_per_dimension as u64;
@@ -194,7 +196,7 @@ pub(crate) fn prepare(
         let limits = gpu.limits();
         let split = q4_split(
             batch,
-            spec.variant == DP4A_VARIANT,
+            int8_x,
             limits.max_compute_workgroup_storage_size,
             limits.max_compute_invocations_per_workgroup,
         );
@@ -225,7 +227,7 @@ pub(crate) fn prepare(
     };
     let (rr, cc) = (rows as usize, cols as usize);
     // The integer kernel's x, rounded as it rounds it (the padding is not part of x).
-    let xq = (spec.variant == DP4A_VARIANT).then(|| quant::quantize_x_q8(&x[..(b * c) as usize]));
+    let xq = int8_x.then(|| quant::quantize_x_q8(&x[..(b * c) as usize]));
     let check = move |got: &[f32]| {
         run::compare(got, &positions, total, |i| {
             if let Some(xq) = &xq {
