@@ -66,33 +66,87 @@ pub fn reference_element(w: &[f32], x: &[f32], cols: usize, m: usize, r: usize) 
     (sum, abs)
 }
 
-/// Zero bytes after the Q4_0 weights: a final unpaired block is read as a 36-byte pair, and
-/// a row starting mid-word reads one word more.
-const Q4_PAD_BYTES: usize = 48;
+/// Zero bytes after the Q4_0 weights: a final unpaired block is read as a 36-byte pair, a row
+/// starting mid-word reads one word more, and `q4_0_dp4a` loads the aligned 48 or 64 bytes
+/// around a pair. The buffer is then rounded up to whole vec4s.
+const Q4_PAD_BYTES: usize = 64;
 /// Zero f32 after x: the unpaired block's missing partner reads 32 values past the row.
 const Q4_PAD_X: usize = 64;
 
-/// Rows per Q4_0 workgroup (its WGSL's ROWS): the workgroup stages these rows' weights through
+/// Rows per `q4_0` workgroup (its WGSL's ROWS): the workgroup stages these rows' weights through
 /// workgroup memory, one thread per row in each of its SPLIT groups.
 pub const Q4_ROWS: u64 = 32;
 
 /// The Q4_0 variant that rounds x to 8-bit integers and multiplies with `dot4I8Packed`.
 pub const DP4A_VARIANT: &str = "q4_0_dp4a";
 
-/// The Q4_0 kernels' SPLIT (thread groups per row, 32 threads each): 8 where the workgroup
-/// memory (a stage of 18·SPLIT + 1 words per row, the partial sums and, with `int8_x`, the
-/// stage's 4·SPLIT blocks of quantized x at 10 words each) and the workgroup size allow it,
-/// else fewer.
-pub fn q4_split(batch: u32, int8_x: bool, storage_bytes: u32, max_invocations: u32) -> u32 {
+/// The `q4_0` kernel's SPLIT (thread groups per row, 32 threads each): 8 where the workgroup
+/// memory (a stage of 18·SPLIT + 1 words per row and the partial sums) and the workgroup size
+/// allow it, else fewer.
+pub fn q4_split(batch: u32, storage_bytes: u32, max_invocations: u32) -> u32 {
     [8u32, 4, 2, 1]
         .into_iter()
         .find(|&split| {
-            let x_words = if int8_x { 4 * split * batch * 10 } else { 0 };
-            let words =
-                Q4_ROWS as u32 * (18 * split + 1) + Q4_ROWS as u32 * split * batch + x_words;
+            let words = Q4_ROWS as u32 * (18 * split + 1) + Q4_ROWS as u32 * split * batch;
             words * 4 <= storage_bytes && Q4_ROWS as u32 * split <= max_invocations
         })
         .unwrap_or(1)
+}
+
+/// Threads of `q4_0_dp4a` that share a row (its WGSL's LANES): 8 neighbouring threads read
+/// 288 contiguous bytes of a row per step.
+pub const DP4A_LANES: u32 = 8;
+
+/// How `q4_0_dp4a` is laid out on a device: its pipeline constants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dp4aLayout {
+    /// Threads per workgroup (WG).
+    pub threads: u32,
+    /// Pairs of blocks of x rounded into workgroup memory at a time (PC).
+    pub chunk_pairs: u32,
+    /// Length of the quantized-x array in vec4s (XQ): the chunk, or two vec4s per thread for
+    /// the final sums if that is more.
+    pub xq_len: u32,
+}
+
+impl Dp4aLayout {
+    /// Rows per workgroup.
+    pub fn rows(&self) -> u32 {
+        self.threads / DP4A_LANES
+    }
+
+    /// Bytes of workgroup memory: the quantized x and its scales.
+    pub fn storage_bytes(&self, batch: u32) -> u32 {
+        16 * (self.xq_len + self.chunk_pairs * batch)
+    }
+}
+
+/// The largest chunk of x that fits the workgroup memory, at most all of a row's `pairs` (both
+/// rounded up to a multiple of [`DP4A_LANES`]), in a workgroup of up to 256 threads. `None`
+/// when not even one pair per thread of a row fits.
+pub fn dp4a_layout(
+    pairs: u32,
+    batch: u32,
+    storage_bytes: u32,
+    max_invocations: u32,
+) -> Option<Dp4aLayout> {
+    let threads = max_invocations.min(256) / DP4A_LANES * DP4A_LANES;
+    if threads == 0 {
+        return None;
+    }
+    let layout = |chunk_pairs: u32| Dp4aLayout {
+        threads,
+        chunk_pairs,
+        xq_len: (4 * chunk_pairs * batch).max(2 * threads),
+    };
+    let fits = |pc: u32| layout(pc).storage_bytes(batch) <= storage_bytes;
+    // The scales alone take 16 bytes per pair and batch row, which bounds the search.
+    let most = storage_bytes / (16 * batch) / DP4A_LANES * DP4A_LANES;
+    let mut pc = (pairs.div_ceil(DP4A_LANES) * DP4A_LANES).min(most);
+    while pc > DP4A_LANES && !fits(pc) {
+        pc -= DP4A_LANES;
+    }
+    (pc > 0 && fits(pc)).then(|| layout(pc))
 }
 
 /// y[m][r] as `gemv/q4_0_dp4a` computes it, in f64: Σ over blocks of dx · Σ w · q, with x
@@ -126,6 +180,42 @@ pub fn reference_element_q8(
         sum,
         (blocks as f64 + 12.0) * f32::EPSILON as f64 * abs + ties + f32::MIN_POSITIVE as f64,
     )
+}
+
+/// The Q4_0 kernels' rows per workgroup and pipeline constants (besides BATCH) for this device
+/// and shape.
+fn q4_constants(
+    gpu: &Gpu,
+    spec: &KernelSpec,
+    int8_x: bool,
+    cols: u32,
+    batch: u32,
+) -> Result<(u64, Vec<(String, f64)>), KernelError> {
+    let limits = gpu.limits();
+    let storage = limits.max_compute_workgroup_storage_size;
+    let invocations = limits.max_compute_invocations_per_workgroup;
+    if !int8_x {
+        let split = q4_split(batch, storage, invocations);
+        return Ok((Q4_ROWS, vec![("SPLIT".to_string(), split as f64)]));
+    }
+    let blocks = cols / quant::BLOCK as u32;
+    let layout = dp4a_layout(blocks.div_ceil(2), batch, storage, invocations).ok_or_else(|| {
+        KernelError::InvalidShape {
+            kernel: spec.id(),
+            reason: format!(
+                "batch {batch} needs more workgroup memory than this device's \
+                 maxComputeWorkgroupStorageSize ({storage} bytes) for even one step"
+            ),
+        }
+    })?;
+    let constants = vec![
+        ("WG".to_string(), layout.threads as f64),
+        ("LANES".to_string(), DP4A_LANES as f64),
+        ("PC".to_string(), layout.chunk_pairs as f64),
+        ("XQ".to_string(), layout.xq_len as f64),
+        ("ODD".to_string(), if blocks % 2 == 1 { 1.0 } else { 0.0 }),
+    ];
+    Ok((layout.rows() as u64, constants))
 }
 
 pub(crate) fn prepare(
@@ -174,11 +264,16 @@ pub(crate) fn prepare(
         weight_bytes,
     )?;
     run::check_storage(gpu, "x (batch×cols f32)", b * c * 4)?;
-    // Q4_0 gives each workgroup 32 rows (see its WGSL); the others one row each.
+    // Q4_0 gives each workgroup several rows (see its WGSL); the others one row each.
     let q4 = spec.dtype == Dtype::Q4_0;
     // The Q4_0 kernel that rounds x to 8-bit integers (its layout and reference differ).
     let int8_x = spec.variant == DP4A_VARIANT;
-    let groups = if q4 { r.div_ceil(Q4_ROWS) } else { r };
+    let (q4_rows, q4_constants) = if q4 {
+        q4_constants(gpu, spec, int8_x, cols, batch)?
+    } else {
+        (1, Vec::new())
+    };
+    let groups = r.div_ceil(q4_rows);
     // Workgroups beyond one grid dimension continue in y.
     let max_dim = gpu.limits().max_compute_workgroups_per_dimension as u64;
     let gx = groups.min(max_dim);
@@ -189,19 +284,12 @@ pub(crate) fn prepare(
     let (mut packed, held) = pack_weights(spec.dtype, &w);
     let mut constants = Vec::new();
     if q4 {
-        // The kernel reads whole pairs of blocks and their 64 values of x; a row's unpaired
+        // The kernels read whole pairs of blocks and their 64 values of x; a row's unpaired
         // last block reads past it into zeros (or the next row, whose part is ignored).
-        packed.resize(packed.len() + Q4_PAD_BYTES, 0);
+        packed.resize((packed.len() + Q4_PAD_BYTES).next_multiple_of(16), 0);
         x.resize(x.len() + Q4_PAD_X, 0.0);
-        let limits = gpu.limits();
-        let split = q4_split(
-            batch,
-            int8_x,
-            limits.max_compute_workgroup_storage_size,
-            limits.max_compute_invocations_per_workgroup,
-        );
         constants.push(("BATCH".to_string(), batch as f64));
-        constants.push(("SPLIT".to_string(), split as f64));
+        constants.extend(q4_constants);
     }
     let x_buf = run::input_buffer(gpu, "x", &x);
     let y_buf = run::poisoned_output(gpu, "y", (b * r) as usize);
@@ -281,16 +369,47 @@ mod tests {
     #[test]
     fn q4_split_fits_the_workgroup_memory_and_size() {
         // 32 KiB and 256 invocations (lavapipe, SwiftShader): 8 groups, 26.5 KiB at batch 8.
-        assert_eq!(q4_split(8, false, 32 << 10, 256), 8);
+        assert_eq!(q4_split(8, 32 << 10, 256), 8);
         // WebGPU's minimum 16 KiB: 8 groups need 18.4 KiB of stage alone.
-        assert_eq!(q4_split(1, false, 16 << 10, 256), 4);
-        assert_eq!(q4_split(1, false, 32 << 10, 128), 4);
-        assert_eq!(q4_split(8, false, 4 << 10, 256), 1);
-        // Quantized x at batch 8 and 8 groups adds 10 KiB: 36.1 KiB, so 4 groups in 32 KiB
-        // (lavapipe, SwiftShader), and 8 in the 48 KiB of an NVIDIA GPU.
-        assert_eq!(q4_split(8, true, 32 << 10, 256), 4);
-        assert_eq!(q4_split(8, true, 48 << 10, 256), 8);
-        assert_eq!(q4_split(1, true, 32 << 10, 256), 8);
+        assert_eq!(q4_split(1, 16 << 10, 256), 4);
+        assert_eq!(q4_split(1, 32 << 10, 128), 4);
+        assert_eq!(q4_split(8, 4 << 10, 256), 1);
+    }
+
+    #[test]
+    fn dp4a_layout_fits_the_workgroup_memory() {
+        // 4096 columns (64 pairs), batch 1, H100 (48 KiB): all of x at once; the final sums
+        // (two vec4s per thread) need more room than x's 256 vec4s.
+        let l = dp4a_layout(64, 1, 48 << 10, 1024).unwrap();
+        assert_eq!((l.threads, l.chunk_pairs, l.xq_len), (256, 64, 512));
+        assert_eq!(l.rows(), 32);
+        assert_eq!(l.storage_bytes(1), 16 * (512 + 64));
+        // Batch 8: 2,048 + 512 vec4s = 40 KiB still fit 48 KiB.
+        let l = dp4a_layout(64, 8, 48 << 10, 1024).unwrap();
+        assert_eq!((l.chunk_pairs, l.xq_len), (64, 2048));
+        assert_eq!(l.storage_bytes(8), 40 << 10);
+        // In WebGPU's minimum 16 KiB, batch 8 goes in chunks of 24 pairs: 80 · 24 · 8 bytes =
+        // 15 KiB; 32 would take 20 KiB.
+        let l = dp4a_layout(64, 8, 16 << 10, 256).unwrap();
+        assert_eq!(l.chunk_pairs, 24);
+        assert!(l.storage_bytes(8) <= 16 << 10);
+        // Short rows round up to whole trips of the row's 8 threads: 3 pairs → 8.
+        assert_eq!(dp4a_layout(3, 1, 16 << 10, 256).unwrap().chunk_pairs, 8);
+        // Fewer invocations: fewer rows per workgroup.
+        assert_eq!(dp4a_layout(64, 1, 16 << 10, 64).unwrap().rows(), 8);
+        // Nothing fits: no layout rather than an overflowing one.
+        assert_eq!(dp4a_layout(64, 8, 1 << 10, 256), None);
+        assert_eq!(dp4a_layout(64, 1, 16 << 10, 4), None);
+        // Every layout it returns fits, for any memory size.
+        for storage in (1u32..64).map(|k| k << 10) {
+            for batch in 1..=MAX_BATCH {
+                if let Some(l) = dp4a_layout(1000, batch, storage, 256) {
+                    assert!(l.storage_bytes(batch) <= storage);
+                    assert!(l.chunk_pairs % DP4A_LANES == 0 && l.chunk_pairs > 0);
+                    assert!(l.xq_len >= 2 * l.threads && l.xq_len >= 4 * l.chunk_pairs * batch);
+                }
+            }
+        }
     }
 
     #[test]

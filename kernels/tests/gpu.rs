@@ -657,8 +657,10 @@ async fn a_wrong_nibble_order_fails_verification(gpu: &Gpu) {
     let dp4a = find("gemv", "q4_0_dp4a").unwrap();
     let int8_x = dp4a
         .source
-        .replace("(q0 & m, lo.x)", "(q0 & m, hi.x)")
-        .replace("((q0 >> 4u) & m, hi.x)", "((q0 >> 4u) & m, lo.x)");
+        .replace(
+            "dot4I8Packed(l.x, lo.x) + dot4I8Packed(h.x, hi.x)",
+            "dot4I8Packed(l.x, hi.x) + dot4I8Packed(h.x, lo.x)",
+        );
     for (spec, source) in [(q4, f32_x), (dp4a, int8_x)] {
         assert_ne!(
             source, spec.source,
