@@ -93,60 +93,17 @@ pub fn q4_split(batch: u32, storage_bytes: u32, max_invocations: u32) -> u32 {
         .unwrap_or(1)
 }
 
-/// Threads of `q4_0_dp4a` that share a row (its WGSL's LANES): 8 neighbouring threads read
-/// 288 contiguous bytes of a row per step.
+/// `q4_0_dp4a`'s threads per row (its WGSL's LANES).
 pub const DP4A_LANES: u32 = 8;
+/// `q4_0_dp4a`'s threads per workgroup (WG), within WebGPU's minimum limit of 256.
+pub const DP4A_THREADS: u32 = 256;
+/// Pairs of blocks each `q4_0_dp4a` thread has in flight (DEPTH, 1 to 3).
+pub const DP4A_DEPTH: u32 = 2;
 
-/// How `q4_0_dp4a` is laid out on a device: its pipeline constants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Dp4aLayout {
-    /// Threads per workgroup (WG).
-    pub threads: u32,
-    /// Pairs of blocks of x rounded into workgroup memory at a time (PC).
-    pub chunk_pairs: u32,
-    /// Length of the quantized-x array in vec4s (XQ): the chunk, or two vec4s per thread for
-    /// the final sums if that is more.
-    pub xq_len: u32,
-}
-
-impl Dp4aLayout {
-    /// Rows per workgroup.
-    pub fn rows(&self) -> u32 {
-        self.threads / DP4A_LANES
-    }
-
-    /// Bytes of workgroup memory: the quantized x and its scales.
-    pub fn storage_bytes(&self, batch: u32) -> u32 {
-        16 * (self.xq_len + self.chunk_pairs * batch)
-    }
-}
-
-/// The largest chunk of x that fits the workgroup memory, at most all of a row's `pairs` (both
-/// rounded up to a multiple of [`DP4A_LANES`]), in a workgroup of up to 256 threads. `None`
-/// when not even one pair per thread of a row fits.
-pub fn dp4a_layout(
-    pairs: u32,
-    batch: u32,
-    storage_bytes: u32,
-    max_invocations: u32,
-) -> Option<Dp4aLayout> {
-    let threads = max_invocations.min(256) / DP4A_LANES * DP4A_LANES;
-    if threads == 0 {
-        return None;
-    }
-    let layout = |chunk_pairs: u32| Dp4aLayout {
-        threads,
-        chunk_pairs,
-        xq_len: (4 * chunk_pairs * batch).max(2 * threads),
-    };
-    let fits = |pc: u32| layout(pc).storage_bytes(batch) <= storage_bytes;
-    // The scales alone take 16 bytes per pair and batch row, which bounds the search.
-    let most = storage_bytes / (16 * batch) / DP4A_LANES * DP4A_LANES;
-    let mut pc = (pairs.div_ceil(DP4A_LANES) * DP4A_LANES).min(most);
-    while pc > DP4A_LANES && !fits(pc) {
-        pc -= DP4A_LANES;
-    }
-    (pc > 0 && fits(pc)).then(|| layout(pc))
+/// Bytes of `q4_0_dp4a`'s rounded x: per batch row and pair of blocks, 64 bytes of values and
+/// 16 of scales.
+pub fn dp4a_x_bytes(cols: u32, batch: u32) -> u64 {
+    (cols as u64).div_ceil(64) * batch as u64 * 80
 }
 
 /// y[m][r] as `gemv/q4_0_dp4a` computes it, in f64: Σ over blocks of dx · Σ w · q, with x
@@ -180,42 +137,6 @@ pub fn reference_element_q8(
         sum,
         (blocks as f64 + 12.0) * f32::EPSILON as f64 * abs + ties + f32::MIN_POSITIVE as f64,
     )
-}
-
-/// The Q4_0 kernels' rows per workgroup and pipeline constants (besides BATCH) for this device
-/// and shape.
-fn q4_constants(
-    gpu: &Gpu,
-    spec: &KernelSpec,
-    int8_x: bool,
-    cols: u32,
-    batch: u32,
-) -> Result<(u64, Vec<(String, f64)>), KernelError> {
-    let limits = gpu.limits();
-    let storage = limits.max_compute_workgroup_storage_size;
-    let invocations = limits.max_compute_invocations_per_workgroup;
-    if !int8_x {
-        let split = q4_split(batch, storage, invocations);
-        return Ok((Q4_ROWS, vec![("SPLIT".to_string(), split as f64)]));
-    }
-    let blocks = cols / quant::BLOCK as u32;
-    let layout = dp4a_layout(blocks.div_ceil(2), batch, storage, invocations).ok_or_else(|| {
-        KernelError::InvalidShape {
-            kernel: spec.id(),
-            reason: format!(
-                "batch {batch} needs more workgroup memory than this device's \
-                 maxComputeWorkgroupStorageSize ({storage} bytes) for even one step"
-            ),
-        }
-    })?;
-    let constants = vec![
-        ("WG".to_string(), layout.threads as f64),
-        ("LANES".to_string(), DP4A_LANES as f64),
-        ("PC".to_string(), layout.chunk_pairs as f64),
-        ("XQ".to_string(), layout.xq_len as f64),
-        ("ODD".to_string(), if blocks % 2 == 1 { 1.0 } else { 0.0 }),
-    ];
-    Ok((layout.rows() as u64, constants))
 }
 
 pub(crate) fn prepare(
@@ -268,12 +189,12 @@ pub(crate) fn prepare(
     let q4 = spec.dtype == Dtype::Q4_0;
     // The Q4_0 kernel that rounds x to 8-bit integers (its layout and reference differ).
     let int8_x = spec.variant == DP4A_VARIANT;
-    let (q4_rows, q4_constants) = if q4 {
-        q4_constants(gpu, spec, int8_x, cols, batch)?
-    } else {
-        (1, Vec::new())
+    let rows_per_group = match (q4, int8_x) {
+        (false, _) => 1,
+        (true, false) => Q4_ROWS,
+        (true, true) => (DP4A_THREADS / DP4A_LANES) as u64,
     };
-    let groups = r.div_ceil(q4_rows);
+    let groups = r.div_ceil(rows_per_group);
     // Workgroups beyond one grid dimension continue in y.
     let max_dim = gpu.limits().max_compute_workgroups_per_dimension as u64;
     let gx = groups.min(max_dim);
@@ -289,7 +210,23 @@ pub(crate) fn prepare(
         packed.resize((packed.len() + Q4_PAD_BYTES).next_multiple_of(16), 0);
         x.resize(x.len() + Q4_PAD_X, 0.0);
         constants.push(("BATCH".to_string(), batch as f64));
-        constants.extend(q4_constants);
+        if int8_x {
+            let blocks = cols / quant::BLOCK as u32;
+            constants.extend([
+                ("WG".to_string(), DP4A_THREADS as f64),
+                ("LANES".to_string(), DP4A_LANES as f64),
+                ("DEPTH".to_string(), DP4A_DEPTH as f64),
+                ("ODD".to_string(), (blocks % 2) as f64),
+            ]);
+        } else {
+            let limits = gpu.limits();
+            let split = q4_split(
+                batch,
+                limits.max_compute_workgroup_storage_size,
+                limits.max_compute_invocations_per_workgroup,
+            );
+            constants.push(("SPLIT".to_string(), split as f64));
+        }
     }
     let x_buf = run::input_buffer(gpu, "x", &x);
     let y_buf = run::poisoned_output(gpu, "y", (b * r) as usize);
@@ -298,12 +235,48 @@ pub(crate) fn prepare(
     let pipeline = run::pipeline(gpu, spec, wgsl, &named);
     // Identical copies are enough: what matters is that they live at different addresses.
     let copies = weight_copies(packed.len() as u64);
-    let bind_groups = (0..copies)
-        .map(|_| {
-            let w_buf = run::input_bytes(gpu, "W", &packed);
-            run::bind_group(gpu, &pipeline, &[&params, &w_buf, &x_buf, &y_buf])
-        })
-        .collect();
+    let mut steps = Vec::new();
+    let bind_groups = if int8_x {
+        // First x is rounded into its own buffer, then `main` multiplies.
+        let xq_bytes = dp4a_x_bytes(cols, batch);
+        run::check_storage(gpu, "x rounded to 8 bits", xq_bytes)?;
+        let xq_buf = run::output_bytes(gpu, "x rounded", &vec![0u8; xq_bytes as usize]);
+        let quantize = run::pipeline_entry(gpu, spec, wgsl, "quantize", &named);
+        let threads = (cols as u64).div_ceil(64) * b;
+        let qx = threads.div_ceil(64).min(max_dim);
+        let qy = run::check_groups(gpu, "the rounding of x", threads.div_ceil(64).div_ceil(qx))?;
+        steps.push(run::Step {
+            bind_groups: vec![run::bind_group_at(
+                gpu,
+                &quantize,
+                &[(0, &params), (2, &x_buf), (5, &xq_buf)],
+            )],
+            pipeline: quantize,
+            workgroups: [qx as u32, qy, 1],
+        });
+        (0..copies)
+            .map(|_| {
+                let w_buf = run::input_bytes(gpu, "W", &packed);
+                run::bind_group_at(
+                    gpu,
+                    &pipeline,
+                    &[(0, &params), (1, &w_buf), (3, &y_buf), (4, &xq_buf)],
+                )
+            })
+            .collect()
+    } else {
+        (0..copies)
+            .map(|_| {
+                let w_buf = run::input_bytes(gpu, "W", &packed);
+                run::bind_group(gpu, &pipeline, &[&params, &w_buf, &x_buf, &y_buf])
+            })
+            .collect()
+    };
+    steps.push(run::Step {
+        pipeline,
+        bind_groups,
+        workgroups: [gx as u32, gy, 1],
+    });
 
     let total = b * r;
     let positions: Vec<usize> = if total * c <= 1 << 24 {
@@ -330,11 +303,7 @@ pub(crate) fn prepare(
         })
     };
     Ok(Prepared {
-        steps: vec![run::Step {
-            pipeline,
-            bind_groups,
-            workgroups: [gx as u32, gy, 1],
-        }],
+        steps,
         output: y_buf,
         output_bytes: total * 4,
         check: Box::new(check),
@@ -377,39 +346,12 @@ mod tests {
     }
 
     #[test]
-    fn dp4a_layout_fits_the_workgroup_memory() {
-        // 4096 columns (64 pairs), batch 1, H100 (48 KiB): all of x at once; the final sums
-        // (two vec4s per thread) need more room than x's 256 vec4s.
-        let l = dp4a_layout(64, 1, 48 << 10, 1024).unwrap();
-        assert_eq!((l.threads, l.chunk_pairs, l.xq_len), (256, 64, 512));
-        assert_eq!(l.rows(), 32);
-        assert_eq!(l.storage_bytes(1), 16 * (512 + 64));
-        // Batch 8: 2,048 + 512 vec4s = 40 KiB still fit 48 KiB.
-        let l = dp4a_layout(64, 8, 48 << 10, 1024).unwrap();
-        assert_eq!((l.chunk_pairs, l.xq_len), (64, 2048));
-        assert_eq!(l.storage_bytes(8), 40 << 10);
-        // In WebGPU's minimum 16 KiB, batch 8 goes in chunks of 24 pairs: 80 · 24 · 8 bytes =
-        // 15 KiB; 32 would take 20 KiB.
-        let l = dp4a_layout(64, 8, 16 << 10, 256).unwrap();
-        assert_eq!(l.chunk_pairs, 24);
-        assert!(l.storage_bytes(8) <= 16 << 10);
-        // Short rows round up to whole trips of the row's 8 threads: 3 pairs → 8.
-        assert_eq!(dp4a_layout(3, 1, 16 << 10, 256).unwrap().chunk_pairs, 8);
-        // Fewer invocations: fewer rows per workgroup.
-        assert_eq!(dp4a_layout(64, 1, 16 << 10, 64).unwrap().rows(), 8);
-        // Nothing fits: no layout rather than an overflowing one.
-        assert_eq!(dp4a_layout(64, 8, 1 << 10, 256), None);
-        assert_eq!(dp4a_layout(64, 1, 16 << 10, 4), None);
-        // Every layout it returns fits, for any memory size.
-        for storage in (1u32..64).map(|k| k << 10) {
-            for batch in 1..=MAX_BATCH {
-                if let Some(l) = dp4a_layout(1000, batch, storage, 256) {
-                    assert!(l.storage_bytes(batch) <= storage);
-                    assert!(l.chunk_pairs % DP4A_LANES == 0 && l.chunk_pairs > 0);
-                    assert!(l.xq_len >= 2 * l.threads && l.xq_len >= 4 * l.chunk_pairs * batch);
-                }
-            }
-        }
+    fn dp4a_rounded_x_takes_80_bytes_per_pair() {
+        // 4096 columns: 64 pairs of blocks, each 64 bytes of values and 16 of scales.
+        assert_eq!(dp4a_x_bytes(4096, 1), 64 * 80);
+        assert_eq!(dp4a_x_bytes(4096, 8), 8 * 64 * 80);
+        // An odd number of blocks still takes a whole last pair.
+        assert_eq!(dp4a_x_bytes(96, 3), 3 * 2 * 80);
     }
 
     #[test]

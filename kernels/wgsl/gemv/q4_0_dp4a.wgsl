@@ -26,11 +26,17 @@
 // - A pair is not 16-byte aligned, so a thread loads the three aligned vec4<u32> (48 bytes)
 //   around it and picks its 9 words out of those 12 with selects. (If blocks_per_row is odd,
 //   odd rows start 2 bytes into a word: four vec4s then, and every word stitched from two.)
-// - While one pair is multiplied, the next pair's loads are already in flight.
+// - While one pair is multiplied, the loads of the next DEPTH − 1 pairs are already in flight.
 //
-// x lives in workgroup memory, rounded once per chunk of KC columns (all of x when it fits),
-// laid out so that the LANES threads of a row read neighbouring vec4s (no bank conflicts) and
-// the rows of a subgroup read the same ones (broadcast).
+// x is rounded once, by a first entry point (`quantize`, one thread per pair of blocks) that
+// writes it to a small buffer; `main` then reads it from there, and every workgroup finds it in
+// cache. Rounding x inside each workgroup instead cost about 20 % on an H100: hundreds of
+// workgroups reading the same 16 KB from L2 and waiting at a barrier before their first weight.
+// The buffer holds, for batch row m, pair p and quarter c (16 values; c = 0, 1 the first block,
+// 2, 3 the second), 16 signed bytes at xq[(m · 4 + c) · pairs + p] (value 4i in the lowest byte
+// of word i), so the LANES threads of a row read neighbouring vec4s and the rows of a subgroup
+// the same ones; after those, per pair, the scales (dx0, 8Σq0, dx1, 8Σq1) as f32 bits at
+// xq[(4 · batch + m) · pairs + p].
 
 struct Params {
     rows: u32,
@@ -40,18 +46,14 @@ struct Params {
     blocks_per_row: u32,
 }
 
-// Threads per workgroup, and threads sharing a row (both set by the host).
+// Threads per workgroup, threads sharing a row, and pairs in flight per thread (all set by
+// the host).
 override WG: u32 = 256u;
 override LANES: u32 = 8u;
 override ROWS: u32 = WG / LANES;
+override DEPTH: u32 = 2u;
 // Rows of x (1 to 8).
 override BATCH: u32 = 1u;
-// Pairs of x's blocks rounded per chunk (a multiple of LANES; the host fits it into workgroup
-// memory), and the pair loop's trips per chunk.
-override PC: u32 = 64u;
-override ITERS: u32 = PC / LANES;
-// Sizes of the workgroup arrays below (the host computes them).
-override XQ: u32 = 4u * PC * BATCH;
 // blocks_per_row is odd: rows may start mid-word, and a pair may straddle four vec4s.
 override ODD: bool = false;
 
@@ -61,13 +63,12 @@ override ODD: bool = false;
 // x as vec4s, batch rows of cols / 4.
 @group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
+// Rounded x, as described above: read by `main`, written by `quantize` (the same buffer).
+@group(0) @binding(4) var<storage, read> xq: array<vec4<u32>>;
+@group(0) @binding(5) var<storage, read_write> xq_out: array<vec4<u32>>;
 
-// The chunk's x: for batch row m, pair slot s and quarter c (16 values; c = 0, 1 the first
-// block, 2, 3 the second), xq[(m · 4 + c) · PC + s] holds 16 signed bytes, value 4i in the
-// lowest byte of word i. At the end the array is reused for the threads' partial sums.
-var<workgroup> xq: array<vec4<u32>, XQ>;
-// Per pair slot: the two blocks' scales dx and 8 · Σ q, as (dx0, 8Σq0, dx1, 8Σq1).
-var<workgroup> xs: array<vec4<f32>, PC * BATCH>;
+// The LANES partial sums of each row meet here at the end, two vec4s per thread.
+var<workgroup> part: array<vec4<f32>, 2u * WG>;
 
 // One block of x rounded: its 8 words of signed bytes, its scale, and 8 · Σ q.
 struct XBlock {
@@ -108,15 +109,25 @@ fn round_block(m: u32, blk: u32) -> XBlock {
     return b;
 }
 
-// Rounds pair p of batch row m into slot s.
-fn round_pair(m: u32, p: u32, s: u32) {
+// One thread per pair of blocks and batch row: rounds them into xq_out.
+@compute @workgroup_size(64)
+fn quantize(@builtin(global_invocation_id) gid: vec3<u32>,
+            @builtin(num_workgroups) groups: vec3<u32>) {
+    let pairs = (params.blocks_per_row + 1u) / 2u;
+    let i = gid.x + gid.y * groups.x * 64u;
+    if (i >= pairs * params.batch) {
+        return;
+    }
+    let m = i / pairs;
+    let p = i % pairs;
     let b0 = round_block(m, 2u * p);
     let b1 = round_block(m, 2u * p + 1u);
-    xq[(m * 4u) * PC + s] = b0.lo;
-    xq[(m * 4u + 1u) * PC + s] = b0.hi;
-    xq[(m * 4u + 2u) * PC + s] = b1.lo;
-    xq[(m * 4u + 3u) * PC + s] = b1.hi;
-    xs[m * PC + s] = vec4<f32>(b0.dx, b0.sum8, b1.dx, b1.sum8);
+    xq_out[(m * 4u) * pairs + p] = b0.lo;
+    xq_out[(m * 4u + 1u) * pairs + p] = b0.hi;
+    xq_out[(m * 4u + 2u) * pairs + p] = b1.lo;
+    xq_out[(m * 4u + 3u) * pairs + p] = b1.hi;
+    xq_out[(4u * params.batch + m) * pairs + p] =
+        bitcast<vec4<u32>>(vec4<f32>(b0.dx, b0.sum8, b1.dx, b1.sum8));
 }
 
 // The loads around one pair: the aligned vec4s that hold its 36 bytes (38 when the row starts
@@ -204,12 +215,33 @@ fn block_dot(q: vec4<u32>, lo: vec4<u32>, hi: vec4<u32>, dx: f32, sum8: f32) -> 
     return dx * (f32(sum) - sum8);
 }
 
-// The pair's contribution to batch row m's sum; s is its slot in the chunk.
-fn pair_dot(q: Pair, m: u32, s: u32) -> f32 {
-    let sc = xs[m * PC + s];
-    let b0 = block_dot(q.a, xq[(m * 4u) * PC + s], xq[(m * 4u + 1u) * PC + s], sc.x, sc.y);
-    let b1 = block_dot(q.b, xq[(m * 4u + 2u) * PC + s], xq[(m * 4u + 3u) * PC + s], sc.z, sc.w);
+// Pair p's contribution to batch row m's sum.
+fn pair_dot(q: Pair, m: u32, p: u32, pairs: u32) -> f32 {
+    let sc = bitcast<vec4<f32>>(xq[(4u * BATCH + m) * pairs + p]);
+    let b0 = block_dot(q.a, xq[(m * 4u) * pairs + p], xq[(m * 4u + 1u) * pairs + p], sc.x, sc.y);
+    let b1 = block_dot(q.b, xq[(m * 4u + 2u) * pairs + p], xq[(m * 4u + 3u) * pairs + p],
+                       sc.z, sc.w);
     return q.d0 * b0 + q.d1 * b1;
+}
+
+// Adds pair p (its loads in `win`) to the running sums.
+fn accumulate(win: Window, half: bool, p: u32, pairs: u32, s: ptr<function, Sums>) {
+    let q = decode(win, half);
+    (*s).s0 += pair_dot(q, 0u, p, pairs);
+    if (BATCH > 1u) { (*s).s1 += pair_dot(q, 1u, p, pairs); }
+    if (BATCH > 2u) { (*s).s2 += pair_dot(q, 2u, p, pairs); }
+    if (BATCH > 3u) { (*s).s3 += pair_dot(q, 3u, p, pairs); }
+    if (BATCH > 4u) { (*s).s4 += pair_dot(q, 4u, p, pairs); }
+    if (BATCH > 5u) { (*s).s5 += pair_dot(q, 5u, p, pairs); }
+    if (BATCH > 6u) { (*s).s6 += pair_dot(q, 6u, p, pairs); }
+    if (BATCH > 7u) { (*s).s7 += pair_dot(q, 7u, p, pairs); }
+}
+
+// Running sums for batch rows 0 .. 7, named rather than an array: with runtime bounds checks
+// some drivers move a loop-indexed array to slow local memory.
+struct Sums {
+    s0: f32, s1: f32, s2: f32, s3: f32,
+    s4: f32, s5: f32, s6: f32, s7: f32,
 }
 
 @compute @workgroup_size(WG)
@@ -224,56 +256,37 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
     let row = min(row0 + r, params.rows - 1u);
     let half = (row * params.blocks_per_row) % 2u == 1u;
 
-    // Running sums for batch rows 0 .. 7, named rather than an array: with runtime bounds
-    // checks some drivers move a loop-indexed array to slow local memory.
-    var s0 = 0.0; var s1 = 0.0; var s2 = 0.0; var s3 = 0.0;
-    var s4 = 0.0; var s5 = 0.0; var s6 = 0.0; var s7 = 0.0;
-
-    // The first pair's loads go out before x is rounded, so they travel meanwhile.
-    var win = load_window(row, min(j, pairs - 1u));
-    for (var k0 = 0u; k0 < pairs; k0 += PC) {
-        // Nobody still reads the previous chunk's x; then round this one.
-        workgroupBarrier();
-        for (var i = lid; i < PC * BATCH; i += WG) {
-            let m = i / PC;
-            let s = i % PC;
-            round_pair(m, k0 + s, s);
+    var s = Sums(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    // Up to three pairs in flight: w1 is multiplied while w2 and w3 travel. Past the row's end
+    // they reload its last pair, which is then not added.
+    var w1 = load_window(row, min(j, pairs - 1u));
+    var w2 = w1;
+    var w3 = w1;
+    if (DEPTH > 1u) { w2 = load_window(row, min(j + LANES, pairs - 1u)); }
+    if (DEPTH > 2u) { w3 = load_window(row, min(j + 2u * LANES, pairs - 1u)); }
+    for (var p = j; p < pairs; p += LANES) {
+        let cur = w1;
+        let next = min(p + DEPTH * LANES, pairs - 1u);
+        if (DEPTH == 1u) {
+            w1 = load_window(row, next);
+        } else if (DEPTH == 2u) {
+            w1 = w2;
+            w2 = load_window(row, next);
+        } else {
+            w1 = w2;
+            w2 = w3;
+            w3 = load_window(row, next);
         }
-        workgroupBarrier();
-        for (var it = 0u; it < ITERS; it++) {
-            let s = it * LANES + j;
-            let p = k0 + s;
-            let cur = win;
-            // Issue the next pair's loads (the first of the next chunk after the last trip)
-            // before this pair is multiplied.
-            let next = p + LANES;
-            if (next < pairs) {
-                win = load_window(row, next);
-            }
-            if (p < pairs) {
-                let q = decode(cur, half);
-                s0 += pair_dot(q, 0u, s);
-                if (BATCH > 1u) { s1 += pair_dot(q, 1u, s); }
-                if (BATCH > 2u) { s2 += pair_dot(q, 2u, s); }
-                if (BATCH > 3u) { s3 += pair_dot(q, 3u, s); }
-                if (BATCH > 4u) { s4 += pair_dot(q, 4u, s); }
-                if (BATCH > 5u) { s5 += pair_dot(q, 5u, s); }
-                if (BATCH > 6u) { s6 += pair_dot(q, 6u, s); }
-                if (BATCH > 7u) { s7 += pair_dot(q, 7u, s); }
-            }
-        }
+        accumulate(cur, half, p, pairs, &s);
     }
-    // The LANES partial sums of each row meet in workgroup memory (xq, no longer needed),
-    // two vec4s per thread.
-    workgroupBarrier();
-    xq[2u * lid] = bitcast<vec4<u32>>(vec4<f32>(s0, s1, s2, s3));
-    xq[2u * lid + 1u] = bitcast<vec4<u32>>(vec4<f32>(s4, s5, s6, s7));
+    part[2u * lid] = vec4<f32>(s.s0, s.s1, s.s2, s.s3);
+    part[2u * lid + 1u] = vec4<f32>(s.s4, s.s5, s.s6, s.s7);
     workgroupBarrier();
     if (j == 0u && row0 + r < params.rows) {
         for (var m = 0u; m < BATCH; m++) {
             var sum = 0.0;
             for (var l = 0u; l < LANES; l++) {
-                sum += bitcast<vec4<f32>>(xq[2u * (lid + l) + m / 4u])[m % 4u];
+                sum += part[2u * (lid + l) + m / 4u][m % 4u];
             }
             y[m * params.rows + row0 + r] = sum;
         }
