@@ -258,24 +258,25 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
 
     var s = Sums(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
     // Up to three pairs in flight: w1 is multiplied while w2 and w3 travel. Past the row's end
-    // they reload its last pair, which is then not added.
-    var w1 = load_window(row, min(j, pairs - 1u));
-    var w2 = w1;
-    var w3 = w1;
-    if (DEPTH > 1u) { w2 = load_window(row, min(j + LANES, pairs - 1u)); }
-    if (DEPTH > 2u) { w3 = load_window(row, min(j + 2u * LANES, pairs - 1u)); }
+    // nothing is loaded (and nothing added: the loop stops first).
+    var w1: Window;
+    var w2: Window;
+    var w3: Window;
+    if (j < pairs) { w1 = load_window(row, j); }
+    if (DEPTH > 1u && j + LANES < pairs) { w2 = load_window(row, j + LANES); }
+    if (DEPTH > 2u && j + 2u * LANES < pairs) { w3 = load_window(row, j + 2u * LANES); }
     for (var p = j; p < pairs; p += LANES) {
         let cur = w1;
-        let next = min(p + DEPTH * LANES, pairs - 1u);
+        let next = p + DEPTH * LANES;
         if (DEPTH == 1u) {
-            w1 = load_window(row, next);
+            if (next < pairs) { w1 = load_window(row, next); }
         } else if (DEPTH == 2u) {
             w1 = w2;
-            w2 = load_window(row, next);
+            if (next < pairs) { w2 = load_window(row, next); }
         } else {
             w1 = w2;
             w2 = w3;
-            w3 = load_window(row, next);
+            if (next < pairs) { w3 = load_window(row, next); }
         }
         accumulate(cur, half, p, pairs, &s);
     }
