@@ -26,7 +26,7 @@
 // - A pair is not 16-byte aligned, so a thread loads the three aligned vec4<u32> (48 bytes)
 //   around it and picks its 9 words out of those 12 with selects. (If blocks_per_row is odd,
 //   odd rows start 2 bytes into a word: four vec4s then, and every word stitched from two.)
-// - While one pair is multiplied, the loads of the next DEPTH − 1 pairs are already in flight.
+// - While one pair is multiplied, the next pair's loads are already in flight.
 //
 // x is rounded once, by a first entry point (`quantize`, one thread per pair of blocks) that
 // writes it to a small buffer; `main` then reads it from there, and every workgroup finds it in
@@ -46,12 +46,10 @@ struct Params {
     blocks_per_row: u32,
 }
 
-// Threads per workgroup, threads sharing a row, and pairs in flight per thread (all set by
-// the host).
-override WG: u32 = 256u;
+// Threads per workgroup and threads sharing a row (both set by the host).
+override WG: u32 = 128u;
 override LANES: u32 = 8u;
 override ROWS: u32 = WG / LANES;
-override DEPTH: u32 = 2u;
 // Rows of x (1 to 8).
 override BATCH: u32 = 1u;
 // blocks_per_row is odd: rows may start mid-word, and a pair may straddle four vec4s.
@@ -257,27 +255,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
     let half = (row * params.blocks_per_row) % 2u == 1u;
 
     var s = Sums(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-    // Up to three pairs in flight: w1 is multiplied while w2 and w3 travel. Past the row's end
-    // nothing is loaded (and nothing added: the loop stops first).
-    var w1: Window;
-    var w2: Window;
-    var w3: Window;
-    if (j < pairs) { w1 = load_window(row, j); }
-    if (DEPTH > 1u && j + LANES < pairs) { w2 = load_window(row, j + LANES); }
-    if (DEPTH > 2u && j + 2u * LANES < pairs) { w3 = load_window(row, j + 2u * LANES); }
+    // The next pair's loads fly while this one is multiplied. (Keeping two or three in flight
+    // measured slower on an H100: with a thread per 8 of a row's 64 pairs there are already
+    // enough loads in the air, and the extra registers cost more than they hide.)
+    var win: Window;
+    if (j < pairs) { win = load_window(row, j); }
     for (var p = j; p < pairs; p += LANES) {
-        let cur = w1;
-        let next = p + DEPTH * LANES;
-        if (DEPTH == 1u) {
-            if (next < pairs) { w1 = load_window(row, next); }
-        } else if (DEPTH == 2u) {
-            w1 = w2;
-            if (next < pairs) { w2 = load_window(row, next); }
-        } else {
-            w1 = w2;
-            w2 = w3;
-            if (next < pairs) { w3 = load_window(row, next); }
-        }
+        let cur = win;
+        if (p + LANES < pairs) { win = load_window(row, p + LANES); }
         accumulate(cur, half, p, pairs, &s);
     }
     part[2u * lid] = vec4<f32>(s.s0, s.s1, s.s2, s.s3);
