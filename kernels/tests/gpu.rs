@@ -655,12 +655,10 @@ async fn a_wrong_nibble_order_fails_verification(gpu: &Gpu) {
         )
         .replace("return lo(q >> 4u);", "return lo(q << 4u);");
     let dp4a = find("gemv", "q4_0_dp4a").unwrap();
-    let int8_x = dp4a
-        .source
-        .replace(
-            "dot4I8Packed(l.x, lo.x) + dot4I8Packed(h.x, hi.x)",
-            "dot4I8Packed(l.x, hi.x) + dot4I8Packed(h.x, lo.x)",
-        );
+    let int8_x = dp4a.source.replace(
+        "dot4I8Packed(l.x, lo.x) + dot4I8Packed(h.x, hi.x)",
+        "dot4I8Packed(l.x, hi.x) + dot4I8Packed(h.x, lo.x)",
+    );
     for (spec, source) in [(q4, f32_x), (dp4a, int8_x)] {
         assert_ne!(
             source, spec.source,
