@@ -109,6 +109,33 @@ fn max4(x: vec4<f32>) -> f32 {
     return max(max(x.x, x.y), max(x.z, x.w));
 }
 
+// A thread's output block: rows ty (o0k) and ty + 16 (o1k), vec4 columns tx + 8k.
+struct Out {
+    o00: vec4<f32>, o01: vec4<f32>, o02: vec4<f32>, o03: vec4<f32>,
+    o10: vec4<f32>, o11: vec4<f32>, o12: vec4<f32>, o13: vec4<f32>,
+}
+
+// Adds one key's value row (from kv_s[vr], vec4 columns tx + 8k) times its probabilities for
+// the thread's two rows, pa and pb.
+fn add_key(acc: ptr<function, Out>, pa: f32, pb: f32, vr: u32) {
+    let a = vec4<f32>(pa);
+    let b = vec4<f32>(pb);
+    let w0 = kv_s[vr];
+    (*acc).o00 = fma(a, w0, (*acc).o00); (*acc).o10 = fma(b, w0, (*acc).o10);
+    if (D4 > 8u) {
+        let w1 = kv_s[vr + 8u];
+        (*acc).o01 = fma(a, w1, (*acc).o01); (*acc).o11 = fma(b, w1, (*acc).o11);
+    }
+    if (D4 > 16u) {
+        let w2 = kv_s[vr + 16u];
+        (*acc).o02 = fma(a, w2, (*acc).o02); (*acc).o12 = fma(b, w2, (*acc).o12);
+    }
+    if (D4 > 24u) {
+        let w3 = kv_s[vr + 24u];
+        (*acc).o03 = fma(a, w3, (*acc).o03); (*acc).o13 = fma(b, w3, (*acc).o13);
+    }
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let head = wg.y;
@@ -135,13 +162,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     // of its running sum.
     var m_run = MASKED;
     var l_part = 0.0;
-    // Output rows ty (o0k) and ty + 16 (o1k), vec4 columns tx + 8k, in named registers: a
-    // loop-indexed array here can end up in slow local memory when the driver keeps wgpu's
-    // bounds checks.
-    var o00 = vec4<f32>(0.0); var o01 = vec4<f32>(0.0);
-    var o02 = vec4<f32>(0.0); var o03 = vec4<f32>(0.0);
-    var o10 = vec4<f32>(0.0); var o11 = vec4<f32>(0.0);
-    var o12 = vec4<f32>(0.0); var o13 = vec4<f32>(0.0);
+    // The output block, in named registers (struct fields): a loop-indexed array here can end
+    // up in slow local memory when the driver keeps wgpu's bounds checks.
+    let z = vec4<f32>(0.0);
+    var acc = Out(z, z, z, z, z, z, z, z);
 
     // Under the causal mask, keys after the block's last query contribute nothing: stop there.
     let kv_end = select(n, min(n, q0 + BR), params.causal == 1u);
@@ -235,30 +259,19 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         // Rescale the running output and add this tile: o = α·o + Σ_j P[row, j] · V[j].
         let al0 = alpha_s[ty];
         let al1 = alpha_s[ty + 16u];
-        o00 *= al0; o01 *= al0; o02 *= al0; o03 *= al0;
-        o10 *= al1; o11 *= al1; o12 *= al1; o13 *= al1;
+        acc.o00 *= al0; acc.o01 *= al0; acc.o02 *= al0; acc.o03 *= al0;
+        acc.o10 *= al1; acc.o11 *= al1; acc.o12 *= al1; acc.o13 *= al1;
         for (var j4 = 0u; j4 < BC4; j4++) {
             let p0 = get4(ty * BC + j4 * 4u);
             let p1 = get4((ty + 16u) * BC + j4 * 4u);
-            for (var jj = 0u; jj < 4u; jj++) {
-                let a = vec4<f32>(p0[jj]);
-                let b = vec4<f32>(p1[jj]);
-                let vr = (j4 * 4u + jj) * KS + tx;
-                let w0 = kv_s[vr];
-                o00 = fma(a, w0, o00); o10 = fma(b, w0, o10);
-                if (D4 > 8u) {
-                    let w1 = kv_s[vr + 8u];
-                    o01 = fma(a, w1, o01); o11 = fma(b, w1, o11);
-                }
-                if (D4 > 16u) {
-                    let w2 = kv_s[vr + 16u];
-                    o02 = fma(a, w2, o02); o12 = fma(b, w2, o12);
-                }
-                if (D4 > 24u) {
-                    let w3 = kv_s[vr + 24u];
-                    o03 = fma(a, w3, o03); o13 = fma(b, w3, o13);
-                }
-            }
+            // The four keys of p0 and p1 written out, not looped over: p0[jj] with a loop
+            // index is a dynamically indexed vector, which (when the driver does not unroll
+            // the loop, as with wgpu's loop guards in checked modules) lives in local memory.
+            let vr = j4 * 4u * KS + tx;
+            add_key(&acc, p0.x, p1.x, vr);
+            add_key(&acc, p0.y, p1.y, vr + KS);
+            add_key(&acc, p0.z, p1.z, vr + 2u * KS);
+            add_key(&acc, p0.w, p1.w, vr + 3u * KS);
         }
     }
     // Every row's sum is the total of its four quarters.
@@ -272,18 +285,18 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     if (i0 < n) {
         let out = base + i0 * D4 + tx;
         let inv = 1.0 / l0;
-        o[out] = o00 * inv;
-        if (D4 > 8u) { o[out + 8u] = o01 * inv; }
-        if (D4 > 16u) { o[out + 16u] = o02 * inv; }
-        if (D4 > 24u) { o[out + 24u] = o03 * inv; }
+        o[out] = acc.o00 * inv;
+        if (D4 > 8u) { o[out + 8u] = acc.o01 * inv; }
+        if (D4 > 16u) { o[out + 16u] = acc.o02 * inv; }
+        if (D4 > 24u) { o[out + 24u] = acc.o03 * inv; }
     }
     let i1 = q0 + ty + 16u;
     if (i1 < n) {
         let out = base + i1 * D4 + tx;
         let inv = 1.0 / l1;
-        o[out] = o10 * inv;
-        if (D4 > 8u) { o[out + 8u] = o11 * inv; }
-        if (D4 > 16u) { o[out + 16u] = o12 * inv; }
-        if (D4 > 24u) { o[out + 24u] = o13 * inv; }
+        o[out] = acc.o10 * inv;
+        if (D4 > 8u) { o[out + 8u] = acc.o11 * inv; }
+        if (D4 > 16u) { o[out + 16u] = acc.o12 * inv; }
+        if (D4 > 24u) { o[out + 24u] = acc.o13 * inv; }
     }
 }
