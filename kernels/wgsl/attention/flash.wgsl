@@ -83,6 +83,59 @@ fn load_v(base: u32, kv0: u32, e: u32) -> vec4<f32> {
     return v[base + j * D4 + e % D4];
 }
 
+// A thread's share of a K or V tile: elements lid + i·WG for i < LOADS (at most 8), in named
+// registers.
+struct Tile {
+    t0: vec4<f32>, t1: vec4<f32>, t2: vec4<f32>, t3: vec4<f32>,
+    t4: vec4<f32>, t5: vec4<f32>, t6: vec4<f32>, t7: vec4<f32>,
+}
+
+fn fetch_k(base: u32, kv0: u32, lid: u32) -> Tile {
+    let z = vec4<f32>(0.0);
+    var t = Tile(z, z, z, z, z, z, z, z);
+    t.t0 = load_k(base, kv0, lid);
+    if (LOADS > 1u) { t.t1 = load_k(base, kv0, lid + WG); }
+    if (LOADS > 2u) { t.t2 = load_k(base, kv0, lid + 2u * WG); }
+    if (LOADS > 3u) { t.t3 = load_k(base, kv0, lid + 3u * WG); }
+    if (LOADS > 4u) { t.t4 = load_k(base, kv0, lid + 4u * WG); }
+    if (LOADS > 5u) { t.t5 = load_k(base, kv0, lid + 5u * WG); }
+    if (LOADS > 6u) { t.t6 = load_k(base, kv0, lid + 6u * WG); }
+    if (LOADS > 7u) { t.t7 = load_k(base, kv0, lid + 7u * WG); }
+    return t;
+}
+
+fn fetch_v(base: u32, kv0: u32, lid: u32) -> Tile {
+    let z = vec4<f32>(0.0);
+    var t = Tile(z, z, z, z, z, z, z, z);
+    t.t0 = load_v(base, kv0, lid);
+    if (LOADS > 1u) { t.t1 = load_v(base, kv0, lid + WG); }
+    if (LOADS > 2u) { t.t2 = load_v(base, kv0, lid + 2u * WG); }
+    if (LOADS > 3u) { t.t3 = load_v(base, kv0, lid + 3u * WG); }
+    if (LOADS > 4u) { t.t4 = load_v(base, kv0, lid + 4u * WG); }
+    if (LOADS > 5u) { t.t5 = load_v(base, kv0, lid + 5u * WG); }
+    if (LOADS > 6u) { t.t6 = load_v(base, kv0, lid + 6u * WG); }
+    if (LOADS > 7u) { t.t7 = load_v(base, kv0, lid + 7u * WG); }
+    return t;
+}
+
+// Element e of the tile into kv_s (rows padded to KS), if it is part of the tile.
+fn put_tile(e: u32, x: vec4<f32>) {
+    if (e < BC * D4) {
+        kv_s[(e / D4) * KS + e % D4] = x;
+    }
+}
+
+fn store_tile(t: Tile, lid: u32) {
+    put_tile(lid, t.t0);
+    if (LOADS > 1u) { put_tile(lid + WG, t.t1); }
+    if (LOADS > 2u) { put_tile(lid + 2u * WG, t.t2); }
+    if (LOADS > 3u) { put_tile(lid + 3u * WG, t.t3); }
+    if (LOADS > 4u) { put_tile(lid + 4u * WG, t.t4); }
+    if (LOADS > 5u) { put_tile(lid + 5u * WG, t.t5); }
+    if (LOADS > 6u) { put_tile(lid + 6u * WG, t.t6); }
+    if (LOADS > 7u) { put_tile(lid + 7u * WG, t.t7); }
+}
+
 // Score s of query row r against key column c of the tile, or MASKED where the key is padding
 // or (causal) in the future.
 fn masked(s: f32, r: u32, c: u32, q0: u32, kv0: u32) -> f32 {
@@ -107,6 +160,28 @@ fn set4(i: u32, x: vec4<f32>) {
 
 fn max4(x: vec4<f32>) -> f32 {
     return max(max(x.x, x.y), max(x.z, x.w));
+}
+
+// A thread's scores: rows ty (s0k) and ty + 16 (s1k) against key columns tx + 8k.
+struct Scores {
+    s00: f32, s01: f32, s02: f32, s03: f32,
+    s10: f32, s11: f32, s12: f32, s13: f32,
+}
+
+// Adds vec4 column c of the query rows and key tile to the thread's scores.
+fn add_column(sc: ptr<function, Scores>, ty: u32, tx: u32, c: u32) {
+    let a0 = q_s[ty * D4 + c];
+    let a1 = q_s[(ty + 16u) * D4 + c];
+    let b0 = kv_s[tx * KS + c];
+    let b1 = kv_s[(tx + 8u) * KS + c];
+    (*sc).s00 += dot(a0, b0); (*sc).s01 += dot(a0, b1);
+    (*sc).s10 += dot(a1, b0); (*sc).s11 += dot(a1, b1);
+    if (BC == 32u) {
+        let b2 = kv_s[(tx + 16u) * KS + c];
+        let b3 = kv_s[(tx + 24u) * KS + c];
+        (*sc).s02 += dot(a0, b2); (*sc).s03 += dot(a0, b3);
+        (*sc).s12 += dot(a1, b2); (*sc).s13 += dot(a1, b3);
+    }
 }
 
 // A thread's output block: rows ty (o0k) and ty + 16 (o1k), vec4 columns tx + 8k.
@@ -171,43 +246,28 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     let kv_end = select(n, min(n, q0 + BR), params.causal == 1u);
     for (var kv0 = 0u; kv0 < kv_end; kv0 += BC) {
         // Start reading this tile's V now, into registers, so the wait overlaps the scores.
-        var v0 = vec4<f32>(0.0); var v1 = vec4<f32>(0.0);
-        var v2 = vec4<f32>(0.0); var v3 = vec4<f32>(0.0);
-        var v4 = vec4<f32>(0.0); var v5 = vec4<f32>(0.0);
-        var v6 = vec4<f32>(0.0); var v7 = vec4<f32>(0.0);
-        v0 = load_v(base, kv0, lid);
-        if (LOADS > 1u) { v1 = load_v(base, kv0, lid + WG); }
-        if (LOADS > 2u) { v2 = load_v(base, kv0, lid + 2u * WG); }
-        if (LOADS > 3u) { v3 = load_v(base, kv0, lid + 3u * WG); }
-        if (LOADS > 4u) { v4 = load_v(base, kv0, lid + 4u * WG); }
-        if (LOADS > 5u) { v5 = load_v(base, kv0, lid + 5u * WG); }
-        if (LOADS > 6u) { v6 = load_v(base, kv0, lid + 6u * WG); }
-        if (LOADS > 7u) { v7 = load_v(base, kv0, lid + 7u * WG); }
+        let vt = fetch_v(base, kv0, lid);
+        let kt = fetch_k(base, kv0, lid);
         // Everyone is done with the previous tile's V and probabilities (and, the first time,
         // the Q block is complete).
         workgroupBarrier();
-        for (var e = lid; e < BC * D4; e += WG) {
-            kv_s[(e / D4) * KS + e % D4] = load_k(base, kv0, e);
-        }
+        // All of a thread's K loads are issued before the first store: in a loop (which the
+        // driver may not unroll under wgpu's loop guards) each would wait for the one before.
+        store_tile(kt, lid);
         workgroupBarrier();
 
         // Scores: rows ty and ty + 16 against key columns tx, tx + 8 (, tx + 16, tx + 24).
-        var s00 = 0.0; var s01 = 0.0; var s02 = 0.0; var s03 = 0.0;
-        var s10 = 0.0; var s11 = 0.0; var s12 = 0.0; var s13 = 0.0;
-        for (var c = 0u; c < D4; c++) {
-            let a0 = q_s[ty * D4 + c];
-            let a1 = q_s[(ty + 16u) * D4 + c];
-            let b0 = kv_s[tx * KS + c];
-            let b1 = kv_s[(tx + 8u) * KS + c];
-            s00 += dot(a0, b0); s01 += dot(a0, b1);
-            s10 += dot(a1, b0); s11 += dot(a1, b1);
-            if (BC == 32u) {
-                let b2 = kv_s[(tx + 16u) * KS + c];
-                let b3 = kv_s[(tx + 24u) * KS + c];
-                s02 += dot(a0, b2); s03 += dot(a0, b3);
-                s12 += dot(a1, b2); s13 += dot(a1, b3);
-            }
+        // Four vec4 columns per trip, written out (D4 is a multiple of 8): in checked modules
+        // wgpu guards every loop, and the driver then does not unroll it for us.
+        var sc = Scores(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        for (var c = 0u; c < D4; c += 4u) {
+            add_column(&sc, ty, tx, c);
+            add_column(&sc, ty, tx, c + 1u);
+            add_column(&sc, ty, tx, c + 2u);
+            add_column(&sc, ty, tx, c + 3u);
         }
+        let s00 = sc.s00; let s01 = sc.s01; let s02 = sc.s02; let s03 = sc.s03;
+        let s10 = sc.s10; let s11 = sc.s11; let s12 = sc.s12; let s13 = sc.s13;
         put_score(ty, tx, masked(s00, ty, tx, q0, kv0));
         put_score(ty, tx + 8u, masked(s01, ty, tx + 8u, q0, kv0));
         put_score(ty + 16u, tx, masked(s10, ty + 16u, tx, q0, kv0));
@@ -220,14 +280,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         }
         // All scores are written, and nobody reads K any more: V can take its place.
         workgroupBarrier();
-        kv_s[(lid / D4) * KS + lid % D4] = v0; // lid < 128 ≤ BC·D4 always
-        if (LOADS > 1u) { let e = lid + WG; if (e < BC * D4) { kv_s[(e / D4) * KS + e % D4] = v1; } }
-        if (LOADS > 2u) { let e = lid + 2u * WG; if (e < BC * D4) { kv_s[(e / D4) * KS + e % D4] = v2; } }
-        if (LOADS > 3u) { let e = lid + 3u * WG; if (e < BC * D4) { kv_s[(e / D4) * KS + e % D4] = v3; } }
-        if (LOADS > 4u) { let e = lid + 4u * WG; if (e < BC * D4) { kv_s[(e / D4) * KS + e % D4] = v4; } }
-        if (LOADS > 5u) { let e = lid + 5u * WG; if (e < BC * D4) { kv_s[(e / D4) * KS + e % D4] = v5; } }
-        if (LOADS > 6u) { let e = lid + 6u * WG; if (e < BC * D4) { kv_s[(e / D4) * KS + e % D4] = v6; } }
-        if (LOADS > 7u) { let e = lid + 7u * WG; if (e < BC * D4) { kv_s[(e / D4) * KS + e % D4] = v7; } }
+        store_tile(vt, lid);
 
         // Online softmax. Each thread's quarter-row maximum, then the row's over four threads.
         let pa = get4(pq);

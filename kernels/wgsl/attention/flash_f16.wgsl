@@ -90,6 +90,59 @@ fn load_v(base: u32, kv0: u32, e: u32) -> vec4<f32> {
     return vec4<f32>(v[base + j * D4 + e % D4]);
 }
 
+// A thread's share of a K or V tile: elements lid + i·WG for i < LOADS (at most 8), in named
+// registers.
+struct Tile {
+    t0: vec4<f32>, t1: vec4<f32>, t2: vec4<f32>, t3: vec4<f32>,
+    t4: vec4<f32>, t5: vec4<f32>, t6: vec4<f32>, t7: vec4<f32>,
+}
+
+fn fetch_k(base: u32, kv0: u32, lid: u32) -> Tile {
+    let z = vec4<f32>(0.0);
+    var t = Tile(z, z, z, z, z, z, z, z);
+    t.t0 = load_k(base, kv0, lid);
+    if (LOADS > 1u) { t.t1 = load_k(base, kv0, lid + WG); }
+    if (LOADS > 2u) { t.t2 = load_k(base, kv0, lid + 2u * WG); }
+    if (LOADS > 3u) { t.t3 = load_k(base, kv0, lid + 3u * WG); }
+    if (LOADS > 4u) { t.t4 = load_k(base, kv0, lid + 4u * WG); }
+    if (LOADS > 5u) { t.t5 = load_k(base, kv0, lid + 5u * WG); }
+    if (LOADS > 6u) { t.t6 = load_k(base, kv0, lid + 6u * WG); }
+    if (LOADS > 7u) { t.t7 = load_k(base, kv0, lid + 7u * WG); }
+    return t;
+}
+
+fn fetch_v(base: u32, kv0: u32, lid: u32) -> Tile {
+    let z = vec4<f32>(0.0);
+    var t = Tile(z, z, z, z, z, z, z, z);
+    t.t0 = load_v(base, kv0, lid);
+    if (LOADS > 1u) { t.t1 = load_v(base, kv0, lid + WG); }
+    if (LOADS > 2u) { t.t2 = load_v(base, kv0, lid + 2u * WG); }
+    if (LOADS > 3u) { t.t3 = load_v(base, kv0, lid + 3u * WG); }
+    if (LOADS > 4u) { t.t4 = load_v(base, kv0, lid + 4u * WG); }
+    if (LOADS > 5u) { t.t5 = load_v(base, kv0, lid + 5u * WG); }
+    if (LOADS > 6u) { t.t6 = load_v(base, kv0, lid + 6u * WG); }
+    if (LOADS > 7u) { t.t7 = load_v(base, kv0, lid + 7u * WG); }
+    return t;
+}
+
+// Element e of the tile into kv_s (rows padded to KS), if it is part of the tile.
+fn put_tile(e: u32, x: vec4<f32>) {
+    if (e < BC * D4) {
+        kv_s[(e / D4) * KS + e % D4] = x;
+    }
+}
+
+fn store_tile(t: Tile, lid: u32) {
+    put_tile(lid, t.t0);
+    if (LOADS > 1u) { put_tile(lid + WG, t.t1); }
+    if (LOADS > 2u) { put_tile(lid + 2u * WG, t.t2); }
+    if (LOADS > 3u) { put_tile(lid + 3u * WG, t.t3); }
+    if (LOADS > 4u) { put_tile(lid + 4u * WG, t.t4); }
+    if (LOADS > 5u) { put_tile(lid + 5u * WG, t.t5); }
+    if (LOADS > 6u) { put_tile(lid + 6u * WG, t.t6); }
+    if (LOADS > 7u) { put_tile(lid + 7u * WG, t.t7); }
+}
+
 // Score s of query row r against key column c of the tile, or MASKED where the key is padding
 // or (causal) in the future.
 fn masked(s: f32, r: u32, c: u32, q0: u32, kv0: u32) -> f32 {
@@ -114,6 +167,55 @@ fn set4(i: u32, x: vec4<f32>) {
 
 fn max4(x: vec4<f32>) -> f32 {
     return max(max(x.x, x.y), max(x.z, x.w));
+}
+
+// A thread's scores: rows ty (s0k) and ty + 16 (s1k) against key columns tx + 8k.
+struct Scores {
+    s00: f32, s01: f32, s02: f32, s03: f32,
+    s10: f32, s11: f32, s12: f32, s13: f32,
+}
+
+// Adds vec4 column c of the query rows and key tile to the thread's scores.
+fn add_column(sc: ptr<function, Scores>, ty: u32, tx: u32, c: u32) {
+    let a0 = q_s[ty * D4 + c];
+    let a1 = q_s[(ty + 16u) * D4 + c];
+    let b0 = kv_s[tx * KS + c];
+    let b1 = kv_s[(tx + 8u) * KS + c];
+    (*sc).s00 += dot(a0, b0); (*sc).s01 += dot(a0, b1);
+    (*sc).s10 += dot(a1, b0); (*sc).s11 += dot(a1, b1);
+    if (BC == 32u) {
+        let b2 = kv_s[(tx + 16u) * KS + c];
+        let b3 = kv_s[(tx + 24u) * KS + c];
+        (*sc).s02 += dot(a0, b2); (*sc).s03 += dot(a0, b3);
+        (*sc).s12 += dot(a1, b2); (*sc).s13 += dot(a1, b3);
+    }
+}
+
+// A thread's output block: rows ty (o0k) and ty + 16 (o1k), vec4 columns tx + 8k.
+struct Out {
+    o00: vec4<f32>, o01: vec4<f32>, o02: vec4<f32>, o03: vec4<f32>,
+    o10: vec4<f32>, o11: vec4<f32>, o12: vec4<f32>, o13: vec4<f32>,
+}
+
+// Adds one key's value row (from kv_s[vr], vec4 columns tx + 8k) times its probabilities for
+// the thread's two rows, pa and pb.
+fn add_key(acc: ptr<function, Out>, pa: f32, pb: f32, vr: u32) {
+    let a = vec4<f32>(pa);
+    let b = vec4<f32>(pb);
+    let w0 = kv_s[vr];
+    (*acc).o00 = fma(a, w0, (*acc).o00); (*acc).o10 = fma(b, w0, (*acc).o10);
+    if (D4 > 8u) {
+        let w1 = kv_s[vr + 8u];
+        (*acc).o01 = fma(a, w1, (*acc).o01); (*acc).o11 = fma(b, w1, (*acc).o11);
+    }
+    if (D4 > 16u) {
+        let w2 = kv_s[vr + 16u];
+        (*acc).o02 = fma(a, w2, (*acc).o02); (*acc).o12 = fma(b, w2, (*acc).o12);
+    }
+    if (D4 > 24u) {
+        let w3 = kv_s[vr + 24u];
+        (*acc).o03 = fma(a, w3, (*acc).o03); (*acc).o13 = fma(b, w3, (*acc).o13);
+    }
 }
 
 @compute @workgroup_size(WG)
@@ -142,55 +244,37 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     // of its running sum.
     var m_run = MASKED;
     var l_part = 0.0;
-    // Output rows ty (o0k) and ty + 16 (o1k), vec4 columns tx + 8k, in named registers: a
-    // loop-indexed array here can end up in slow local memory when the driver keeps wgpu's
-    // bounds checks.
-    var o00 = vec4<f32>(0.0); var o01 = vec4<f32>(0.0);
-    var o02 = vec4<f32>(0.0); var o03 = vec4<f32>(0.0);
-    var o10 = vec4<f32>(0.0); var o11 = vec4<f32>(0.0);
-    var o12 = vec4<f32>(0.0); var o13 = vec4<f32>(0.0);
+    // The output block, in named registers (struct fields): a loop-indexed array here can end
+    // up in slow local memory when the driver keeps wgpu's bounds checks.
+    let z = vec4<f32>(0.0);
+    var acc = Out(z, z, z, z, z, z, z, z);
 
     // Under the causal mask, keys after the block's last query contribute nothing: stop there.
     let kv_end = select(n, min(n, q0 + BR), params.causal == 1u);
     for (var kv0 = 0u; kv0 < kv_end; kv0 += BC) {
         // Start reading this tile's V now, into registers, so the wait overlaps the scores.
-        var v0 = vec4<f32>(0.0); var v1 = vec4<f32>(0.0);
-        var v2 = vec4<f32>(0.0); var v3 = vec4<f32>(0.0);
-        var v4 = vec4<f32>(0.0); var v5 = vec4<f32>(0.0);
-        var v6 = vec4<f32>(0.0); var v7 = vec4<f32>(0.0);
-        v0 = load_v(base, kv0, lid);
-        if (LOADS > 1u) { v1 = load_v(base, kv0, lid + WG); }
-        if (LOADS > 2u) { v2 = load_v(base, kv0, lid + 2u * WG); }
-        if (LOADS > 3u) { v3 = load_v(base, kv0, lid + 3u * WG); }
-        if (LOADS > 4u) { v4 = load_v(base, kv0, lid + 4u * WG); }
-        if (LOADS > 5u) { v5 = load_v(base, kv0, lid + 5u * WG); }
-        if (LOADS > 6u) { v6 = load_v(base, kv0, lid + 6u * WG); }
-        if (LOADS > 7u) { v7 = load_v(base, kv0, lid + 7u * WG); }
+        let vt = fetch_v(base, kv0, lid);
+        let kt = fetch_k(base, kv0, lid);
         // Everyone is done with the previous tile's V and probabilities (and, the first time,
         // the Q block is complete).
         workgroupBarrier();
-        for (var e = lid; e < BC * D4; e += WG) {
-            kv_s[(e / D4) * KS + e % D4] = load_k(base, kv0, e);
-        }
+        // All of a thread's K loads are issued before the first store: in a loop (which the
+        // driver may not unroll under wgpu's loop guards) each would wait for the one before.
+        store_tile(kt, lid);
         workgroupBarrier();
 
         // Scores: rows ty and ty + 16 against key columns tx, tx + 8 (, tx + 16, tx + 24).
-        var s00 = 0.0; var s01 = 0.0; var s02 = 0.0; var s03 = 0.0;
-        var s10 = 0.0; var s11 = 0.0; var s12 = 0.0; var s13 = 0.0;
-        for (var c = 0u; c < D4; c++) {
-            let a0 = q_s[ty * D4 + c];
-            let a1 = q_s[(ty + 16u) * D4 + c];
-            let b0 = kv_s[tx * KS + c];
-            let b1 = kv_s[(tx + 8u) * KS + c];
-            s00 += dot(a0, b0); s01 += dot(a0, b1);
-            s10 += dot(a1, b0); s11 += dot(a1, b1);
-            if (BC == 32u) {
-                let b2 = kv_s[(tx + 16u) * KS + c];
-                let b3 = kv_s[(tx + 24u) * KS + c];
-                s02 += dot(a0, b2); s03 += dot(a0, b3);
-                s12 += dot(a1, b2); s13 += dot(a1, b3);
-            }
+        // Four vec4 columns per trip, written out (D4 is a multiple of 8): in checked modules
+        // wgpu guards every loop, and the driver then does not unroll it for us.
+        var sc = Scores(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        for (var c = 0u; c < D4; c += 4u) {
+            add_column(&sc, ty, tx, c);
+            add_column(&sc, ty, tx, c + 1u);
+            add_column(&sc, ty, tx, c + 2u);
+            add_column(&sc, ty, tx, c + 3u);
         }
+        let s00 = sc.s00; let s01 = sc.s01; let s02 = sc.s02; let s03 = sc.s03;
+        let s10 = sc.s10; let s11 = sc.s11; let s12 = sc.s12; let s13 = sc.s13;
         put_score(ty, tx, masked(s00, ty, tx, q0, kv0));
         put_score(ty, tx + 8u, masked(s01, ty, tx + 8u, q0, kv0));
         put_score(ty + 16u, tx, masked(s10, ty + 16u, tx, q0, kv0));
@@ -203,14 +287,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         }
         // All scores are written, and nobody reads K any more: V can take its place.
         workgroupBarrier();
-        kv_s[(lid / D4) * KS + lid % D4] = v0; // lid < 128 ≤ BC·D4 always
-        if (LOADS > 1u) { let e = lid + WG; if (e < BC * D4) { kv_s[(e / D4) * KS + e % D4] = v1; } }
-        if (LOADS > 2u) { let e = lid + 2u * WG; if (e < BC * D4) { kv_s[(e / D4) * KS + e % D4] = v2; } }
-        if (LOADS > 3u) { let e = lid + 3u * WG; if (e < BC * D4) { kv_s[(e / D4) * KS + e % D4] = v3; } }
-        if (LOADS > 4u) { let e = lid + 4u * WG; if (e < BC * D4) { kv_s[(e / D4) * KS + e % D4] = v4; } }
-        if (LOADS > 5u) { let e = lid + 5u * WG; if (e < BC * D4) { kv_s[(e / D4) * KS + e % D4] = v5; } }
-        if (LOADS > 6u) { let e = lid + 6u * WG; if (e < BC * D4) { kv_s[(e / D4) * KS + e % D4] = v6; } }
-        if (LOADS > 7u) { let e = lid + 7u * WG; if (e < BC * D4) { kv_s[(e / D4) * KS + e % D4] = v7; } }
+        store_tile(vt, lid);
 
         // Online softmax. Each thread's quarter-row maximum, then the row's over four threads.
         let pa = get4(pq);
@@ -242,30 +319,19 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         // Rescale the running output and add this tile: o = α·o + Σ_j P[row, j] · V[j].
         let al0 = alpha_s[ty];
         let al1 = alpha_s[ty + 16u];
-        o00 *= al0; o01 *= al0; o02 *= al0; o03 *= al0;
-        o10 *= al1; o11 *= al1; o12 *= al1; o13 *= al1;
+        acc.o00 *= al0; acc.o01 *= al0; acc.o02 *= al0; acc.o03 *= al0;
+        acc.o10 *= al1; acc.o11 *= al1; acc.o12 *= al1; acc.o13 *= al1;
         for (var j4 = 0u; j4 < BC4; j4++) {
             let p0 = get4(ty * BC + j4 * 4u);
             let p1 = get4((ty + 16u) * BC + j4 * 4u);
-            for (var jj = 0u; jj < 4u; jj++) {
-                let a = vec4<f32>(p0[jj]);
-                let b = vec4<f32>(p1[jj]);
-                let vr = (j4 * 4u + jj) * KS + tx;
-                let w0 = kv_s[vr];
-                o00 = fma(a, w0, o00); o10 = fma(b, w0, o10);
-                if (D4 > 8u) {
-                    let w1 = kv_s[vr + 8u];
-                    o01 = fma(a, w1, o01); o11 = fma(b, w1, o11);
-                }
-                if (D4 > 16u) {
-                    let w2 = kv_s[vr + 16u];
-                    o02 = fma(a, w2, o02); o12 = fma(b, w2, o12);
-                }
-                if (D4 > 24u) {
-                    let w3 = kv_s[vr + 24u];
-                    o03 = fma(a, w3, o03); o13 = fma(b, w3, o13);
-                }
-            }
+            // The four keys of p0 and p1 written out, not looped over: p0[jj] with a loop
+            // index is a dynamically indexed vector, which (when the driver does not unroll
+            // the loop, as with wgpu's loop guards in checked modules) lives in local memory.
+            let vr = j4 * 4u * KS + tx;
+            add_key(&acc, p0.x, p1.x, vr);
+            add_key(&acc, p0.y, p1.y, vr + KS);
+            add_key(&acc, p0.z, p1.z, vr + 2u * KS);
+            add_key(&acc, p0.w, p1.w, vr + 3u * KS);
         }
     }
     // Every row's sum is the total of its four quarters.
@@ -279,18 +345,18 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     if (i0 < n) {
         let out = base + i0 * D4 + tx;
         let inv = 1.0 / l0;
-        o[out] = vec4<f16>(o00 * inv);
-        if (D4 > 8u) { o[out + 8u] = vec4<f16>(o01 * inv); }
-        if (D4 > 16u) { o[out + 16u] = vec4<f16>(o02 * inv); }
-        if (D4 > 24u) { o[out + 24u] = vec4<f16>(o03 * inv); }
+        o[out] = vec4<f16>(acc.o00 * inv);
+        if (D4 > 8u) { o[out + 8u] = vec4<f16>(acc.o01 * inv); }
+        if (D4 > 16u) { o[out + 16u] = vec4<f16>(acc.o02 * inv); }
+        if (D4 > 24u) { o[out + 24u] = vec4<f16>(acc.o03 * inv); }
     }
     let i1 = q0 + ty + 16u;
     if (i1 < n) {
         let out = base + i1 * D4 + tx;
         let inv = 1.0 / l1;
-        o[out] = vec4<f16>(o10 * inv);
-        if (D4 > 8u) { o[out + 8u] = vec4<f16>(o11 * inv); }
-        if (D4 > 16u) { o[out + 16u] = vec4<f16>(o12 * inv); }
-        if (D4 > 24u) { o[out + 24u] = vec4<f16>(o13 * inv); }
+        o[out] = vec4<f16>(acc.o10 * inv);
+        if (D4 > 8u) { o[out + 8u] = vec4<f16>(acc.o11 * inv); }
+        if (D4 > 16u) { o[out + 16u] = vec4<f16>(acc.o12 * inv); }
+        if (D4 > 24u) { o[out + 24u] = vec4<f16>(acc.o13 * inv); }
     }
 }
