@@ -180,9 +180,10 @@ pub(crate) fn prepare(
         )));
     }
     let (r, c, b) = (rows as u64, cols as u64, batch as u64);
-    // As bound: the packed bytes, the Q4_0 kernel's zero padding, and rounding to whole words.
+    // As bound: the packed bytes, the Q4_0 kernels' zero padding (then rounded up to whole
+    // vec4s), and rounding to whole words.
     let padding = if spec.dtype == Dtype::Q4_0 {
-        Q4_PAD_BYTES as u64
+        Q4_PAD_BYTES as u64 + 15
     } else {
         0
     };
