@@ -199,9 +199,9 @@ fn decode(win: Window, half: bool) -> Pair {
     return p;
 }
 
-// dx · Σ (nibble − 8) · q over one block with nibble words q, x in quarters c, c + 1 of slot s.
-// Word i's low nibbles are weights 4i .. 4i + 3 and meet x's word i of the first quarter; its
-// high nibbles are weights 16 + 4i .. and meet word i of the second.
+// dx · Σ (nibble − 8) · q over one block with nibble words q and x's two quarters lo, hi.
+// Word i's low nibbles are weights 4i .. 4i + 3 and meet word i of lo; its high nibbles are
+// weights 16 + 4i .. and meet word i of hi.
 fn block_dot(q: vec4<u32>, lo: vec4<u32>, hi: vec4<u32>, dx: f32, sum8: f32) -> f32 {
     let m = 0x0f0f0f0fu;
     let l = q & vec4<u32>(m);
