@@ -19,8 +19,9 @@
 //      Each lane loads its TN values of row t + p of B and does TM·TN fmas.
 // Per depth: TN loads and TM shuffles for TM·TN fmas (4 + 8 for 32 at 8×4).
 //
-// Any subgroup size works, as long as it is the same for every subgroup of the dispatch and
-// every subgroup is full: the host checks that the largest size the adapter reports divides
+// Any subgroup size works (WebGPU's are powers of two from 4 up, and the depths are walked four
+// at a time), as long as it is the same for every subgroup of the dispatch and every subgroup
+// is full: the host checks that the largest size the adapter reports divides
 // BN / TN (so strips tile the block exactly and the workgroup is a whole number of subgroups).
 // The strip a subgroup takes comes from `subgroup_id`, not from `local_invocation_index`,
 // because nothing promises which invocations form a subgroup.
@@ -61,10 +62,36 @@ fn load_a(row: u32, depth: u32) -> f32 {
 }
 
 fn load_b(depth: u32, col: u32) -> f32 {
-    if (col < params.n) {
+    if (depth < params.k && col < params.n) {
         return b[depth * params.n + col];
     }
     return 0.0;
+}
+
+// Row `depth` of B at this lane's four columns col, col + s, col + 2s, col + 3s.
+fn b_row(depth: u32, col: u32, s: u32) -> vec4<f32> {
+    return vec4<f32>(load_b(depth, col), load_b(depth, col + s), load_b(depth, col + 2u * s),
+                     load_b(depth, col + 3u * s));
+}
+
+// A lane's sums, one vec4 per row (its 4 columns), in named registers rather than an array:
+// with wgpu's runtime bounds checks some drivers keep a loop-indexed array in slow local memory
+// (on the H100 an array version ran 13× slower checked than unchecked).
+struct Acc {
+    c0: vec4<f32>, c1: vec4<f32>, c2: vec4<f32>, c3: vec4<f32>,
+    c4: vec4<f32>, c5: vec4<f32>, c6: vec4<f32>, c7: vec4<f32>,
+}
+
+// One depth: the 8 rows' values of A (s_lo, s_hi) times the lane's 4 values of B.
+fn add_depth(acc: ptr<function, Acc>, bv: vec4<f32>, s_lo: vec4<f32>, s_hi: vec4<f32>) {
+    (*acc).c0 = fma(vec4<f32>(s_lo.x), bv, (*acc).c0);
+    (*acc).c1 = fma(vec4<f32>(s_lo.y), bv, (*acc).c1);
+    (*acc).c2 = fma(vec4<f32>(s_lo.z), bv, (*acc).c2);
+    (*acc).c3 = fma(vec4<f32>(s_lo.w), bv, (*acc).c3);
+    (*acc).c4 = fma(vec4<f32>(s_hi.x), bv, (*acc).c4);
+    (*acc).c5 = fma(vec4<f32>(s_hi.y), bv, (*acc).c5);
+    (*acc).c6 = fma(vec4<f32>(s_hi.z), bv, (*acc).c6);
+    (*acc).c7 = fma(vec4<f32>(s_hi.w), bv, (*acc).c7);
 }
 
 fn store_c(row: u32, col: u32, v: f32) {
@@ -83,40 +110,39 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     let row0 = wid.y * BM + (sg / strips_per_row) * TM;
     let col0 = wid.x * BN + (sg % strips_per_row) * TN * sg_size;
 
-    // The running sums, one vec4 per row (its 4 columns), in named registers rather than an
-    // array: with wgpu's runtime bounds checks some drivers keep a loop-indexed array in slow
-    // local memory (on the H100 an array version ran 13× slower checked than unchecked).
-    var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);
-    var c4 = vec4<f32>(0.0); var c5 = vec4<f32>(0.0); var c6 = vec4<f32>(0.0); var c7 = vec4<f32>(0.0);
+    let z = vec4<f32>(0.0);
+    var acc = Acc(z, z, z, z, z, z, z, z);
+    let col = col0 + lane;
     for (var t = 0u; t < params.k; t += sg_size) {
         // 1. Load the fragment: lane `lane` holds depth t + lane of the strip's 8 rows, rows 0-3
-        //    in a_lo and 4-7 in a_hi.
+        //    in a_lo and 4-7 in a_hi (zeros past K).
         let ka = t + lane;
         let a_lo = vec4<f32>(load_a(row0, ka), load_a(row0 + 1u, ka), load_a(row0 + 2u, ka), load_a(row0 + 3u, ka));
         let a_hi = vec4<f32>(load_a(row0 + 4u, ka), load_a(row0 + 5u, ka), load_a(row0 + 6u, ka), load_a(row0 + 7u, ka));
-        // 2. Walk the depths of this step. `depth` is the same on every lane (it depends only on
-        //    K and the subgroup size), so every lane reaches every shuffle.
-        let depth = min(sg_size, params.k - t);
-        for (var p = 0u; p < depth; p++) {
-            let col = col0 + lane;
-            let bv = vec4<f32>(load_b(t + p, col), load_b(t + p, col + sg_size),
-                               load_b(t + p, col + 2u * sg_size), load_b(t + p, col + 3u * sg_size));
+        // 2. Walk the subgroup's depths four at a time (subgroup sizes are powers of two, at
+        //    least 4), the four rows of B loaded before any is used, so their waits overlap.
+        //    Past K, A and B read as zeros and add nothing. The loop bound is the same on every
+        //    lane, so every lane reaches every shuffle.
+        for (var p = 0u; p < sg_size; p += 4u) {
+            let b0 = b_row(t + p, col, sg_size);
+            let b1 = b_row(t + p + 1u, col, sg_size);
+            let b2 = b_row(t + p + 2u, col, sg_size);
+            let b3 = b_row(t + p + 3u, col, sg_size);
             // A[row0 + i, t + p] for the 8 rows, from lane p's registers.
-            let s_lo = subgroupShuffle(a_lo, p);
-            let s_hi = subgroupShuffle(a_hi, p);
-            c0 = fma(vec4<f32>(s_lo.x), bv, c0); c1 = fma(vec4<f32>(s_lo.y), bv, c1);
-            c2 = fma(vec4<f32>(s_lo.z), bv, c2); c3 = fma(vec4<f32>(s_lo.w), bv, c3);
-            c4 = fma(vec4<f32>(s_hi.x), bv, c4); c5 = fma(vec4<f32>(s_hi.y), bv, c5);
-            c6 = fma(vec4<f32>(s_hi.z), bv, c6); c7 = fma(vec4<f32>(s_hi.w), bv, c7);
+            add_depth(&acc, b0, subgroupShuffle(a_lo, p), subgroupShuffle(a_hi, p));
+            add_depth(&acc, b1, subgroupShuffle(a_lo, p + 1u), subgroupShuffle(a_hi, p + 1u));
+            add_depth(&acc, b2, subgroupShuffle(a_lo, p + 2u), subgroupShuffle(a_hi, p + 2u));
+            add_depth(&acc, b3, subgroupShuffle(a_lo, p + 3u), subgroupShuffle(a_hi, p + 3u));
         }
     }
     // Row i's vec4 holds columns col0 + lane + j·sg_size, j = 0 .. 3.
-    let col = col0 + lane;
-    let cols = vec4<u32>(col, col + sg_size, col + 2u * sg_size, col + 3u * sg_size);
-    for (var j = 0u; j < TN; j++) {
-        store_c(row0, cols[j], c0[j]); store_c(row0 + 1u, cols[j], c1[j]);
-        store_c(row0 + 2u, cols[j], c2[j]); store_c(row0 + 3u, cols[j], c3[j]);
-        store_c(row0 + 4u, cols[j], c4[j]); store_c(row0 + 5u, cols[j], c5[j]);
-        store_c(row0 + 6u, cols[j], c6[j]); store_c(row0 + 7u, cols[j], c7[j]);
-    }
+    store_row(row0, col, sg_size, acc.c0); store_row(row0 + 1u, col, sg_size, acc.c1);
+    store_row(row0 + 2u, col, sg_size, acc.c2); store_row(row0 + 3u, col, sg_size, acc.c3);
+    store_row(row0 + 4u, col, sg_size, acc.c4); store_row(row0 + 5u, col, sg_size, acc.c5);
+    store_row(row0 + 6u, col, sg_size, acc.c6); store_row(row0 + 7u, col, sg_size, acc.c7);
+}
+
+fn store_row(row: u32, col: u32, s: u32, v: vec4<f32>) {
+    store_c(row, col, v.x); store_c(row, col + s, v.y);
+    store_c(row, col + 2u * s, v.z); store_c(row, col + 3u * s, v.w);
 }
