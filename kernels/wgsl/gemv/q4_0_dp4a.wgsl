@@ -257,8 +257,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>,
 
     var s = Sums(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
     // The next pair's loads fly while this one is multiplied. (Keeping two or three in flight
-    // measured slower on an H100: with a thread per 8 of a row's 64 pairs there are already
-    // enough loads in the air, and the extra registers cost more than they hide.)
+    // measured slower on an H100 at every shape tried: with thousands of threads each holding
+    // one pair's loads there are evidently enough in the air, and extra registers cost more.)
     var win: Window;
     if (j < pairs) { win = load_window(row, j); }
     for (var p = j; p < pairs; p += LANES) {
