@@ -73,20 +73,17 @@ var<workgroup> red_s: array<f32, WG>;
 // Per query row: this tile's rescale factor.
 var<workgroup> alpha_s: array<f32, BR>;
 
-// Element e of the tile of K (or V) that starts at key kv0, or zero past the end.
-fn load_k(base: u32, kv0: u32, e: u32) -> vec4<f32> {
+// Element e of the tile of V (or K, when `is_v` is false) that starts at key kv0, or zero past
+// the end.
+fn load_kv(is_v: bool, base: u32, kv0: u32, e: u32) -> vec4<f32> {
     let j = kv0 + e / D4;
     if (e >= BC * D4 || j >= params.n) {
         return vec4<f32>(0.0);
+    }
+    if (is_v) {
+        return v[base + j * D4 + e % D4];
     }
     return k[base + j * D4 + e % D4];
-}
-fn load_v(base: u32, kv0: u32, e: u32) -> vec4<f32> {
-    let j = kv0 + e / D4;
-    if (e >= BC * D4 || j >= params.n) {
-        return vec4<f32>(0.0);
-    }
-    return v[base + j * D4 + e % D4];
 }
 
 // A thread's share of a K or V tile: elements lid + i·WG for i < LOADS (at most 8), in named
@@ -96,31 +93,18 @@ struct Tile {
     t4: vec4<f32>, t5: vec4<f32>, t6: vec4<f32>, t7: vec4<f32>,
 }
 
-fn fetch_k(base: u32, kv0: u32, lid: u32) -> Tile {
+// All of a thread's loads of one tile, issued together.
+fn fetch_tile(is_v: bool, base: u32, kv0: u32, lid: u32) -> Tile {
     let z = vec4<f32>(0.0);
     var t = Tile(z, z, z, z, z, z, z, z);
-    t.t0 = load_k(base, kv0, lid);
-    if (LOADS > 1u) { t.t1 = load_k(base, kv0, lid + WG); }
-    if (LOADS > 2u) { t.t2 = load_k(base, kv0, lid + 2u * WG); }
-    if (LOADS > 3u) { t.t3 = load_k(base, kv0, lid + 3u * WG); }
-    if (LOADS > 4u) { t.t4 = load_k(base, kv0, lid + 4u * WG); }
-    if (LOADS > 5u) { t.t5 = load_k(base, kv0, lid + 5u * WG); }
-    if (LOADS > 6u) { t.t6 = load_k(base, kv0, lid + 6u * WG); }
-    if (LOADS > 7u) { t.t7 = load_k(base, kv0, lid + 7u * WG); }
-    return t;
-}
-
-fn fetch_v(base: u32, kv0: u32, lid: u32) -> Tile {
-    let z = vec4<f32>(0.0);
-    var t = Tile(z, z, z, z, z, z, z, z);
-    t.t0 = load_v(base, kv0, lid);
-    if (LOADS > 1u) { t.t1 = load_v(base, kv0, lid + WG); }
-    if (LOADS > 2u) { t.t2 = load_v(base, kv0, lid + 2u * WG); }
-    if (LOADS > 3u) { t.t3 = load_v(base, kv0, lid + 3u * WG); }
-    if (LOADS > 4u) { t.t4 = load_v(base, kv0, lid + 4u * WG); }
-    if (LOADS > 5u) { t.t5 = load_v(base, kv0, lid + 5u * WG); }
-    if (LOADS > 6u) { t.t6 = load_v(base, kv0, lid + 6u * WG); }
-    if (LOADS > 7u) { t.t7 = load_v(base, kv0, lid + 7u * WG); }
+    t.t0 = load_kv(is_v, base, kv0, lid);
+    if (LOADS > 1u) { t.t1 = load_kv(is_v, base, kv0, lid + WG); }
+    if (LOADS > 2u) { t.t2 = load_kv(is_v, base, kv0, lid + 2u * WG); }
+    if (LOADS > 3u) { t.t3 = load_kv(is_v, base, kv0, lid + 3u * WG); }
+    if (LOADS > 4u) { t.t4 = load_kv(is_v, base, kv0, lid + 4u * WG); }
+    if (LOADS > 5u) { t.t5 = load_kv(is_v, base, kv0, lid + 5u * WG); }
+    if (LOADS > 6u) { t.t6 = load_kv(is_v, base, kv0, lid + 6u * WG); }
+    if (LOADS > 7u) { t.t7 = load_kv(is_v, base, kv0, lid + 7u * WG); }
     return t;
 }
 
@@ -254,8 +238,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         // Start reading this tile's K and V now, into registers, all loads at once: K's wait
         // overlaps the barrier, V's the scores. (Loaded one per loop trip, each load would wait
         // for the store of the one before.)
-        let vt = fetch_v(base, kv0, lid);
-        let kt = fetch_k(base, kv0, lid);
+        let vt = fetch_tile(true, base, kv0, lid);
+        let kt = fetch_tile(false, base, kv0, lid);
         // Everyone is done with the previous tile's V and probabilities (and, the first time,
         // the Q block is complete).
         workgroupBarrier();

@@ -75,17 +75,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
         for (var p = 0u; p < BK; p++) {
             // The two register vectors of the outer product: TM values of A, TN of B.
             let ao = p * BM + ty;
-            let sa = BM / TM;
-            let a0 = vec4<f32>(a_tile[ao], a_tile[ao + sa], a_tile[ao + 2u * sa],
-                               a_tile[ao + 3u * sa]);
-            let a1 = vec4<f32>(a_tile[ao + 4u * sa], a_tile[ao + 5u * sa], a_tile[ao + 6u * sa],
-                               a_tile[ao + 7u * sa]);
             let bo = p * BN + tx;
-            let sb = BN / TN;
-            let b0 = vec4<f32>(b_tile[bo], b_tile[bo + sb], b_tile[bo + 2u * sb],
-                               b_tile[bo + 3u * sb]);
-            let b1 = vec4<f32>(b_tile[bo + 4u * sb], b_tile[bo + 5u * sb], b_tile[bo + 6u * sb],
-                               b_tile[bo + 7u * sb]);
+            let a0 = a4(ao);
+            let a1 = a4(ao + 4u * (BM / TM));
+            let b0 = b4(bo);
+            let b1 = b4(bo + 4u * (BN / TN));
             outer(&acc, a0, a1, b0, b1);
         }
         // Everyone must finish reading before the next iteration overwrites the blocks.
@@ -102,6 +96,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     store_row(r + 5u * sr, col0 + tx, acc.c50, acc.c51);
     store_row(r + 6u * sr, col0 + tx, acc.c60, acc.c61);
     store_row(r + 7u * sr, col0 + tx, acc.c70, acc.c71);
+}
+
+// Four of a thread's TM values of A at one depth, from a_tile[o] on, BM / TM apart.
+fn a4(o: u32) -> vec4<f32> {
+    let s = BM / TM;
+    return vec4<f32>(a_tile[o], a_tile[o + s], a_tile[o + 2u * s], a_tile[o + 3u * s]);
+}
+
+// Four of its TN values of B, from b_tile[o] on, BN / TN apart.
+fn b4(o: u32) -> vec4<f32> {
+    let s = BN / TN;
+    return vec4<f32>(b_tile[o], b_tile[o + s], b_tile[o + 2u * s], b_tile[o + 3u * s]);
 }
 
 // A thread's 8×8 block of sums.
