@@ -60,10 +60,11 @@ pub fn flash_tile(d: u32, workgroup_bytes: u32) -> Option<u32> {
         .find(|&bc| flash_tile_bytes(d, bc) <= workgroup_bytes)
 }
 
-/// Workgroup memory of the fused kernel: the Q block, one K-then-V tile (rows padded by one
-/// vec4), the score block, 128 partial row statistics and a factor per row.
+/// Workgroup memory of the fused kernel: the Q block and one K-then-V tile (rows padded by one
+/// vec4), the score block (rows padded by one float), 128 partial row statistics and a factor
+/// per row.
 pub fn flash_tile_bytes(d: u32, bc: u32) -> u32 {
-    (FLASH_BR * d + bc * (d + 4) + FLASH_BR * bc + 128 + FLASH_BR) * 4
+    (FLASH_BR * (d + 4) + bc * (d + 4) + FLASH_BR * (bc + 1) + 128 + FLASH_BR) * 4
 }
 
 /// Attention inputs on the CPU: Q, K, V as [heads, seq, head_dim] row-major.
@@ -420,7 +421,10 @@ mod tests {
 
     #[test]
     fn tiles_fit_the_workgroup_memory() {
-        // d = 128 on a 48 KiB device: 16·128 + 32·132 + 32·128 + 16·32 + 48 floats = 42.7 KiB.
+        // d = 128, BC = 32: 32·132 + 32·132 + 32·33 + 128 + 32 floats = 38,656 bytes, which
+        // fits 48 KiB but not 32 KiB; BC = 16 needs 28,160 bytes.
+        assert_eq!(flash_tile_bytes(128, 32), 38_656);
+        assert_eq!(flash_tile_bytes(128, 16), 28_160);
         assert_eq!(flash_tile(128, 48 << 10), Some(32));
         assert_eq!(flash_tile(128, 32 << 10), Some(16));
         assert_eq!(flash_tile(64, 32 << 10), Some(32));
