@@ -350,6 +350,10 @@ fn print_roofs(r: &kernels::ceilings::Roofs) {
         Some(g) => println!("  f16 fma peak     {:>10.1} GFLOP/s", g),
         None => println!("  f16 fma peak     not measured (no shader-f16)"),
     }
+    // Only where the device was opened with --experimental and lists the fragment shape.
+    if let Some(g) = r.coop_f16_gflops {
+        println!("  f16 tensor peak  {:>10.1} GFLOP/s  (cooperative matrices, f32 sums)", g);
+    }
 }
 
 /// Parses `--tiles BMxBNxBK`.

@@ -1,6 +1,7 @@
 //! The measured roofs of the roofline: memory bandwidth over a sweep of working-set sizes (read
 //! and copy; where a size fits in a cache the sweep shows that cache's bandwidth) and the
-//! arithmetic peaks (f32 fma, and f16 where the adapter has `shader-f16`).
+//! arithmetic peaks (f32 fma, f16 where the adapter has `shader-f16`, and the tensor cores through
+//! cooperative matrices where the device was opened with them and lists 16×16×16 f16 → f32).
 //!
 //! Every point is an ordinary kernel run through [`crate::run_kernel`], so a ceiling carries the
 //! same verification, timing method and JSON as any other measurement.
@@ -32,9 +33,9 @@ pub fn sweep_sizes(gpu: &Gpu, largest: u64) -> Vec<u64> {
 /// suspect).
 pub fn plan(gpu: &Gpu, largest: u64, peak_threads: u64) -> Vec<(&'static KernelSpec, Shape)> {
     let mut runs = Vec::new();
-    for variant in ["fma-f32", "fma-f16"] {
+    for variant in ["fma-f32", "fma-f16", "coop-f16"] {
         let spec = find("peak", variant).expect("registered");
-        if gpu.has(spec.features) {
+        if gpu.has(spec.features) && (variant != "coop-f16" || coop_listed(gpu)) {
             runs.push((
                 spec,
                 Shape::Peak {
@@ -57,6 +58,20 @@ pub fn plan(gpu: &Gpu, largest: u64, peak_threads: u64) -> Vec<(&'static KernelS
     runs
 }
 
+/// Whether the adapter lists the 16×16×16 f16 → f32 cooperative-matrix shape the tensor-core probe
+/// uses (an unlisted shape would be refused; a ceilings run simply leaves that roof out).
+fn coop_listed(gpu: &Gpu) -> bool {
+    let f = crate::matmul::COOP_FRAGMENT;
+    crate::matmul::coop_shape_supported(
+        "peak/coop-f16",
+        gpu.coop_properties(),
+        (f, f, f),
+        wgpu::CooperativeScalarType::F16,
+        wgpu::CooperativeScalarType::F32,
+    )
+    .is_ok()
+}
+
 /// The roofs read off a set of verified measurements: the best of each kind.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Roofs {
@@ -72,6 +87,8 @@ pub struct Roofs {
     pub f32_gflops: Option<f64>,
     /// f16 fma peak, GFLOP/s.
     pub f16_gflops: Option<f64>,
+    /// Tensor-core peak through cooperative matrices (f16 inputs, f32 sums), GFLOP/s.
+    pub coop_f16_gflops: Option<f64>,
 }
 
 /// Reads the roofs off `measurements`; unverified ones are ignored.
@@ -104,6 +121,9 @@ pub fn roofs(measurements: &[Measurement]) -> Roofs {
             }
             ("peak", "fma-f16", _) => {
                 r.f16_gflops = Some(r.f16_gflops.unwrap_or(0.0).max(m.gflops_per_s));
+            }
+            ("peak", "coop-f16", _) => {
+                r.coop_f16_gflops = Some(r.coop_f16_gflops.unwrap_or(0.0).max(m.gflops_per_s));
             }
             _ => {}
         }

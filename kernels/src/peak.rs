@@ -1,5 +1,6 @@
-//! Host code of the arithmetic peak probes (`peak/fma-f32`, `peak/fma-f16`): the compute roofs of
-//! the roofline, measured with the same harness as every kernel.
+//! Host code of the arithmetic peak probes (`peak/fma-f32`, `peak/fma-f16`, and the tensor-core
+//! probe `peak/coop-f16`): the compute roofs of the roofline, measured with the same harness as
+//! every kernel.
 
 use crate::KernelError;
 use crate::gpu::Gpu;
@@ -19,6 +20,14 @@ const MUL: f32 = 1.0;
 const ADD_A: f32 = 0.5;
 const ADD_B: f32 = -0.25;
 
+/// Accumulators per subgroup in the tensor-core probe.
+const COOP_ACCS: u64 = 8;
+/// FLOPs of one 16×16×16 cooperative multiply-add.
+const COOP_MMA_FLOPS: u64 = 2 * 16 * 16 * 16;
+/// Lanes per subgroup that [`coop_cost`] counts in: the work of a subgroup shared by 32 threads.
+/// The host rescales to the adapter's real subgroup size and the whole workgroups it dispatches.
+const COOP_LANES: u64 = 32;
+
 /// FLOPs and bytes of a peak probe over `threads` threads: two fmas per lane per round; one f32
 /// written per thread.
 pub fn cost(threads: u64) -> Cost {
@@ -27,6 +36,23 @@ pub fn cost(threads: u64) -> Cost {
         flops: t * (ITERS * 2 * 2 * LANES) as f64,
         bytes: t * 4.0,
     }
+}
+
+/// FLOPs and bytes of the tensor-core probe over `threads` threads, counted as subgroups of 32:
+/// eight 16×16×16 multiply-adds per subgroup per round; one f32 written per thread.
+pub fn coop_cost(threads: u64) -> Cost {
+    let subgroups = threads as f64 / COOP_LANES as f64;
+    Cost {
+        flops: subgroups * (COOP_ACCS * ITERS * COOP_MMA_FLOPS) as f64,
+        bytes: threads as f64 * 4.0,
+    }
+}
+
+/// What every thread of the tensor-core probe writes: its subgroup's total over eight
+/// accumulators of 256 elements, accumulator i ending at i + 2·ITERS (see the WGSL).
+pub fn coop_reference() -> f64 {
+    let per_element: u64 = (0..COOP_ACCS).map(|i| i + 2 * ITERS).sum();
+    (256 * per_element) as f64
 }
 
 /// What thread `t` writes: the sum over its 32 lanes of start + ITERS · 0.25, exact in f32.
@@ -53,6 +79,38 @@ pub(crate) fn prepare(
             reason: format!("threads must be from 1 to 4294967295, got {threads}"),
         });
     }
+    let coop = spec.variant == "coop-f16";
+    let mut cost_scale = 1.0;
+    let mut constants = vec![
+        ("WORKGROUP_SIZE", WORKGROUP as f64),
+        ("ITERS", ITERS as f64),
+    ];
+    if coop {
+        // wgpu does not check the fragment shape against the adapter's list, and an unlisted
+        // shape silently returns garbage: refuse first.
+        let f = crate::matmul::COOP_FRAGMENT;
+        crate::matmul::coop_shape_supported(
+            &spec.id(),
+            gpu.coop_properties(),
+            (f, f, f),
+            wgpu::CooperativeScalarType::F16,
+            wgpu::CooperativeScalarType::F32,
+        )?;
+        let (sg_min, sg_max) = gpu.subgroup_sizes();
+        if sg_min < 8 || sg_min != sg_max {
+            return Err(KernelError::InvalidShape {
+                kernel: spec.id(),
+                reason: format!(
+                    "the probe needs one fixed subgroup size of at least 8 lanes; this adapter \
+                     reports {sg_min} to {sg_max}"
+                ),
+            });
+        }
+        constants.push(("SUBGROUPS", (WORKGROUP / sg_min as u64) as f64));
+        // Every subgroup of every dispatched workgroup does the work, also past `threads`.
+        let subgroups = threads.div_ceil(WORKGROUP) * (WORKGROUP / sg_min as u64);
+        cost_scale = subgroups as f64 * COOP_LANES as f64 / threads as f64;
+    }
     run::check_storage(gpu, "the peak output (one f32 per thread)", threads * 4)?;
     let groups = threads.div_ceil(WORKGROUP);
     let max = gpu.limits().max_compute_workgroups_per_dimension as u64;
@@ -70,16 +128,16 @@ pub(crate) fn prepare(
     words[2] = ADD_B.to_bits();
     words[3] = threads as u32;
     let params = run::params_buffer(gpu, &words);
-    let constants = [
-        ("WORKGROUP_SIZE", WORKGROUP as f64),
-        ("ITERS", ITERS as f64),
-    ];
     let pipeline = run::pipeline(gpu, spec, wgsl, &constants);
     let bind_groups = vec![run::bind_group(gpu, &pipeline, &[&params, &out])];
     let check = move |got: &[f32]| {
         let positions: Vec<usize> = (0..threads as usize).collect();
         // Every intermediate value is exact: the result must be bit-exact.
-        run::compare(got, &positions, threads, |i| (reference(i as u64), 0.0))
+        if coop {
+            run::compare(got, &positions, threads, |_| (coop_reference(), 0.0))
+        } else {
+            run::compare(got, &positions, threads, |i| (reference(i as u64), 0.0))
+        }
     };
     Ok(Prepared {
         steps: vec![run::Step {
@@ -91,7 +149,7 @@ pub(crate) fn prepare(
         output_bytes: threads * 4,
         check: Box::new(check),
         constants: constants.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
-        cost_scale: 1.0,
+        cost_scale,
         input_sets: 1,
     })
 }
@@ -109,5 +167,16 @@ mod tests {
         assert_eq!(reference(0), 2110.0);
         assert_eq!(reference(65), reference(1));
         assert_eq!(reference(1), 2110.0 + 32.0 * 0.25);
+    }
+
+    #[test]
+    fn coop_cost_and_reference_are_hand_checked() {
+        // One subgroup of 32: 8 accumulators · 256 rounds · 8192 FLOPs = 16,777,216 FLOPs.
+        assert_eq!(coop_cost(32).flops, 16_777_216.0);
+        assert_eq!(coop_cost(64).bytes, 256.0);
+        // Accumulators end at 512..519: 256 elements · (0 + … + 7 + 8 · 512) = 256 · 4124.
+        assert_eq!(coop_reference(), 1_055_744.0);
+        // Exact in f32 (below 2²⁴), as the bit-exact check needs.
+        assert!(coop_reference() < (1u32 << 24) as f64);
     }
 }

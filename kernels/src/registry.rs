@@ -85,6 +85,9 @@ impl KernelSpec {
                     },
                 })
             }
+            (Family::Peak, Shape::Peak { threads }) if self.variant == "coop-f16" => {
+                Ok(crate::peak::coop_cost(*threads))
+            }
             (Family::Peak, Shape::Peak { threads }) => Ok(crate::peak::cost(*threads)),
             (Family::Matmul, Shape::Matmul { m, n, k }) => {
                 let (m, n, k) = (*m as f64, *n as f64, *k as f64);
@@ -277,6 +280,21 @@ pub const REGISTRY: &[KernelSpec] = &[
         features: wgpu::Features::SHADER_F16,
         family: Family::Peak,
         summary: "independent f16 fma chains (vec4<f16>): the f16 arithmetic ceiling",
+        default_shape: Shape::Peak { threads: 1 << 20 },
+        bounds_proven: true,
+    },
+    KernelSpec {
+        kernel: "peak",
+        variant: "coop-f16",
+        file: "peak/coop_f16.wgsl",
+        source: include_str!("../wgsl/peak/coop_f16.wgsl"),
+        dtype: Dtype::F16,
+        // Native only, as matmul/coop_f16; runs only where the adapter lists 16×16×16 f16 → f32.
+        features: wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX
+            .union(wgpu::Features::SHADER_F16)
+            .union(wgpu::Features::SUBGROUP),
+        family: Family::Peak,
+        summary: "independent cooperative-matrix multiply-adds (16×16×16, f16 in, f32 sums): the tensor-core ceiling",
         default_shape: Shape::Peak { threads: 1 << 20 },
         bounds_proven: true,
     },

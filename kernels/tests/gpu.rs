@@ -271,6 +271,52 @@ async fn coop_matmul_runs_or_is_refused(gpu: &Gpu) {
 gpu_test_with!(coop_matmul_runs_or_is_refused_clearly => coop_matmul_runs_or_is_refused,
     kernels::DeviceOptions { experimental: true });
 
+async fn coop_peak_runs_or_is_refused(gpu: &Gpu) {
+    use kernels::matmul::{COOP_FRAGMENT, coop_shape_supported};
+    use wgpu::CooperativeScalarType::{F16, F32};
+    let spec = find("peak", "coop-f16").unwrap();
+    let f = COOP_FRAGMENT;
+    let listed = coop_shape_supported(&spec.id(), gpu.coop_properties(), (f, f, f), F16, F32);
+    // The ceilings plan measures the tensor-core roof exactly where the probe can run.
+    let plan = kernels::ceilings::plan(gpu, 1 << 20, 1000);
+    let planned = plan.iter().any(|(s, _)| s.id() == spec.id());
+    assert_eq!(planned, gpu.has(spec.features) && listed.is_ok());
+    if !gpu.has(spec.features) {
+        // lavapipe and the browser: refused with the missing feature named, never garbage.
+        let e = run_kernel(gpu, spec, Shape::Peak { threads: 64 }, &quick())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, KernelError::MissingFeature { .. })
+                && e.to_string().contains("EXPERIMENTAL_COOPERATIVE_MATRIX"),
+            "{e}"
+        );
+        eprintln!("skipping {}: {e}", spec.id());
+        return;
+    }
+    if let Err(why) = listed {
+        let e = run_kernel(gpu, spec, Shape::Peak { threads: 64 }, &quick())
+            .await
+            .unwrap_err();
+        assert_eq!(e, why);
+        eprintln!("skipping {}: {e}", spec.id());
+        return;
+    }
+    // Tensor cores present: every thread's total is exact, also for a partial workgroup, and
+    // the FLOPs count every subgroup the dispatch ran (300 threads: 2 workgroups of 256).
+    for threads in [1, 300, 5000] {
+        let m = run_kernel(gpu, spec, Shape::Peak { threads }, &quick())
+            .await
+            .unwrap();
+        assert!(m.verified, "{:?}", m.verification.first_failure);
+        let (sg, _) = gpu.subgroup_sizes();
+        let subgroups = threads.div_ceil(256) * (256 / sg as u64);
+        assert_eq!(m.flops, subgroups as f64 * 8.0 * 256.0 * 8192.0);
+    }
+}
+gpu_test_with!(coop_peak_runs_or_is_refused_clearly => coop_peak_runs_or_is_refused,
+    kernels::DeviceOptions { experimental: true });
+
 async fn experimental_features_are_opt_in(gpu: &Gpu) {
     // Without the opt-in the device never has an experimental feature, and the cooperative-
     // matrix variant is refused with the reason: missing on this adapter, or not opted into.
