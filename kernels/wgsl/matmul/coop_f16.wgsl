@@ -13,8 +13,8 @@
 // them sits under a branch that depends on the lane.
 //
 // Who owns what.
-// - A workgroup owns a BM×BN block of C (128×256 by default on an H100) and walks K in steps
-//   of BK. It has (BM/64)·(BN/WN) subgroups: 8 at 128×256, 256 threads.
+// - A workgroup owns a BM×BN block of C (256×128 by default on an H100) and walks K in steps
+//   of BK. It has (BM/64)·(BN/WN) subgroups: 8 at 256×128 or 128×256, 256 threads.
 // - Each subgroup owns a 64×WN sub-block of C, WN = 64 (the host's choice where that still
 //   leaves 8 subgroups) or 32: 4×4 (or 4×2) fragments of 16×16, held in sixteen (eight) f32
 //   accumulator matrices that stay in registers for the whole walk along K. Per 16-deep slice
@@ -23,9 +23,9 @@
 //   what keeps the tensor cores fed rather than waiting on workgroup memory. (A 32×32
 //   sub-block, 2×2, loads four fragments for four multiply-adds.)
 // - Every thread of the workgroup helps stage the BM×BK block of A and the BK×BN block of B in
-//   workgroup memory, four f16 at a time (one 8-byte `vec4<f16>` load per element; the host
-//   pads the rows of A, B and C to a multiple of 8 elements so every row starts 16-byte
-//   aligned), converting nothing but writing zeros outside A and B. That zero padding is how
+//   workgroup memory, eight f16 at a time (one 16-byte load per element; the host pads the
+//   rows of A, B and C to a multiple of 8 elements so every row starts 16-byte aligned), and
+//   writes zeros outside A and B. That zero padding is how
 //   ragged M, N and K work: a fragment that hangs over an edge multiplies zeros, and the tensor
 //   cores never see a partial fragment.
 // - Software pipelining: two copies of each block live in workgroup memory. At the start of
@@ -59,10 +59,12 @@ struct Params {
     c_row: u32,
 }
 
-// A and B are read four f16 at a time: the host pads their rows (with zeros) to a multiple of 8.
+// A and B are read eight f16 at a time, as 16-byte vec4<u32>s (the host pads their rows with
+// zeros to a multiple of 8): loaded 8 bytes at a time as vec4<f16>, the kernel ran at 123 rather
+// than 145 TFLOP/s (H100, 256×128×16, 4096³, unchecked). Each u32 holds two f16s.
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> a: array<vec4<f16>>;
-@group(0) @binding(2) var<storage, read> b: array<vec4<f16>>;
+@group(0) @binding(1) var<storage, read> a: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read> b: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read_write> c: array<f32>;
 
 // The fragment shape (M = N = K = 16).
@@ -90,10 +92,10 @@ override THREADS: u32 = WARPS * SG;
 // 128×256×16, 4096³: 98 TFLOP/s padded, 69 without.)
 override A_STRIDE: u32 = BK / 4u + 2u;
 override B_STRIDE: u32 = BN / 4u + 2u;
-// vec4<f16>s each thread copies per block of A and of B (rounded up), and how many of them it
-// carries in registers from one step to the next (the fields of `Next`).
-override A_LOADS: u32 = (BM * BK / 4u + THREADS - 1u) / THREADS;
-override B_LOADS: u32 = (BK * BN / 4u + THREADS - 1u) / THREADS;
+// 16-byte elements (8 f16) each thread copies per block of A and of B (rounded up), and how many
+// of them it carries in registers from one step to the next (the fields of `Next`).
+override A_LOADS: u32 = (BM * BK / 8u + THREADS - 1u) / THREADS;
+override B_LOADS: u32 = (BK * BN / 8u + THREADS - 1u) / THREADS;
 const SLOTS: u32 = 4u;
 
 // Workgroup memory: two copies (0 and 1) of the f16 blocks of A (BM rows of A_STRIDE) and of B
@@ -103,41 +105,56 @@ var<workgroup> a_tile: array<vec4<f16>, 2 * BM * A_STRIDE>;
 var<workgroup> b_tile: array<vec4<f16>, 2 * BK * B_STRIDE>;
 var<workgroup> c_stage: array<f32, WARPS * FRAG * FRAG>;
 
-// Element e of the block of A (or B) at depth t: the vec4<f16> at row e / (BK/4), column group
-// e % (BK/4) of the block (of B: row e / (BN/4), group e % (BN/4)); zeros outside A (B). Thread
-// tid takes e = tid + i·THREADS for i = 0, 1, …: consecutive threads, consecutive vec4s of a row
-// (coalesced).
-fn load_a(row0: u32, t: u32, e: u32) -> vec4<f16> {
-    let r = row0 + e / (BK / 4u);
-    let q = t / 4u + e % (BK / 4u);
-    var v = vec4<f16>();
-    // q < a_row: the row's padding is zeros already, past it is the next row.
-    if (e < BM * BK / 4u && r < params.m && q < params.a_row) {
-        v = a[r * params.a_row + q];
+// Element e of the block of A (or B) at depth t: the 8 f16 at row e / (BK/8), column group
+// e % (BK/8) of the block (of B: row e / (BN/8), group e % (BN/8)); zeros outside A (B). Thread
+// tid takes e = tid + i·THREADS for i = 0, 1, …: consecutive threads, consecutive 16 bytes of a
+// row (coalesced). Row strides in 16-byte units are half the host's, which count vec4<f16>s.
+fn load_a(row0: u32, t: u32, e: u32) -> vec4<u32> {
+    let r = row0 + e / (BK / 8u);
+    let q = t / 8u + e % (BK / 8u);
+    let row = params.a_row / 2u;
+    var v = vec4<u32>();
+    // q < row: the row's padding is zeros already, past it is the next row.
+    if (e < BM * BK / 8u && r < params.m && q < row) {
+        v = a[r * row + q];
     }
     return v;
 }
 
-fn load_b(col0: u32, t: u32, e: u32) -> vec4<f16> {
-    let kk = t + e / (BN / 4u);
-    let q = col0 / 4u + e % (BN / 4u);
-    var v = vec4<f16>();
-    if (e < BK * BN / 4u && kk < params.k && q < params.b_row) {
-        v = b[kk * params.b_row + q];
+fn load_b(col0: u32, t: u32, e: u32) -> vec4<u32> {
+    let kk = t + e / (BN / 8u);
+    let q = col0 / 8u + e % (BN / 8u);
+    let row = params.b_row / 2u;
+    var v = vec4<u32>();
+    if (e < BK * BN / 8u && kk < params.k && q < row) {
+        v = b[kk * row + q];
     }
     return v;
 }
 
-// Writes element e of a block into copy `buf` of the workgroup tile.
-fn put_a(buf: u32, e: u32, v: vec4<f16>) {
-    if (e < BM * BK / 4u) {
-        a_tile[buf * BM * A_STRIDE + (e / (BK / 4u)) * A_STRIDE + e % (BK / 4u)] = v;
+// The 8 f16 in `v` as two vec4<f16>. Through f32 rather than `bitcast`: naga (wgpu 30) types
+// `bitcast<vec2<f16>>(u32)` as vec2<f32> and rejects the module. Exact: every f16 is an f32.
+fn lo(v: vec4<u32>) -> vec4<f16> {
+    return vec4<f16>(vec2<f16>(unpack2x16float(v.x)), vec2<f16>(unpack2x16float(v.y)));
+}
+fn hi(v: vec4<u32>) -> vec4<f16> {
+    return vec4<f16>(vec2<f16>(unpack2x16float(v.z)), vec2<f16>(unpack2x16float(v.w)));
+}
+
+// Writes element e of a block into copy `buf` of the workgroup tile (two vec4<f16>s).
+fn put_a(buf: u32, e: u32, v: vec4<u32>) {
+    if (e < BM * BK / 8u) {
+        let i = buf * BM * A_STRIDE + (e / (BK / 8u)) * A_STRIDE + 2u * (e % (BK / 8u));
+        a_tile[i] = lo(v);
+        a_tile[i + 1u] = hi(v);
     }
 }
 
-fn put_b(buf: u32, e: u32, v: vec4<f16>) {
-    if (e < BK * BN / 4u) {
-        b_tile[buf * BK * B_STRIDE + (e / (BN / 4u)) * B_STRIDE + e % (BN / 4u)] = v;
+fn put_b(buf: u32, e: u32, v: vec4<u32>) {
+    if (e < BK * BN / 8u) {
+        let i = buf * BK * B_STRIDE + (e / (BN / 8u)) * B_STRIDE + 2u * (e % (BN / 8u));
+        b_tile[i] = lo(v);
+        b_tile[i + 1u] = hi(v);
     }
 }
 
@@ -145,14 +162,14 @@ fn put_b(buf: u32, e: u32, v: vec4<f16>) {
 // first SLOTS elements of each block. Named fields rather than arrays so they surely stay in
 // registers; the slots past A_LOADS (B_LOADS) are never touched, and the compiler drops them.
 struct Next {
-    a0: vec4<f16>,
-    a1: vec4<f16>,
-    a2: vec4<f16>,
-    a3: vec4<f16>,
-    b0: vec4<f16>,
-    b1: vec4<f16>,
-    b2: vec4<f16>,
-    b3: vec4<f16>,
+    a0: vec4<u32>,
+    a1: vec4<u32>,
+    a2: vec4<u32>,
+    a3: vec4<u32>,
+    b0: vec4<u32>,
+    b1: vec4<u32>,
+    b2: vec4<u32>,
+    b3: vec4<u32>,
 }
 
 // Issues the loads of this thread's slots of the blocks at depth t. Nothing waits for them
