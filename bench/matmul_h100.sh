@@ -30,9 +30,10 @@ SIZES="$SIZES" PYTHONUNBUFFERED=1 python3 "$HERE/torch_matmul.py" "$OUT/torch.js
 # The ladder again without wgpu's runtime bounds checks (native only), at the first size.
 "$LAB" bench --kernel matmul --size "${SIZES%%,*}" --autotune --unchecked --experimental \
     --json "$OUT/unchecked.json" 2>&1 | tee -a "$OUT/log.txt"
-# The roofs, and the peaks again without runtime checks (their loops are the only difference).
-"$LAB" bench --ceilings --json "$OUT/ceilings.json" 2>&1 | tee -a "$OUT/log.txt"
-"$LAB" bench --kernel peak --size 2097152 --unchecked --json "$OUT/peak_unchecked.json" \
+# The roofs, and the peaks again without runtime checks (their loops are the only difference);
+# --experimental adds the tensor-core roof (peak/coop-f16) where the adapter lists its shape.
+"$LAB" bench --ceilings --experimental --json "$OUT/ceilings.json" 2>&1 | tee -a "$OUT/log.txt"
+"$LAB" bench --kernel peak --size 2097152 --unchecked --experimental --json "$OUT/peak_unchecked.json" \
     2>&1 | tee -a "$OUT/log.txt"
 
 python3 "$HERE/summarize.py" "$OUT/torch.json" "$OUT/checked.json" "$OUT/unchecked.json" \
