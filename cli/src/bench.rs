@@ -91,11 +91,14 @@ usage: lab bench --kernel <name> [--variant <v>] [--size <s>[,<s>…]] [--adapte
                without wgpu's runtime checks (each of their indices is guarded in the WGSL or
                by host padding, and the GPU tests run them on ragged shapes)
   --experimental  native: also enable wgpu's experimental features the adapter offers
-               (cooperative matrices, for matmul/coop_f16); wgpu warns they may still have
-               bugs, so they are off unless asked for, and each result records the choice
+               (cooperative matrices, for matmul/coop_f16 and peak/coop-f16); wgpu warns they
+               may still have bugs, so they are off unless asked for, and each result records
+               the choice
   --ceilings   the measured roofs: read and copy bandwidth over working sets from 1 MiB to
-               --max-size (default 1GiB, 64MiB with --quick), and the f32 (and f16) fma peaks
-               (peaks first: after the memory sweep the H100 ran them at a quarter speed)";
+               --max-size (default 1GiB, 64MiB with --quick), and the f32 (and f16) fma peaks;
+               with --experimental also the tensor-core peak (peak/coop-f16) where the adapter
+               lists its fragment shape (peaks first: after the memory sweep the H100 ran them
+               at a quarter speed)";
 
 /// Runs `lab bench …`.
 pub fn run(args: &[String]) -> anyhow::Result<()> {
@@ -352,7 +355,10 @@ fn print_roofs(r: &kernels::ceilings::Roofs) {
     }
     // Only where the device was opened with --experimental and lists the fragment shape.
     if let Some(g) = r.coop_f16_gflops {
-        println!("  f16 tensor peak  {:>10.1} GFLOP/s  (cooperative matrices, f32 sums)", g);
+        println!(
+            "  f16 tensor peak  {:>10.1} GFLOP/s  (cooperative matrices, f32 sums)",
+            g
+        );
     }
 }
 
