@@ -35,7 +35,7 @@ pub fn plan(gpu: &Gpu, largest: u64, peak_threads: u64) -> Vec<(&'static KernelS
     let mut runs = Vec::new();
     for variant in ["fma-f32", "fma-f16", "coop-f16"] {
         let spec = find("peak", variant).expect("registered");
-        if gpu.has(spec.features) && (variant != "coop-f16" || coop_listed(gpu)) {
+        if gpu.has(spec.features) && (variant != "coop-f16" || coop_runnable(gpu)) {
             runs.push((
                 spec,
                 Shape::Peak {
@@ -58,18 +58,22 @@ pub fn plan(gpu: &Gpu, largest: u64, peak_threads: u64) -> Vec<(&'static KernelS
     runs
 }
 
-/// Whether the adapter lists the 16×16×16 f16 → f32 cooperative-matrix shape the tensor-core probe
-/// uses (an unlisted shape would be refused; a ceilings run simply leaves that roof out).
-fn coop_listed(gpu: &Gpu) -> bool {
+/// Whether the tensor-core probe can run here: the adapter lists its 16×16×16 f16 → f32
+/// cooperative-matrix shape and has one fixed subgroup size of at least 8 lanes (otherwise the
+/// probe is refused, and a ceilings run simply leaves that roof out).
+pub fn coop_runnable(gpu: &Gpu) -> bool {
+    let (sg_min, sg_max) = gpu.subgroup_sizes();
     let f = crate::matmul::COOP_FRAGMENT;
-    crate::matmul::coop_shape_supported(
-        "peak/coop-f16",
-        gpu.coop_properties(),
-        (f, f, f),
-        wgpu::CooperativeScalarType::F16,
-        wgpu::CooperativeScalarType::F32,
-    )
-    .is_ok()
+    sg_min >= 8
+        && sg_min == sg_max
+        && crate::matmul::coop_shape_supported(
+            "peak/coop-f16",
+            gpu.coop_properties(),
+            (f, f, f),
+            wgpu::CooperativeScalarType::F16,
+            wgpu::CooperativeScalarType::F32,
+        )
+        .is_ok()
 }
 
 /// The roofs read off a set of verified measurements: the best of each kind.

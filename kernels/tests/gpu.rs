@@ -280,7 +280,13 @@ async fn coop_peak_runs_or_is_refused(gpu: &Gpu) {
     // The ceilings plan measures the tensor-core roof exactly where the probe can run.
     let plan = kernels::ceilings::plan(gpu, 1 << 20, 1000);
     let planned = plan.iter().any(|(s, _)| s.id() == spec.id());
-    assert_eq!(planned, gpu.has(spec.features) && listed.is_ok());
+    let (sg_min, sg_max) = gpu.subgroup_sizes();
+    let fixed = sg_min >= 8 && sg_min == sg_max;
+    assert_eq!(planned, gpu.has(spec.features) && listed.is_ok() && fixed);
+    assert_eq!(
+        planned,
+        kernels::ceilings::coop_runnable(gpu) && gpu.has(spec.features)
+    );
     if !gpu.has(spec.features) {
         // lavapipe and the browser: refused with the missing feature named, never garbage.
         let e = run_kernel(gpu, spec, Shape::Peak { threads: 64 }, &quick())
@@ -299,6 +305,14 @@ async fn coop_peak_runs_or_is_refused(gpu: &Gpu) {
             .await
             .unwrap_err();
         assert_eq!(e, why);
+        eprintln!("skipping {}: {e}", spec.id());
+        return;
+    }
+    if !fixed {
+        let e = run_kernel(gpu, spec, Shape::Peak { threads: 64 }, &quick())
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("fixed subgroup size"), "{e}");
         eprintln!("skipping {}: {e}", spec.id());
         return;
     }
