@@ -58,22 +58,10 @@ pub fn plan(gpu: &Gpu, largest: u64, peak_threads: u64) -> Vec<(&'static KernelS
     runs
 }
 
-/// Whether the tensor-core probe can run here: the adapter lists its 16×16×16 f16 → f32
-/// cooperative-matrix shape and has one fixed subgroup size of at least 8 lanes (otherwise the
-/// probe is refused, and a ceilings run simply leaves that roof out).
+/// Whether the tensor-core probe can run here ([`crate::peak::coop_subgroup`]); where it cannot,
+/// a ceilings run simply leaves that roof out.
 pub fn coop_runnable(gpu: &Gpu) -> bool {
-    let (sg_min, sg_max) = gpu.subgroup_sizes();
-    let f = crate::matmul::COOP_FRAGMENT;
-    sg_min >= 8
-        && sg_min == sg_max
-        && crate::matmul::coop_shape_supported(
-            "peak/coop-f16",
-            gpu.coop_properties(),
-            (f, f, f),
-            wgpu::CooperativeScalarType::F16,
-            wgpu::CooperativeScalarType::F32,
-        )
-        .is_ok()
+    crate::peak::coop_subgroup(gpu).is_ok()
 }
 
 /// The roofs read off a set of verified measurements: the best of each kind.

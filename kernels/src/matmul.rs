@@ -451,6 +451,19 @@ fn scalar_name(t: wgpu::CooperativeScalarType) -> &'static str {
     }
 }
 
+/// [`coop_shape_supported`] for the one configuration our cooperative-matrix kernels use:
+/// 16×16×16 fragments, f16 inputs, f32 sums. `kernel` names the caller in the error.
+pub fn coop_f16_supported(gpu: &Gpu, kernel: &str) -> Result<(), KernelError> {
+    let f = COOP_FRAGMENT;
+    coop_shape_supported(
+        kernel,
+        gpu.coop_properties(),
+        (f, f, f),
+        wgpu::CooperativeScalarType::F16,
+        wgpu::CooperativeScalarType::F32,
+    )
+}
+
 /// Whether the adapter lists the cooperative-matrix configuration `(m, n, k)` with inputs `ab`
 /// and accumulator `cr`. wgpu does not check this, and on Vulkan an unlisted shape compiles and
 /// silently returns garbage, so `kernel` runs only when this is `Ok`; the error names the shape
@@ -530,14 +543,7 @@ pub(crate) fn prepare(
     if layout == Layout::Coop {
         // wgpu does not check the fragment shape against the adapter's list, and an unlisted
         // shape silently returns garbage: refuse first.
-        let f = COOP_FRAGMENT;
-        coop_shape_supported(
-            &spec.id(),
-            gpu.coop_properties(),
-            (f, f, f),
-            wgpu::CooperativeScalarType::F16,
-            wgpu::CooperativeScalarType::F32,
-        )?;
+        coop_f16_supported(gpu, &spec.id())?;
     }
     let fit = Fit::of(gpu);
     let tiles = match tiles {

@@ -63,6 +63,25 @@ pub fn reference(thread: u64) -> f64 {
         .sum()
 }
 
+/// Why the tensor-core probe cannot run on `gpu`, or the subgroup size it will run with: the
+/// adapter must list the 16×16×16 f16 → f32 fragment shape (wgpu does not check, and an unlisted
+/// shape silently returns garbage) and have one fixed subgroup size of at least 8 lanes.
+pub fn coop_subgroup(gpu: &Gpu) -> Result<u32, KernelError> {
+    let kernel = "peak/coop-f16";
+    crate::matmul::coop_f16_supported(gpu, kernel)?;
+    let (sg_min, sg_max) = gpu.subgroup_sizes();
+    if sg_min < 8 || sg_min != sg_max {
+        return Err(KernelError::InvalidShape {
+            kernel: kernel.to_string(),
+            reason: format!(
+                "the probe needs one fixed subgroup size of at least 8 lanes; this adapter \
+                 reports {sg_min} to {sg_max}"
+            ),
+        });
+    }
+    Ok(sg_min)
+}
+
 pub(crate) fn prepare(
     gpu: &Gpu,
     spec: &KernelSpec,
@@ -86,26 +105,7 @@ pub(crate) fn prepare(
         ("ITERS", ITERS as f64),
     ];
     if coop {
-        // wgpu does not check the fragment shape against the adapter's list, and an unlisted
-        // shape silently returns garbage: refuse first.
-        let f = crate::matmul::COOP_FRAGMENT;
-        crate::matmul::coop_shape_supported(
-            &spec.id(),
-            gpu.coop_properties(),
-            (f, f, f),
-            wgpu::CooperativeScalarType::F16,
-            wgpu::CooperativeScalarType::F32,
-        )?;
-        let (sg_min, sg_max) = gpu.subgroup_sizes();
-        if sg_min < 8 || sg_min != sg_max {
-            return Err(KernelError::InvalidShape {
-                kernel: spec.id(),
-                reason: format!(
-                    "the probe needs one fixed subgroup size of at least 8 lanes; this adapter \
-                     reports {sg_min} to {sg_max}"
-                ),
-            });
-        }
+        let sg_min = coop_subgroup(gpu)?;
         constants.push(("SUBGROUPS", (WORKGROUP / sg_min as u64) as f64));
         // Every subgroup of every dispatched workgroup does the work, also past `threads`.
         let subgroups = threads.div_ceil(WORKGROUP) * (WORKGROUP / sg_min as u64);
