@@ -68,7 +68,7 @@ pub fn adapters(args: &[String]) -> anyhow::Result<()> {
 const BENCH_HELP: &str = "\
 usage: lab bench --kernel <name> [--variant <v>] [--size <s>[,<s>…]] [--adapter <index|name>]
                  [--json FILE] [--quick] [--tiles BMxBNxBK] [--autotune] [--unchecked]
-                 [--experimental]
+                 [--experimental] [--wgsl FILE]
        lab bench --ceilings [--max-size <bytes>] [--adapter …] [--json FILE] [--quick]
 
   --kernel     stream | matmul | peak | gemv | attention
@@ -90,6 +90,12 @@ usage: lab bench --kernel <name> [--variant <v>] [--size <s>[,<s>…]] [--adapte
   --unchecked  native: compile the matmul ladder, the peak probes, FlashAttention and Q4_0 GEMV
                without wgpu's runtime checks (each of their indices is guarded in the WGSL or
                by host padding, and the GPU tests run them on ragged shapes)
+  --wgsl FILE  run FILE instead of the variant's own WGSL, through the same harness (buffers,
+               grid, override constants, CPU check, cost): edit a copy of kernels/wgsl/… and
+               measure it. Needs --variant; keep its bindings, entry points and overrides. The
+               result is named VARIANT+FILE. With --unchecked FILE too is compiled without
+               wgpu's runtime checks: nothing then guards its indices, so an out-of-bounds
+               access is undefined and may lose the device
   --experimental  native: also enable wgpu's experimental features the adapter offers
                (cooperative matrices, for matmul/coop_f16 and peak/coop-f16); wgpu warns they
                may still have bugs, so they are off unless asked for, and each result records
@@ -116,6 +122,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             "--json",
             "--tiles",
             "--max-size",
+            "--wgsl",
         ],
         &[
             "--quick",
@@ -143,6 +150,10 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         seed: None,
     };
     let tiles = flags.get("--tiles").map(parse_tiles).transpose()?;
+    let custom = match flags.get("--wgsl") {
+        None => None,
+        Some(path) => Some(custom_source(&flags, path)?),
+    };
 
     // Every planned run: (spec, shape). Built before the GPU is opened so flag errors come first.
     let ceilings = flags.has("--ceilings");
@@ -201,6 +212,15 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     };
     let gpu = pollster::block_on(Gpu::open(choice, options))?;
     gpu.set_unchecked_shaders(flags.has("--unchecked"));
+    if let Some((path, _, _)) = &custom
+        && flags.has("--unchecked")
+    {
+        gpu.set_unchecked_custom_sources(true);
+        eprintln!(
+            "note: {path} is compiled without wgpu's runtime checks (--unchecked); nothing \
+             guards its indices"
+        );
+    }
     eprintln!(
         "adapter: {} ({}, {})",
         gpu.adapter.label(),
@@ -261,14 +281,24 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
 
     print_header();
     for (spec, shape) in &plan {
+        let id = match &custom {
+            Some((_, label, _)) => format!("{}+{label}", spec.id()),
+            None => spec.id(),
+        };
         if let Some(why) = skip_reason(&gpu, spec) {
-            println!("{:<16} {:<22} skipped: {why}", spec.id(), shape.to_string());
+            println!("{id:<16} {:<22} skipped: {why}", shape.to_string());
             continue;
         }
         let explicit = tiles.filter(|_| spec.family == Family::Matmul);
-        match pollster::block_on(kernels::run_kernel_with(
-            &gpu, spec, *shape, &opts, explicit,
-        )) {
+        let run = match &custom {
+            Some((_, label, source)) => pollster::block_on(kernels::run_kernel_source(
+                &gpu, spec, source, label, *shape, &opts, explicit,
+            )),
+            None => pollster::block_on(kernels::run_kernel_with(
+                &gpu, spec, *shape, &opts, explicit,
+            )),
+        };
+        match run {
             Ok(m) => {
                 failures += usize::from(!m.verified);
                 print_row(&m);
@@ -277,11 +307,11 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             // The adapter has the features but not in a usable form (a subgroup size or a
             // cooperative-matrix shape it does not list): a skip, like a missing feature.
             Err(e @ kernels::KernelError::Unsupported { .. }) => {
-                println!("{:<16} {:<22} skipped: {e}", spec.id(), shape.to_string());
+                println!("{id:<16} {:<22} skipped: {e}", shape.to_string());
             }
             Err(e) => {
                 failures += 1;
-                println!("{:<16} {:<22} error: {e}", spec.id(), shape.to_string());
+                println!("{id:<16} {:<22} error: {e}", shape.to_string());
             }
         }
     }
@@ -302,6 +332,27 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         anyhow::bail!("{failures} run(s) failed or did not verify");
     }
     Ok(())
+}
+
+/// `--wgsl PATH`: checks that it goes with the other flags and reads it. Returns the path, the
+/// label the results carry (the file's name) and the source.
+fn custom_source(flags: &Flags, path: &str) -> anyhow::Result<(String, String, String)> {
+    if flags.get("--variant").is_none() {
+        anyhow::bail!(
+            "--wgsl replaces one variant's source: name it with --variant (see `lab bench \
+             --help`)"
+        );
+    }
+    for other in ["--ceilings", "--autotune"] {
+        if flags.has(other) {
+            anyhow::bail!("--wgsl runs one variant as given; it does not combine with {other}");
+        }
+    }
+    let source = std::fs::read_to_string(path).with_context(|| format!("reading --wgsl {path}"))?;
+    let label = std::path::Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned());
+    Ok((path.to_string(), label, source))
 }
 
 /// Why `spec` cannot run on `gpu` at all, in one line, or `None` if it can be tried.

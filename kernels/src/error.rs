@@ -98,21 +98,22 @@ pub enum KernelError {
         /// The error as the GPU API reported it.
         message: String,
     },
-    /// A student's WGSL did not compile (kernel exercises); each message has line and column.
+    /// A replacement WGSL (a student's exercise, or `lab bench --wgsl`) did not compile; each
+    /// message has line and column.
     #[error("{kernel} did not compile: {}", join(messages))]
     Compile {
-        /// The exercise family.
+        /// The exercise family, or the kernel variant whose source was replaced.
         kernel: String,
         /// The compiler's errors, in source order.
         messages: Vec<crate::exercise::CompileMessage>,
     },
-    /// A student's WGSL compiled but does not fit the exercise's harness (bindings, entry
-    /// point, override constants).
+    /// A replacement WGSL compiled but does not fit the harness it runs in (bindings, entry
+    /// points, override constants).
     #[error(
         "{kernel} compiled, but the harness could not use it: {message}. It expects {contract}"
     )]
     Contract {
-        /// The exercise family.
+        /// The exercise family, or the kernel variant whose source was replaced.
         kernel: String,
         /// What the pipeline or bind group creation reported.
         message: String,

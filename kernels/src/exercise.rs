@@ -141,7 +141,7 @@ pub async fn compile_check(gpu: &Gpu, family: &str, source: &str) -> Result<(), 
     let module = gpu
         .device
         .create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("exercise"),
+            label: Some(family),
             source: wgpu::ShaderSource::Wgsl(source.into()),
         });
     let info = module.get_compilation_info().await;
@@ -205,7 +205,7 @@ pub async fn run_exercise(
 
 /// A multi-line wgpu error on one line, without its generic headings ("Validation Error",
 /// "Caused by:").
-fn first_line(message: &str) -> String {
+pub(crate) fn first_line(message: &str) -> String {
     let parts: Vec<&str> = message
         .lines()
         .map(str::trim)

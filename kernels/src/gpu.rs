@@ -173,6 +173,9 @@ pub struct Gpu {
     tuned: Mutex<HashMap<String, crate::matmul::Tiles>>,
     /// Native only: compile variants marked `bounds_proven` without wgpu's runtime bounds checks.
     unchecked: AtomicBool,
+    /// Native only: with `unchecked`, also compile replacement sources (`lab bench --wgsl`)
+    /// without them.
+    unchecked_custom: AtomicBool,
     /// The adapter's smallest and largest subgroup size (wgpu reports them in `AdapterInfo`).
     subgroup_sizes: (u32, u32),
     /// The cooperative-matrix shapes the adapter lists (empty without the feature).
@@ -249,6 +252,7 @@ impl Gpu {
             uncaptured,
             tuned: Mutex::new(HashMap::new()),
             unchecked: AtomicBool::new(false),
+            unchecked_custom: AtomicBool::new(false),
             subgroup_sizes: {
                 let info = adapter.get_info();
                 (info.subgroup_min_size, info.subgroup_max_size)
@@ -301,6 +305,19 @@ impl Gpu {
     /// Whether [`Gpu::set_unchecked_shaders`] is on.
     pub fn unchecked_shaders(&self) -> bool {
         self.unchecked.load(Ordering::Relaxed)
+    }
+
+    /// Natively, with [`Gpu::set_unchecked_shaders`] on, also compile sources that replace a
+    /// variant's own ([`crate::run::run_kernel_source`]) without runtime checks. Nothing proves
+    /// their indices in bounds: only for a user who wrote the source and asked (`lab bench
+    /// --wgsl FILE --unchecked`), never for exercises. Off by default.
+    pub fn set_unchecked_custom_sources(&self, on: bool) {
+        self.unchecked_custom.store(on, Ordering::Relaxed);
+    }
+
+    /// Whether [`Gpu::set_unchecked_custom_sources`] is on.
+    pub fn unchecked_custom_sources(&self) -> bool {
+        self.unchecked_custom.load(Ordering::Relaxed)
     }
 
     /// Whether the device has a feature.

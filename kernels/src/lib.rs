@@ -26,5 +26,5 @@ pub use gpu::{AdapterChoice, AdapterSummary, DeviceOptions, Gpu};
 pub use harness::{TimeStats, TimingMethod, TimingOptions};
 pub use measurement::{Measurement, ResultsFile, Verification};
 pub use registry::{KernelSpec, REGISTRY};
-pub use run::{RunOptions, run_kernel, run_kernel_scaled, run_kernel_with};
+pub use run::{RunOptions, run_kernel, run_kernel_scaled, run_kernel_source, run_kernel_with};
 pub use shape::{Cost, Dtype, Shape};

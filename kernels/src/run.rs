@@ -91,6 +91,40 @@ pub async fn run_kernel_with(
     run_kernel_full(gpu, spec, spec.source, shape, opts, tiles, 1.0).await
 }
 
+/// Runs `source`, a replacement for `spec`'s own WGSL, through `spec`'s harness: its buffers,
+/// grid, override constants, CPU reference and cost model (`lab bench --wgsl FILE`). The source
+/// must keep the variant's bindings, entry points and override constants. A compile error comes
+/// back as [`KernelError::Compile`] with line and column, a source that does not fit the
+/// harness as [`KernelError::Contract`]. The measurement's variant reads `variant+label`, so it
+/// is never mistaken for the registry's own kernel.
+pub async fn run_kernel_source(
+    gpu: &Gpu,
+    spec: &KernelSpec,
+    source: &str,
+    label: &str,
+    shape: Shape,
+    opts: &RunOptions,
+    tiles: Option<matmul::Tiles>,
+) -> Result<Measurement, KernelError> {
+    crate::exercise::compile_check(gpu, &spec.id(), source).await?;
+    let mut m = match run_kernel_full(gpu, spec, source, shape, opts, tiles, 1.0).await {
+        // The module compiled, so a shader error now is the pipeline or the bind group.
+        Err(KernelError::Shader { message, .. }) => {
+            return Err(KernelError::Contract {
+                kernel: spec.id(),
+                message: crate::exercise::first_line(&message),
+                contract: format!(
+                    "the bindings, entry points and override constants of kernels/wgsl/{}",
+                    spec.file
+                ),
+            });
+        }
+        other => other?,
+    };
+    m.variant = format!("{}+{label}", spec.variant);
+    Ok(m)
+}
+
 /// The one run path. `wgsl` is the variant's own source, or a student's replacement for it
 /// (`crate::exercise`), which must honour the same bindings and entry points.
 pub(crate) async fn run_kernel_full(
@@ -305,10 +339,19 @@ pub(crate) fn params_buffer(gpu: &Gpu, params: &[u32]) -> wgpu::Buffer {
     )
 }
 
-/// Whether `wgsl` may be compiled without runtime checks: only when the caller opted in, the
-/// variant is `bounds_proven`, and `wgsl` is that variant's own source (never a student's).
+/// Whether `wgsl` may be compiled without runtime checks: only when the caller opted in, and
+/// either `wgsl` is the variant's own source and the variant is `bounds_proven`, or it is a
+/// replacement and the caller also opted in for those ([`Gpu::set_unchecked_custom_sources`],
+/// which exercises never set).
 fn trusted(gpu: &Gpu, spec: &KernelSpec, wgsl: &str) -> bool {
-    gpu.unchecked_shaders() && spec.bounds_proven && std::ptr::eq(wgsl, spec.source)
+    if !gpu.unchecked_shaders() {
+        return false;
+    }
+    if std::ptr::eq(wgsl, spec.source) {
+        spec.bounds_proven
+    } else {
+        gpu.unchecked_custom_sources()
+    }
 }
 
 /// Compiles `wgsl` (a registry entry's source, or a student's version of it) into a compute

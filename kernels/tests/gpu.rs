@@ -862,3 +862,67 @@ async fn attention_errors_and_sabotage(gpu: &Gpu) {
     assert!(e.contains("maxStorageBufferBindingSize"), "{e}");
 }
 gpu_test!(attention_limits_and_a_missing_rescale_are_caught => attention_errors_and_sabotage);
+
+fn constant(m: &kernels::Measurement, name: &str) -> Option<f64> {
+    m.constants.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
+}
+
+/// `lab bench --wgsl`: a replacement source runs through the variant's harness and is checked
+/// like the original; its errors say where (line) or what the harness expects (contract).
+async fn replacement_sources_run_through_the_harness(gpu: &Gpu) {
+    let copy = find("stream", "copy").unwrap();
+    let shape = Shape::Stream { elements: 4099 };
+    // The variant's own text, as another string: verified, and named as a replacement.
+    let own = copy.source.to_string();
+    let m = kernels::run_kernel_source(gpu, copy, &own, "mine.wgsl", shape, &quick(), None)
+        .await
+        .unwrap();
+    assert!(m.verified, "{:?}", m.verification.first_failure);
+    assert_eq!(m.id(), "stream/copy+mine.wgsl");
+    assert_eq!(constant(&m, "runtime_checks"), Some(1.0));
+    // A wrong copy fails verification rather than erroring.
+    let doubled = own.replace("dst[i] = src[i];", "dst[i] = src[i] * 2.0;");
+    assert_ne!(doubled, own);
+    let m = kernels::run_kernel_source(gpu, copy, &doubled, "x.wgsl", shape, &quick(), None)
+        .await
+        .unwrap();
+    assert!(!m.verified, "a doubling copy passed verification");
+    // A syntax error comes back with its line.
+    let broken = own.replace("dst[i] = src[i];", "dst[i] = src[i] +;");
+    let line = 1 + broken[..broken.find("src[i] +;").unwrap()]
+        .matches('\n')
+        .count() as u32;
+    match kernels::run_kernel_source(gpu, copy, &broken, "x.wgsl", shape, &quick(), None).await {
+        Err(KernelError::Compile { messages, .. }) => {
+            assert_eq!(messages[0].line, line, "{messages:?}");
+        }
+        other => panic!("expected a compile error, got {other:?}"),
+    }
+    // A source that compiles but lacks the entry point the harness calls.
+    let renamed = own.replace("fn main(", "fn start(");
+    assert_ne!(renamed, own);
+    match kernels::run_kernel_source(gpu, copy, &renamed, "x.wgsl", shape, &quick(), None).await {
+        Err(e @ KernelError::Contract { .. }) => {
+            let text = e.to_string();
+            assert!(text.contains("kernels/wgsl/stream/copy.wgsl"), "{text}");
+        }
+        other => panic!("expected a contract error, got {other:?}"),
+    }
+    // Natively, `--unchecked` alone leaves a replacement checked; only the second opt-in
+    // (`--wgsl FILE --unchecked` in the CLI) compiles it without wgpu's runtime checks.
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        gpu.set_unchecked_shaders(true);
+        let m = kernels::run_kernel_source(gpu, copy, &own, "x.wgsl", shape, &quick(), None)
+            .await
+            .unwrap();
+        assert_eq!(constant(&m, "runtime_checks"), Some(1.0));
+        gpu.set_unchecked_custom_sources(true);
+        let m = kernels::run_kernel_source(gpu, copy, &own, "x.wgsl", shape, &quick(), None)
+            .await
+            .unwrap();
+        assert!(m.verified);
+        assert_eq!(constant(&m, "runtime_checks"), Some(0.0));
+    }
+}
+gpu_test!(replacement_sources_run_through_the_harness_and_say_what_is_wrong => replacement_sources_run_through_the_harness);
