@@ -1,0 +1,217 @@
+"""Writes the bisection variants of our kernels that BENCHMARKS.md's "where the time goes"
+sections measure: each is the kernel's own WGSL with one thing taken out (global loads,
+barriers, a phase of the work) or one thing changed (thread tile, loop unrolling). Most return
+wrong results on purpose; they are timed, not trusted. Run through `lab bench --wgsl FILE`,
+which keeps the variant's buffers, grid and cost model, so times compare directly.
+
+usage: python3 bench/experiments/variants.py OUT_DIR   (from the repository root)
+Every edit asserts that its anchor text is found, so a change to a kernel fails loudly here
+instead of producing a silently unmodified "variant".
+"""
+import os
+import sys
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "kernels", "wgsl")
+
+
+def read(path):
+    with open(os.path.join(ROOT, path)) as f:
+        return f.read()
+
+
+def replace(src, old, new, count=1):
+    assert old in src, f"anchor not found: {old[:60]!r}"
+    return src.replace(old, new, count)
+
+
+def early_return(src, signature):
+    """Returns at the top of the entry point whose declaration starts with `signature`. The
+    condition is always true but reads a uniform, so the barriers below stay uniform."""
+    i = src.index(signature)
+    j = src.index(") {\n", i) + len(") {\n")
+    return src[:j] + "    if (params.rows > 0u) { return; }\n" + src[j:]
+
+
+# GEMV: the fixed cost of the dispatches, with their entry points emptied.
+def gemv():
+    dp4a = read("gemv/q4_0_dp4a.wgsl")
+    q4 = read("gemv/q4_0.wgsl")
+    return {
+        "dp4a_nomain.wgsl": early_return(dp4a, "fn main("),
+        "dp4a_noquant.wgsl": early_return(dp4a, "fn quantize("),
+        "dp4a_none.wgsl": early_return(early_return(dp4a, "fn main("), "fn quantize("),
+        "q4_nomain.wgsl": early_return(q4, "fn main("),
+    }
+
+
+# vec4 FP32 matmul.
+def vec4_noload(s):
+    for fn, scale in (("load_a", "1e-3"), ("load_b", "2e-3")):
+        sig = f"fn {fn}(l: u32, tid: u32, {'row0' if fn == 'load_a' else 'col0'}: u32, t: u32) -> vec4<f32> {{"
+        s = replace(s, sig, sig + f"\n    if (params.m > 0u) {{ return vec4<f32>(f32(tid + l + t) * {scale}); }}")
+    return s
+
+
+def vec4_nobar(s):
+    return replace(s, "        workgroupBarrier();\n        buf = 1u - buf;", "        buf = 1u - buf;")
+
+
+def vec4_nostore(s):
+    return replace(s, "        if (fetch) {\n            let other", "        if (fetch && params.m == 0u) {\n            let other")
+
+
+def vec4_unroll(s):
+    """The BK-deep loop written out 16 times (BK = 16 only)."""
+    start = s.index("            for (var p = 0u; p < BK; p++) {")
+    end = s.index("            }\n        }\n        // Store block t") + len("            }\n")
+    loop = s[start:end]
+    body = loop[loop.index("{") + 1:loop.rindex("}")]
+    return s[:start] + "".join(f"            {{\n                let p = {i}u;{body}            }}\n" for i in range(16)) + s[end:]
+
+
+def vec4_unroll_by(s, u):
+    """The BK-deep loop stepping u depths at a time, its body written out u times."""
+    start = s.index("            for (var p = 0u; p < BK; p++) {")
+    end = s.index("            }\n        }\n        // Store block t") + len("            }\n")
+    loop = s[start:end]
+    body = loop[loop.index("{") + 1:loop.rindex("}")]
+    copies = "".join(f"                {{\n                let p = p0 + {i}u;{body}                }}\n" for i in range(u))
+    return s[:start] + f"            for (var p0 = 0u; p0 < BK; p0 += {u}u) {{\n{copies}            }}\n" + s[end:]
+
+
+def vec4_t816(s):
+    """An 8×16 thread tile (32 vec4 accumulators, half the threads). The host still passes
+    BM, BN, BK; the workgroup size T2 = (BM/8)·(BN/16) is worked out here."""
+    s = replace(s, "override LOADS_A: u32 = BM * BK / 4u / THREADS;",
+                "override T2: u32 = (BM / 8u) * (BN / 16u);\noverride LOADS_A: u32 = BM * BK / 4u / T2;")
+    s = replace(s, "override LOADS_B: u32 = BN * BK / 4u / THREADS;", "override LOADS_B: u32 = BN * BK / 4u / T2;")
+    for fn in ("fn load_a", "fn a_slot", "fn load_b", "fn b_slot"):
+        i = s.index(fn)
+        j = s.index("\n}\n", i)
+        s = s[:i] + s[i:j].replace("THREADS", "T2") + s[j:]
+    head = s[:s.index("@compute")]
+    lanes = ["a0.x", "a0.y", "a0.z", "a0.w", "a1.x", "a1.y", "a1.z", "a1.w"]
+    acc = "\n".join("    " + " ".join(f"var c{r}{j} = vec4<f32>(0.0);" for j in range(4)) for r in range(8))
+    fmas = "\n".join("                " + " ".join(
+        f"c{r}{j} = fma(vec4<f32>({lanes[r]}), b{j}, c{r}{j});" for j in range(4)) for r in range(8))
+    stores = "".join(
+        f"    store_row({'r0' if r < 4 else 'r1'} + {r % 4}u, q0, c{r}0, c{r}1, c{r}2, c{r}3);\n" for r in range(8))
+    loads = "\n".join(f"            if (LOADS_{x} > {i}u) {{ n{x.lower()}{i} = load_{x.lower()}({i}u, tid, {'row0' if x == 'A' else 'col0'}, t); }}"
+                      for x in "AB" for i in (1, 2, 3))
+    puts = "\n".join(f"            if (LOADS_{x} > {i}u) {{ {x.lower()}_tile[{x.lower()}_slot({i}u, tid, other)] = n{x.lower()}{i}; }}"
+                     for x in "AB" for i in (1, 2, 3))
+    return head + f"""@compute @workgroup_size(T2)
+fn main(@builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(local_invocation_index) tid: u32) {{
+    let tx = tid % (BN / 16u);
+    let ty = tid / (BN / 16u);
+    let row0 = wid.y * BM;
+    let col0 = wid.x * BN;
+{acc}
+    var na0 = vec4<f32>(0.0); var na1 = vec4<f32>(0.0);
+    var na2 = vec4<f32>(0.0); var na3 = vec4<f32>(0.0);
+    var nb0 = vec4<f32>(0.0); var nb1 = vec4<f32>(0.0);
+    var nb2 = vec4<f32>(0.0); var nb3 = vec4<f32>(0.0);
+    var buf = 0u;
+    for (var t = 0u; t < params.k + BK; t += BK) {{
+        let fetch = t < params.k;
+        if (fetch) {{
+            na0 = load_a(0u, tid, row0, t);
+            nb0 = load_b(0u, tid, col0, t);
+{loads}
+        }}
+        if (t > 0u) {{
+            let a_base = buf * BK * BM / 4u;
+            let b_base = buf * BK * BN / 4u;
+            for (var p = 0u; p < BK; p++) {{
+                let a0 = a_tile[a_base + p * (BM / 4u) + ty];
+                let a1 = a_tile[a_base + p * (BM / 4u) + BM / 8u + ty];
+                let b0 = b_tile[b_base + p * (BN / 4u) + tx];
+                let b1 = b_tile[b_base + p * (BN / 4u) + BN / 16u + tx];
+                let b2 = b_tile[b_base + p * (BN / 4u) + 2u * (BN / 16u) + tx];
+                let b3 = b_tile[b_base + p * (BN / 4u) + 3u * (BN / 16u) + tx];
+{fmas}
+            }}
+        }}
+        // Store block t into the other buffer.
+        if (fetch) {{
+            let other = 1u - buf;
+            a_tile[a_slot(0u, tid, other)] = na0;
+            b_tile[b_slot(0u, tid, other)] = nb0;
+{puts}
+        }}
+        workgroupBarrier();
+        buf = 1u - buf;
+    }}
+    let q0 = col0 / 4u + tx;
+    let r0 = row0 + 4u * ty;
+    let r1 = row0 + BM / 2u + 4u * ty;
+{stores}}}
+
+fn store_row(row: u32, q0: u32, v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>, v3: vec4<f32>) {{
+    if (row < params.m) {{
+        let q = array<u32, 4>(q0, q0 + BN / 16u, q0 + 2u * (BN / 16u), q0 + 3u * (BN / 16u));
+        let v = array<vec4<f32>, 4>(v0, v1, v2, v3);
+        for (var j = 0u; j < 4u; j++) {{
+            if (q[j] < params.b_stride) {{ c[row * params.b_stride + q[j]] = v[j]; }}
+        }}
+    }}
+}}
+"""
+
+
+def vec4():
+    s = read("matmul/vec4.wgsl")
+    compute = lambda x: vec4_nostore(vec4_nobar(vec4_noload(x)))
+    t816 = vec4_t816(s)
+    return {
+        "vec4_noload.wgsl": vec4_noload(s),
+        "vec4_nobar.wgsl": vec4_nobar(s),
+        "vec4_noload_nobar.wgsl": vec4_nobar(vec4_noload(s)),
+        "vec4_compute.wgsl": compute(s),
+        "vec4_unroll.wgsl": vec4_unroll(s),
+        "vec4_unroll_compute.wgsl": vec4_unroll(compute(s)),
+        "vec4_t816.wgsl": t816,
+        "vec4_t816_compute.wgsl": compute(t816),
+        "vec4_t816_unroll.wgsl": vec4_unroll(t816),
+        "vec4_t816_u2.wgsl": vec4_unroll_by(t816, 2),
+        "vec4_t816_u4.wgsl": vec4_unroll_by(t816, 4),
+        "vec4_t816_u8.wgsl": vec4_unroll_by(t816, 8),
+        "vec4_t816_unroll_compute.wgsl": vec4_unroll(compute(t816)),
+    }
+
+
+# FlashAttention f32.
+def flash():
+    s = read("attention/flash.wgsl")
+    sig = "fn load_kv(is_v: bool, base: u32, kv0: u32, e: u32) -> vec4<f32> {"
+    noload = lambda x: replace(x, sig, sig + "\n    if (params.n > 0u) { return vec4<f32>(f32(e + kv0) * 1e-4); }")
+
+    def nobar(x):
+        i = x.index("    for (var kv0 = 0u;")
+        j = x.index("    workgroupBarrier();\n    red_s[lid] = l_part;")
+        assert x[i:j].count("workgroupBarrier();") >= 4
+        return x[:i] + x[i:j].replace("workgroupBarrier();", "") + x[j:]
+
+    return {
+        "flash_noload.wgsl": noload(s),
+        "flash_nobar.wgsl": nobar(s),
+        "flash_noload_nobar.wgsl": nobar(noload(s)),
+        # Scores and softmax only / softmax and P·V only: the other product's loop runs 0 times.
+        "flash_nopv.wgsl": replace(s, "for (var j4 = 0u; j4 < BC4; j4++) {", "for (var j4 = 0u; j4 < 0u; j4++) {"),
+        "flash_nos.wgsl": replace(s, "for (var c = 0u; c < D4; c += 4u) {", "for (var c = 0u; c < 0u; c += 4u) {"),
+    }
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else "out/experiments"
+    os.makedirs(out, exist_ok=True)
+    for group in (gemv, vec4, flash):
+        for name, text in group().items():
+            with open(os.path.join(out, name), "w") as f:
+                f.write(text)
+            print(os.path.join(out, name))
+
+
+if __name__ == "__main__":
+    main()
