@@ -189,6 +189,17 @@ pub async fn run_exercise(
     opts: &RunOptions,
 ) -> Result<Measurement, KernelError> {
     let ex = exercise_kernel(family)?;
+    // A student's indices are proven by nothing, so exercises keep wgpu's runtime checks on
+    // every device; one set to compile replacement sources without them (`lab bench --wgsl
+    // FILE --unchecked`) would drop them here too, so it runs no exercise.
+    if gpu.unchecked_custom_sources() {
+        return Err(KernelError::Unsupported {
+            kernel: ex.family.to_string(),
+            reason: "this device compiles replacement WGSL without runtime checks; exercises \
+                     always run with them"
+                .into(),
+        });
+    }
     compile_check(gpu, ex.family, source).await?;
     let shape = shape.unwrap_or(ex.shape);
     match run_kernel_full(gpu, ex.spec, source, shape, opts, None, 1.0).await {

@@ -310,7 +310,7 @@ impl Gpu {
     /// Natively, with [`Gpu::set_unchecked_shaders`] on, also compile sources that replace a
     /// variant's own ([`crate::run::run_kernel_source`]) without runtime checks. Nothing proves
     /// their indices in bounds: only for a user who wrote the source and asked (`lab bench
-    /// --wgsl FILE --unchecked`), never for exercises. Off by default.
+    /// --wgsl FILE --unchecked`); exercises refuse a device with it set. Off by default.
     pub fn set_unchecked_custom_sources(&self, on: bool) {
         self.unchecked_custom.store(on, Ordering::Relaxed);
     }

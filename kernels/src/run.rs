@@ -341,8 +341,8 @@ pub(crate) fn params_buffer(gpu: &Gpu, params: &[u32]) -> wgpu::Buffer {
 
 /// Whether `wgsl` may be compiled without runtime checks: only when the caller opted in, and
 /// either `wgsl` is the variant's own source and the variant is `bounds_proven`, or it is a
-/// replacement and the caller also opted in for those ([`Gpu::set_unchecked_custom_sources`],
-/// which exercises never set).
+/// replacement and the caller also opted in for those ([`Gpu::set_unchecked_custom_sources`];
+/// exercises refuse a device with it set).
 fn trusted(gpu: &Gpu, spec: &KernelSpec, wgsl: &str) -> bool {
     if !gpu.unchecked_shaders() {
         return false;

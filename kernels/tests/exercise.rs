@@ -110,6 +110,31 @@ async fn solutions_pass_and_starters_do_not(gpu: &Gpu) {
 }
 gpu_test!(exercise_solutions_pass_and_starters_fail => solutions_pass_and_starters_do_not);
 
+/// Exercises never run unchecked: a device set to compile replacement sources without wgpu's
+/// runtime checks (`lab bench --wgsl FILE --unchecked`) refuses them instead.
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn exercises_refuse_a_device_that_drops_runtime_checks() {
+    pollster::block_on(async {
+        let gpu = gpu().await;
+        let family = "stream-copy";
+        let solution = source("stream-copy-solution.wgsl");
+        gpu.set_unchecked_shaders(true);
+        let m = run_exercise(&gpu, family, solution, Some(small(family)), &quick())
+            .await
+            .unwrap();
+        assert!(m.verified);
+        assert!(m.constants.contains(&("runtime_checks".to_string(), 1.0)));
+        gpu.set_unchecked_custom_sources(true);
+        match run_exercise(&gpu, family, solution, Some(small(family)), &quick()).await {
+            Err(KernelError::Unsupported { reason, .. }) => {
+                assert!(reason.contains("runtime checks"), "{reason}")
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    });
+}
+
 async fn compile_errors_carry_line_and_column(gpu: &Gpu) {
     let broken =
         source("stream-copy-solution.wgsl").replace("dst[i] = src[i];", "dst[i] = srcc[i];");
