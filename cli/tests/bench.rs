@@ -1,26 +1,28 @@
 //! `lab bench --wgsl`: a replacement source, end to end through the built binary. The flag
 //! errors come before any GPU is opened; the runs use the default adapter (lavapipe in CI).
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use common::{Run, run_lab};
+use std::path::{Path, PathBuf};
 
 fn lab(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_lab"))
-        .arg("bench")
-        .args(args)
-        .output()
-        .expect("the lab binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
-    }
+    run_lab(&[&["bench"], args].concat())
+}
+
+/// `lab bench` of the copy probe at a small ragged size, with `source` in place of its WGSL.
+fn copy_with(source: &Path) -> Run {
+    lab(&[
+        "--kernel",
+        "stream",
+        "--variant",
+        "copy",
+        "--size",
+        "4099",
+        "--quick",
+        "--wgsl",
+        source.to_str().expect("a UTF-8 path"),
+    ])
 }
 
 /// Writes `text` to a file of this name in a fresh directory for this test.
@@ -74,18 +76,7 @@ fn wgsl_flag_errors_name_what_is_missing() {
 
 #[test]
 fn wgsl_replacement_is_run_checked_and_named() {
-    let good = source_file("run", "mine.wgsl", COPY);
-    let run = lab(&[
-        "--kernel",
-        "stream",
-        "--variant",
-        "copy",
-        "--size",
-        "4099",
-        "--quick",
-        "--wgsl",
-        good.to_str().expect("a UTF-8 path"),
-    ]);
+    let run = copy_with(&source_file("run", "mine.wgsl", COPY));
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let row = run
         .stdout
@@ -96,18 +87,7 @@ fn wgsl_replacement_is_run_checked_and_named() {
     // A wrong copy: reported as not verified, and the exit status says so.
     let doubled = COPY.replace("dst[i] = src[i];", "dst[i] = src[i] * 2.0;");
     assert_ne!(doubled, COPY);
-    let bad = source_file("run", "doubled.wgsl", &doubled);
-    let run = lab(&[
-        "--kernel",
-        "stream",
-        "--variant",
-        "copy",
-        "--size",
-        "4099",
-        "--quick",
-        "--wgsl",
-        bad.to_str().expect("a UTF-8 path"),
-    ]);
+    let run = copy_with(&source_file("run", "doubled.wgsl", &doubled));
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     assert!(
         run.stdout.contains("stream/copy+doubled.wgsl") && run.stdout.contains("NO: element"),

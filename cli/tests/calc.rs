@@ -1,26 +1,12 @@
 //! `lab calc` end to end: run the built binary, check exit codes, one-line errors and the JSON.
 
-use std::process::Command;
+mod common;
 
+use common::{Run, run_lab};
 use serde_json::Value;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn lab(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_lab"))
-        .arg("calc")
-        .args(args)
-        .output()
-        .expect("the lab binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
-    }
+    run_lab(&[&["calc"], args].concat())
 }
 
 /// Runs with `--json` and returns the single JSON object on stdout.
