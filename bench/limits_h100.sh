@@ -59,7 +59,7 @@ mm vec4_t816-checked 128x256x16 --wgsl "$E/vec4_t816.wgsl"
 
 # FlashAttention f32, N = 4096, d = 128, not causal, without runtime checks.
 bench flash --kernel attention --variant flash --size 1x32x4096x128 --unchecked
-for v in noload nobar noload_nobar nopv nos; do
+for v in unroll noload nobar noload_nobar nopv nos; do
   bench flash_$v --kernel attention --variant flash --size 1x32x4096x128 --unchecked \
     --wgsl "$E/flash_$v.wgsl"
 done

@@ -193,7 +193,22 @@ def flash():
         assert x[i:j].count("workgroupBarrier();") >= 4
         return x[:i] + x[i:j].replace("workgroupBarrier();", "") + x[j:]
 
+    def unrolled(x):
+        """Both loops over a tile written out (d = 128 and 32-key tiles only): the score loop's
+        8 trips of 4 columns, and the P·V loop's 8 trips of 4 keys."""
+        loop = "        for (var c = 0u; c < D4; c += 4u) {\n"
+        i = x.index(loop)
+        j = x.index("        }\n", i) + len("        }\n")
+        body = x[i + len(loop):j - len("        }\n")]
+        x = x[:i] + "".join("        {\n            let c = %du;\n%s        }\n" % (4 * k, body) for k in range(8)) + x[j:]
+        loop = "        for (var j4 = 0u; j4 < BC4; j4++) {\n"
+        i = x.index(loop)
+        j = x.index("\n        }\n", i) + len("\n        }\n")
+        body = x[i + len(loop):j - len("        }\n")]
+        return x[:i] + "".join("        {\n            let j4 = %du;\n%s        }\n" % (k, body) for k in range(8)) + x[j:]
+
     return {
+        "flash_unroll.wgsl": unrolled(s),
         "flash_noload.wgsl": noload(s),
         "flash_nobar.wgsl": nobar(s),
         "flash_noload_nobar.wgsl": nobar(noload(s)),
