@@ -19,9 +19,9 @@ def read(path):
         return f.read()
 
 
-def replace(src, old, new, count=1):
+def replace(src, old, new):
     assert old in src, f"anchor not found: {old[:60]!r}"
-    return src.replace(old, new, count)
+    return src.replace(old, new, 1)
 
 
 def early_return(src, signature):
@@ -60,21 +60,23 @@ def vec4_nostore(s):
     return replace(s, "        if (fetch) {\n            let other", "        if (fetch && params.m == 0u) {\n            let other")
 
 
-def vec4_unroll(s):
-    """The BK-deep loop written out 16 times (BK = 16 only)."""
+def depth_loop(s):
+    """Where vec4's BK-deep loop starts and ends in `s`, and its body."""
     start = s.index("            for (var p = 0u; p < BK; p++) {")
     end = s.index("            }\n        }\n        // Store block t") + len("            }\n")
     loop = s[start:end]
-    body = loop[loop.index("{") + 1:loop.rindex("}")]
+    return start, end, loop[loop.index("{") + 1:loop.rindex("}")]
+
+
+def vec4_unroll(s):
+    """The BK-deep loop written out 16 times (BK = 16 only)."""
+    start, end, body = depth_loop(s)
     return s[:start] + "".join(f"            {{\n                let p = {i}u;{body}            }}\n" for i in range(16)) + s[end:]
 
 
 def vec4_unroll_by(s, u):
     """The BK-deep loop stepping u depths at a time, its body written out u times."""
-    start = s.index("            for (var p = 0u; p < BK; p++) {")
-    end = s.index("            }\n        }\n        // Store block t") + len("            }\n")
-    loop = s[start:end]
-    body = loop[loop.index("{") + 1:loop.rindex("}")]
+    start, end, body = depth_loop(s)
     copies = "".join(f"                {{\n                let p = p0 + {i}u;{body}                }}\n" for i in range(u))
     return s[:start] + f"            for (var p0 = 0u; p0 < BK; p0 += {u}u) {{\n{copies}            }}\n" + s[end:]
 
