@@ -103,8 +103,8 @@ usage: lab bench --kernel <name> [--variant <v>] [--size <s>[,<s>…]] [--adapte
   --ceilings   the measured roofs: read and copy bandwidth over working sets from 1 MiB to
                --max-size (default 1GiB, 64MiB with --quick), and the f32 (and f16) fma peaks;
                with --experimental also the tensor-core peak (peak/coop-f16) where the adapter
-               lists its fragment shape (peaks first: after the memory sweep the H100 ran them
-               at a quarter speed)";
+               lists its fragment shape and has one fixed subgroup size (peaks first: after the
+               memory sweep the H100 ran them at a quarter speed)";
 
 /// Runs `lab bench …`.
 pub fn run(args: &[String]) -> anyhow::Result<()> {

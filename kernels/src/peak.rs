@@ -71,7 +71,8 @@ pub fn coop_subgroup(gpu: &Gpu) -> Result<u32, KernelError> {
     crate::matmul::coop_f16_supported(gpu, kernel)?;
     let (sg_min, sg_max) = gpu.subgroup_sizes();
     if sg_min < 8 || sg_min != sg_max {
-        return Err(KernelError::InvalidShape {
+        // What the adapter is, not what was asked: a skip, like an unlisted fragment shape.
+        return Err(KernelError::Unsupported {
             kernel: kernel.to_string(),
             reason: format!(
                 "the probe needs one fixed subgroup size of at least 8 lanes; this adapter \
