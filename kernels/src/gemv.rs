@@ -199,10 +199,11 @@ pub(crate) fn prepare(
     let q4 = spec.dtype == Dtype::Q4_0;
     // The Q4_0 kernel that rounds x to 8-bit integers (its layout and reference differ).
     let int8_x = spec.variant == DP4A_VARIANT;
+    let lanes = dp4a_lanes(rows, cols);
     let rows_per_group = match (q4, int8_x) {
         (false, _) => 1,
         (true, false) => Q4_ROWS,
-        (true, true) => (DP4A_THREADS / dp4a_lanes(rows, cols)) as u64,
+        (true, true) => (DP4A_THREADS / lanes) as u64,
     };
     let groups = r.div_ceil(rows_per_group);
     // Workgroups beyond one grid dimension continue in y.
@@ -224,7 +225,7 @@ pub(crate) fn prepare(
             let blocks = cols / quant::BLOCK as u32;
             constants.extend([
                 ("WG".to_string(), DP4A_THREADS as f64),
-                ("LANES".to_string(), dp4a_lanes(rows, cols) as f64),
+                ("LANES".to_string(), lanes as f64),
                 ("ODD".to_string(), (blocks % 2) as f64),
             ]);
         } else {
