@@ -20,6 +20,7 @@ pub mod rng;
 pub mod run;
 pub mod shape;
 pub mod stream;
+pub mod unroll;
 
 pub use error::KernelError;
 pub use gpu::{AdapterChoice, AdapterSummary, DeviceOptions, Gpu};

@@ -58,6 +58,9 @@ pub enum Layout {
     /// 8×8 per thread with vec4 accesses and double-buffered workgroup memory; rows of B and C
     /// padded to 4 floats.
     Vec4,
+    /// As `Vec4` with 8×16 per thread and the depth loop written out by the host
+    /// ([`crate::unroll`]); same padding.
+    Unrolled,
     /// 8×4 per lane, A fragments shared across a subgroup with shuffles, no workgroup memory.
     /// `BK` is unused: a subgroup walks K in steps of its own size.
     Subgroup,
@@ -122,6 +125,7 @@ impl Layout {
             "reg1d" => Layout::Reg1d,
             "reg2d" => Layout::Reg2d,
             "vec4" | "f16" => Layout::Vec4,
+            "unrolled" => Layout::Unrolled,
             "subgroup" => Layout::Subgroup,
             "coop_f16" => Layout::Coop,
             _ => Layout::Naive,
@@ -136,6 +140,7 @@ impl Layout {
             Layout::Naive | Layout::Tiled => t.bm * t.bn,
             Layout::Reg1d => t.bn * (t.bm / 8),
             Layout::Reg2d | Layout::Vec4 => (t.bm / 8) * (t.bn / 8),
+            Layout::Unrolled => (t.bm / 8) * (t.bn / 16),
             Layout::Subgroup => (t.bm / SUBGROUP_TM) * (t.bn / SUBGROUP_TN),
             Layout::Coop => Self::coop_warps(t) * subgroup,
         }
@@ -171,7 +176,7 @@ impl Layout {
             Layout::Naive | Layout::Subgroup => 0,
             Layout::Tiled => 2 * t.bm * t.bn * 4,
             Layout::Reg1d | Layout::Reg2d => (t.bm + t.bn) * t.bk * 4,
-            Layout::Vec4 => 2 * (t.bm + t.bn) * t.bk * 4,
+            Layout::Vec4 | Layout::Unrolled => 2 * (t.bm + t.bn) * t.bk * 4,
             // Two copies of the f16 blocks of A and B, their rows padded by 8 f16 (16 bytes), and
             // one 16×16 f32 staging fragment per subgroup.
             Layout::Coop => {
@@ -200,6 +205,17 @@ impl Layout {
             t(128, 256, 16),
             t(256, 128, 16),
         ];
+        // H100, 4096³, unchecked: 40.9 TFLOP/s at 128×256×16, 36.5 at 128×128×8, 19.4 at
+        // 128×128×16 (2026-11-22). The smaller blocks are for devices with less workgroup
+        // memory or fewer threads per workgroup.
+        const UNROLLED: &[Tiles] = &[
+            t(128, 256, 16),
+            t(256, 128, 16),
+            t(128, 128, 8),
+            t(128, 256, 8),
+            t(128, 128, 16),
+            t(64, 128, 8),
+        ];
         // BN / 4 must be a multiple of the subgroup size: 128 covers sizes up to 32.
         const SUBGROUP: &[Tiles] = &[
             t(64, 128, 1),
@@ -223,6 +239,7 @@ impl Layout {
             Layout::Reg1d => REG1D,
             Layout::Reg2d => REG2D,
             Layout::Vec4 => VEC4,
+            Layout::Unrolled => UNROLLED,
             Layout::Subgroup => SUBGROUP,
             Layout::Coop => COOP,
         }
@@ -238,10 +255,11 @@ impl Layout {
             Layout::Reg2d => {
                 t.bm.is_multiple_of(8) && t.bn.is_multiple_of(8) && t.bm > 0 && t.bn > 0 && t.bk > 0
             }
-            Layout::Vec4 => {
+            Layout::Vec4 | Layout::Unrolled => {
                 let threads = self.threads(t, 1);
+                let bn_step = if self == Layout::Vec4 { 8 } else { 16 };
                 t.bm.is_multiple_of(8)
-                    && t.bn.is_multiple_of(8)
+                    && t.bn.is_multiple_of(bn_step)
                     && t.bk.is_multiple_of(4)
                     && t.bm > 0
                     && t.bn > 0
@@ -563,7 +581,7 @@ pub(crate) fn prepare(
     // floats. (It reads A one float at a time.) The cooperative-matrix variant reads A and B as
     // vec4<f16> and stores whole fragments to C: every row of all three padded to 8 elements.
     let (k_stride, n_stride, padded) = match layout {
-        Layout::Vec4 => (ku, nu.next_multiple_of(4), " (rows padded to 4)"),
+        Layout::Vec4 | Layout::Unrolled => (ku, nu.next_multiple_of(4), " (rows padded to 4)"),
         Layout::Coop => (
             ku.next_multiple_of(COOP_ROW_ALIGN),
             nu.next_multiple_of(COOP_ROW_ALIGN),
@@ -609,7 +627,9 @@ pub(crate) fn prepare(
         }
     };
     let params = match layout {
-        Layout::Vec4 => run::params_buffer(gpu, &[m, n, k, k_stride as u32, (n_stride / 4) as u32]),
+        Layout::Vec4 | Layout::Unrolled => {
+            run::params_buffer(gpu, &[m, n, k, k_stride as u32, (n_stride / 4) as u32])
+        }
         // Row strides of A and B in vec4<f16>s, of C in floats.
         Layout::Coop => run::params_buffer(
             gpu,
@@ -688,6 +708,10 @@ pub(crate) fn prepare(
         "threads_per_workgroup".into(),
         layout.threads(tiles, fit.subgroup_max) as f64,
     ));
+    let (_, loops) = crate::unroll::expand_counted(wgsl, &constants);
+    if loops > 0 {
+        recorded.push(("loops_written_out".into(), loops as f64));
+    }
     if matches!(layout, Layout::Subgroup | Layout::Coop) {
         // The largest size the adapter reports; the kernels adapt to the size they run with.
         recorded.push(("subgroup_size_max".into(), fit.subgroup_max as f64));
@@ -737,6 +761,7 @@ mod tests {
             Layout::Reg1d,
             Layout::Reg2d,
             Layout::Vec4,
+            Layout::Unrolled,
             Layout::Subgroup,
             Layout::Coop,
         ] {
@@ -795,6 +820,27 @@ mod tests {
                     &limits
                 )
                 .is_err()
+        );
+        // 8×16 per thread: BN must be a multiple of 16, and each thread stages at most four
+        // vec4s of A (64×64×16 would need eight for its 32 threads).
+        for (bm, bn, bk) in [(128, 136, 16), (64, 64, 16)] {
+            assert!(
+                Layout::Unrolled
+                    .check(Tiles { bm, bn, bk }, &limits)
+                    .is_err(),
+                "{bm}×{bn}×{bk}"
+            );
+        }
+        assert_eq!(
+            Layout::Unrolled.threads(
+                Tiles {
+                    bm: 128,
+                    bn: 256,
+                    bk: 16
+                },
+                32
+            ),
+            256
         );
     }
 

@@ -220,6 +220,18 @@ pub const REGISTRY: &[KernelSpec] = &[
     },
     KernelSpec {
         kernel: "matmul",
+        variant: "unrolled",
+        file: "matmul/unrolled.wgsl",
+        source: include_str!("../wgsl/matmul/unrolled.wgsl"),
+        dtype: Dtype::F32,
+        features: wgpu::Features::empty(),
+        family: Family::Matmul,
+        summary: "8×16 per thread, vec4 accesses, the depth loop written out by the host",
+        default_shape: MATMUL_DEFAULT,
+        bounds_proven: true,
+    },
+    KernelSpec {
+        kernel: "matmul",
         variant: "f16",
         file: "matmul/f16.wgsl",
         source: include_str!("../wgsl/matmul/f16.wgsl"),

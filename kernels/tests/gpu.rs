@@ -111,7 +111,7 @@ gpu_test!(naive_matmul_matches_reference_on_non_tile_shapes => naive_matmul_matc
 
 /// The tiled ladder: every variant on shapes that are no multiple of any block, degenerate ones
 /// (1×1×1, 1×N×K, M×1×K, M×N×1) and one that spans several blocks in every direction.
-const LADDER: [&str; 4] = ["tiled", "reg1d", "reg2d", "vec4"];
+const LADDER: [&str; 5] = ["tiled", "reg1d", "reg2d", "vec4", "unrolled"];
 const RAGGED: [(u32, u32, u32); 7] = [
     (1, 1, 1),
     (1, 37, 19),
@@ -131,6 +131,44 @@ async fn ladder_matches_reference(gpu: &Gpu) {
     }
 }
 gpu_test!(matmul_ladder_matches_reference_on_ragged_shapes => ladder_matches_reference);
+
+/// `unrolled` at every candidate block that fits this device (BK = 8 and 16 write its depth
+/// loop out 8 and 16 times), on a shape that spans several blocks with ragged edges; and the same
+/// text without the `// @unroll` line, which must run as a loop and still verify.
+async fn unrolled_matmul_at_every_block(gpu: &Gpu) {
+    use kernels::matmul::{Fit, Layout};
+    let spec = find("matmul", "unrolled").unwrap();
+    let layout = Layout::of(spec);
+    let shape = Shape::Matmul {
+        m: 70,
+        n: 300,
+        k: 45,
+    };
+    let loops = |m: &kernels::Measurement| {
+        m.constants
+            .iter()
+            .find(|(k, _)| k == "loops_written_out")
+            .map_or(0.0, |(_, v)| *v)
+    };
+    let mut depths = Vec::new();
+    for &tiles in layout.candidates() {
+        if layout.check(tiles, &Fit::of(gpu)).is_err() {
+            continue;
+        }
+        let m = kernels::run_kernel_with(gpu, spec, shape, &quick(), Some(tiles))
+            .await
+            .unwrap_or_else(|e| panic!("{} {tiles}: {e}", spec.id()));
+        assert!(m.verified, "{} {tiles}: {:?}", spec.id(), m.verification);
+        assert_eq!(loops(&m), 1.0, "{tiles}: {:?}", m.constants);
+        depths.push(tiles.bk);
+    }
+    assert!(depths.contains(&8), "no block with BK = 8 fits: {depths:?}");
+    let as_loop = sabotaged(spec, spec.source.replace(kernels::unroll::MARKER, "//"));
+    let m = run_kernel(gpu, &as_loop, shape, &quick()).await.unwrap();
+    assert!(m.verified, "{:?}", m.verification);
+    assert_eq!(loops(&m), 0.0);
+}
+gpu_test!(unrolled_matmul_verifies_at_every_block_written_out_or_not => unrolled_matmul_at_every_block);
 
 async fn f16_matmul_matches_reference(gpu: &Gpu) {
     let spec = find("matmul", "f16").unwrap();
