@@ -42,6 +42,23 @@ fn every_registered_wgsl_file_validates_with_its_declared_features() {
 }
 
 #[test]
+fn marked_loops_written_out_still_validate() {
+    // What the host compiles for a file with `// @unroll` loops: written out at the depths its
+    // block shapes use.
+    let mut seen = 0;
+    for spec in REGISTRY {
+        for bk in [4.0, 8.0, 16.0] {
+            let (out, loops) = kernels::unroll::expand_counted(spec.source, &[("BK", bk)]);
+            if loops > 0 {
+                validate(spec, &out);
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen > 0, "no registered file has a marked loop");
+}
+
+#[test]
 fn a_file_using_subgroups_or_coop_matrices_needs_the_feature() {
     // Declaring fewer features than the WGSL uses must fail validation: the registry's feature
     // list is what decides whether a variant runs.
