@@ -9,6 +9,7 @@ Every edit asserts that its anchor text is found, so a change to a kernel fails 
 instead of producing a silently unmodified "variant".
 """
 import os
+import re
 import sys
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "kernels", "wgsl")
@@ -209,7 +210,69 @@ def flash():
         body = x[i + len(loop):j - len("        }\n")]
         return x[:i] + "".join("        {\n            let j4 = %du;\n%s        }\n" % (k, body) for k in range(8)) + x[j:]
 
+    def named(x):
+        """The register blocks as named local variables instead of struct fields updated through
+        pointers (`add_column`, `add_key` written in place); what lifted the matmul's loop."""
+        x = replace(x, "        var sc = Scores(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);\n",
+                    "        var s00 = 0.0; var s01 = 0.0; var s02 = 0.0; var s03 = 0.0;\n"
+                    "        var s10 = 0.0; var s11 = 0.0; var s12 = 0.0; var s13 = 0.0;\n")
+        x = replace(x, "        let s00 = sc.s00; let s01 = sc.s01; let s02 = sc.s02; let s03 = sc.s03;\n"
+                    "        let s10 = sc.s10; let s11 = sc.s11; let s12 = sc.s12; let s13 = sc.s13;\n", "")
+        for e in ("c", "c + 1u", "c + 2u", "c + 3u"):
+            x = replace(x, f"            add_column(&sc, ty, tx, {e});\n", f"""            {{
+                let cc = {e};
+                let a0 = q_s[ty * QS + cc];
+                let a1 = q_s[(ty + 16u) * QS + cc];
+                let b0 = kv_s[tx * KS + cc];
+                let b1 = kv_s[(tx + 8u) * KS + cc];
+                s00 += dot(a0, b0); s01 += dot(a0, b1);
+                s10 += dot(a1, b0); s11 += dot(a1, b1);
+                if (BC == 32u) {{
+                    let b2 = kv_s[(tx + 16u) * KS + cc];
+                    let b3 = kv_s[(tx + 24u) * KS + cc];
+                    s02 += dot(a0, b2); s03 += dot(a0, b3);
+                    s12 += dot(a1, b2); s13 += dot(a1, b3);
+                }}
+            }}
+""")
+        x = replace(x, "    var acc = Out(z, z, z, z, z, z, z, z);\n",
+                    "    var o00 = z; var o01 = z; var o02 = z; var o03 = z;\n"
+                    "    var o10 = z; var o11 = z; var o12 = z; var o13 = z;\n")
+        i = x.index("@compute")
+        x = x[:i] + re.sub(r"acc\.(o[01][0-3])", r"\1", x[i:])
+        for pa, pb, vr in (("p0.x", "p1.x", "vr"), ("p0.y", "p1.y", "vr + KS"),
+                           ("p0.z", "p1.z", "vr + 2u * KS"), ("p0.w", "p1.w", "vr + 3u * KS")):
+            x = replace(x, f"            add_key(&acc, {pa}, {pb}, {vr});\n", f"""            {{
+                let a = vec4<f32>({pa});
+                let b = vec4<f32>({pb});
+                let w0 = kv_s[{vr}];
+                o00 = fma(a, w0, o00); o10 = fma(b, w0, o10);
+                if (D4 > 8u) {{ let w1 = kv_s[{vr} + 8u]; o01 = fma(a, w1, o01); o11 = fma(b, w1, o11); }}
+                if (D4 > 16u) {{ let w2 = kv_s[{vr} + 16u]; o02 = fma(a, w2, o02); o12 = fma(b, w2, o12); }}
+                if (D4 > 24u) {{ let w3 = kv_s[{vr} + 24u]; o03 = fma(a, w3, o03); o13 = fma(b, w3, o13); }}
+            }}
+""")
+        return x
+
+    def store_loop(x):
+        """The output rows stored through a loop over an array (what lifted `matmul/unrolled`)."""
+        named_regs = "acc.o00" not in x[x.index("    let i0 = q0 + ty;"):]
+        pre = "" if named_regs else "acc."
+        i = x.index("    let i0 = q0 + ty;")
+        tail = "".join(f"""    let rv{h} = array<vec4<f32>, 4>({pre}o{h}0, {pre}o{h}1, {pre}o{h}2, {pre}o{h}3);
+    let i{h} = q0 + ty{" + 16u" if h else ""};
+    if (i{h} < n) {{
+        let out = base + i{h} * D4 + tx;
+        let inv = 1.0 / l{h};
+        for (var kq = 0u; kq < D4 / 8u; kq++) {{ o[out + 8u * kq] = rv{h}[kq] * inv; }}
+    }}
+""" for h in (0, 1))
+        return x[:i] + tail + "}\n"
+
     return {
+        "flash_named.wgsl": named(s),
+        "flash_storeloop.wgsl": store_loop(s),
+        "flash_named_storeloop.wgsl": store_loop(named(s)),
         "flash_unroll.wgsl": unrolled(s),
         "flash_noload.wgsl": noload(s),
         "flash_nobar.wgsl": nobar(s),
