@@ -205,9 +205,10 @@ impl Layout {
             t(128, 256, 16),
             t(256, 128, 16),
         ];
-        // H100, 4096³, unchecked: 40.9 TFLOP/s at 128×256×16, 36.5 at 128×128×8, 19.4 at
-        // 128×128×16 (2026-11-22). The smaller blocks are for devices with less workgroup
-        // memory or fewer threads per workgroup.
+        // H100, 4096³, unchecked (BENCHMARKS.md, 2026-11-22): 40.5 TFLOP/s at 128×256×16, 39.0
+        // at 256×128×16, 36.2 at 128×128×8, 33.5 at 128×256×8, 19.1 at 128×128×16, 36.5 at
+        // 64×128×8. The smaller blocks are for devices with less workgroup memory or fewer
+        // threads per workgroup (128×128×8 fits WebGPU's default limits).
         const UNROLLED: &[Tiles] = &[
             t(128, 256, 16),
             t(256, 128, 16),

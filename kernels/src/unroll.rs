@@ -2,8 +2,7 @@
 //! known from the pipeline's override constants.
 //!
 //! WGSL has no unroll attribute, and some drivers do not unroll a short constant loop themselves
-//! (the H100's Vulkan driver does not, and in checked modules wgpu guards every loop, which
-//! rules it out everywhere). Written out, a loop's index becomes a constant in each copy, so
+//! (the H100's Vulkan driver does not, with or without wgpu's runtime checks). Written out, a loop's index becomes a constant in each copy, so
 //! addresses fold and the next trip's loads can be issued early: `matmul/unrolled` gains 19 %
 //! on the H100 from it (BENCHMARKS.md).
 //!
@@ -18,7 +17,8 @@
 //! }
 //! ```
 //!
-//! becomes `BK` blocks `{ let p = 0u; body }`, `{ let p = 1u; body }`, …
+//! becomes `BK` blocks `{ let p = 0u; body }`, `{ let p = 1u; body }`, …; a body that declares
+//! its own `p` (legal in the loop, where the body is a scope of its own) is left as a loop.
 
 use std::borrow::Cow;
 
@@ -91,7 +91,11 @@ fn written_out(s: &str, constants: &[(&str, f64)]) -> Option<(String, usize)> {
     }
     let body = &s[open..close];
     let code = strip_comments(body);
-    if has_word(&code, "break") || has_word(&code, "continue") || assigns(&code, name) {
+    if has_word(&code, "break")
+        || has_word(&code, "continue")
+        || assigns(&code, name)
+        || declares(&code, name)
+    {
         return None;
     }
     let mut text = String::new();
@@ -245,6 +249,17 @@ fn word_ends<'a>(code: &'a str, word: &'a str) -> impl Iterator<Item = usize> + 
     })
 }
 
+/// Whether `code` declares its own `name` (`let`, `var` or `const`), which in a copy would
+/// clash with the copy's `let` of the index.
+fn declares(code: &str, name: &str) -> bool {
+    word_ends(code, name).any(|end| {
+        let before = code[..end - name.len()].trim_end();
+        ["let", "var", "const"]
+            .iter()
+            .any(|kw| word_ends(before, kw).any(|e| e == before.len()))
+    })
+}
+
 /// Whether `code` assigns to, increments or decrements `name` (which the copies bind with
 /// `let`, so any of those would no longer compile, or would change what the loop does).
 fn assigns(code: &str, name: &str) -> bool {
@@ -292,7 +307,8 @@ fn f() {
             "    // @unroll\n    for (var j = 0u; j < 2u; j += 1u) {\n        x[j] = 1.0;\n    }\n";
         assert_eq!(
             expand(src, &[]),
-            "    // @unroll\n    {\n        let j = 0u;\n        x[j] = 1.0;\n    }\n    {\n        let j = 1u;\n        x[j] = 1.0;\n    }\n"
+            "    // @unroll\n    {\n        let j = 0u;\n        x[j] = 1.0;\n    }\n    \
+             {\n        let j = 1u;\n        x[j] = 1.0;\n    }\n"
         );
     }
 
@@ -330,6 +346,45 @@ fn f() {
         // Comparisons and identifiers that merely contain the index or a keyword are fine.
         let src = LOOP.replace("s += p;", "s += select(0u, 1u, p == 2u) + p_break;");
         assert!(matches!(expand(&src, &[("BK", 2.0)]), Cow::Owned(_)));
+    }
+
+    #[test]
+    fn the_written_out_module_is_valid_wgsl() {
+        let src = "\
+override BK: u32 = 4u;
+@group(0) @binding(0) var<storage, read_write> o: array<u32>;
+@compute @workgroup_size(1)
+fn main() {
+    var s = 0u;
+    // @unroll
+    for (var p = 0u; p < BK; p++) {
+        let q = p * 2u;
+        s += q;
+    }
+    o[0] = s;
+}
+";
+        let valid = |text: &str| {
+            let module =
+                naga::front::wgsl::parse_str(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+            naga::valid::Validator::new(Default::default(), Default::default())
+                .validate(&module)
+                .unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+        };
+        let out = expand(src, &[("BK", 3.0)]);
+        assert_eq!(out.matches("let q = p * 2u;").count(), 3, "{out}");
+        valid(&out);
+        // A body that declares its own index, as a loop body may, is left as a loop: written
+        // out, its declaration would clash with the copy's.
+        let shadowing = src.replace(
+            "let q = p * 2u;\n        s += q;",
+            "let p = p * 2u;\n        s += p;",
+        );
+        valid(&shadowing);
+        assert!(matches!(
+            expand(&shadowing, &[("BK", 3.0)]),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]

@@ -11,12 +11,11 @@
 //
 // 2. The BK-deep loop over one block is written out, BK copies of its body, each with its depth
 //    `p` a constant. WGSL has no "unroll" attribute, and some drivers do not unroll the loop
-//    themselves (the H100's Vulkan driver does not, and never does in browsers' checked
-//    modules, where every loop carries a guard). Written out, every workgroup-memory address is
-//    a base plus a constant, and the loads of one depth can be issued while the previous
-//    depth's fmas run. The `// @unroll` line before the loop asks the host to write it out
-//    when BK is known (kernels/src/unroll.rs); the text below stays an ordinary loop, so the
-//    file reads, and runs, the same either way.
+//    themselves (the H100's Vulkan driver does not, with or without wgpu's runtime checks).
+//    Written out, every workgroup-memory address is a base plus a constant, and the loads of
+//    one depth can be issued while the previous depth's fmas run. The `// @unroll` line before
+//    the loop asks the host to write it out when BK is known (kernels/src/unroll.rs); the text
+//    below stays an ordinary loop, so the file reads, and computes, the same either way.
 //
 // On an H100 (4096³, BENCHMARKS.md): the wider tile alone runs slower than `vec4` (34 against
 // 38 TFLOP/s), the loop written out alone too (28 at the same block, where 512 threads of
