@@ -132,13 +132,34 @@ async fn ladder_matches_reference(gpu: &Gpu) {
 }
 gpu_test!(matmul_ladder_matches_reference_on_ragged_shapes => ladder_matches_reference);
 
+/// Runs `spec` at every candidate block of its layout that fits this device, asserting that each
+/// verifies; returns the blocks and their measurements.
+async fn verified_at_every_fitting_block(
+    gpu: &Gpu,
+    spec: &KernelSpec,
+    shape: Shape,
+) -> Vec<(kernels::matmul::Tiles, kernels::Measurement)> {
+    use kernels::matmul::{Fit, Layout};
+    let layout = Layout::of(spec);
+    let mut ran = Vec::new();
+    for &tiles in layout.candidates() {
+        if layout.check(tiles, &Fit::of(gpu)).is_err() {
+            continue;
+        }
+        let m = kernels::run_kernel_with(gpu, spec, shape, &quick(), Some(tiles))
+            .await
+            .unwrap_or_else(|e| panic!("{} {tiles}: {e}", spec.id()));
+        assert!(m.verified, "{} {tiles}: {:?}", spec.id(), m.verification);
+        ran.push((tiles, m));
+    }
+    ran
+}
+
 /// `unrolled` at every candidate block that fits this device (BK = 8 and 16 write its depth
 /// loop out 8 and 16 times), on a shape that spans several blocks with ragged edges; and the same
 /// text without the `// @unroll` line, which must run as a loop and still verify.
 async fn unrolled_matmul_at_every_block(gpu: &Gpu) {
-    use kernels::matmul::{Fit, Layout};
     let spec = find("matmul", "unrolled").unwrap();
-    let layout = Layout::of(spec);
     let shape = Shape::Matmul {
         m: 70,
         n: 300,
@@ -151,14 +172,7 @@ async fn unrolled_matmul_at_every_block(gpu: &Gpu) {
             .map_or(0.0, |(_, v)| *v)
     };
     let mut depths = Vec::new();
-    for &tiles in layout.candidates() {
-        if layout.check(tiles, &Fit::of(gpu)).is_err() {
-            continue;
-        }
-        let m = kernels::run_kernel_with(gpu, spec, shape, &quick(), Some(tiles))
-            .await
-            .unwrap_or_else(|e| panic!("{} {tiles}: {e}", spec.id()));
-        assert!(m.verified, "{} {tiles}: {:?}", spec.id(), m.verification);
+    for (tiles, m) in verified_at_every_fitting_block(gpu, spec, shape).await {
         assert_eq!(loops(&m), 1.0, "{tiles}: {:?}", m.constants);
         depths.push(tiles.bk);
     }
@@ -210,24 +224,14 @@ async fn subgroup_matmul_matches_reference(gpu: &Gpu) {
     }
     // Every candidate block that fits this adapter's subgroup size, on a shape that spans
     // several blocks and several subgroup steps of K with a ragged tail.
-    use kernels::matmul::{Fit, Layout};
-    let layout = Layout::of(spec);
     let shape = Shape::Matmul {
         m: 70,
         n: 300,
         k: 45,
     };
-    let mut ran = 0;
-    for &tiles in layout.candidates() {
-        if layout.check(tiles, &Fit::of(gpu)).is_err() {
-            continue;
-        }
-        let m = kernels::run_kernel_with(gpu, spec, shape, &quick(), Some(tiles))
-            .await
-            .unwrap_or_else(|e| panic!("{} {tiles}: {e}", spec.id()));
-        assert!(m.verified, "{} {tiles}: {:?}", spec.id(), m.verification);
-        ran += 1;
-    }
+    let ran = verified_at_every_fitting_block(gpu, spec, shape)
+        .await
+        .len();
     assert!(ran > 0, "no subgroup block fits {:?}", gpu.subgroup_sizes());
     // The shuffle is what carries A between lanes: always taking lane 0's value must fail.
     let no_shuffle = sabotaged(
