@@ -250,45 +250,68 @@ impl Layout {
     /// what is wrong.
     pub fn check(self, t: Tiles, fit: &Fit) -> Result<(), String> {
         let limits = &fit.limits;
-        let shape_ok = match self {
-            Layout::Naive | Layout::Tiled => t.bm == t.bn && t.bn == t.bk && t.bm > 0,
-            Layout::Reg1d => t.bm.is_multiple_of(8) && t.bm > 0 && t.bn > 0 && t.bk > 0,
-            Layout::Reg2d => {
-                t.bm.is_multiple_of(8) && t.bn.is_multiple_of(8) && t.bm > 0 && t.bn > 0 && t.bk > 0
-            }
+        let nonzero = t.bm > 0 && t.bn > 0 && t.bk > 0;
+        // Whether the block is well formed, and the rule it must follow (for the message).
+        let (shape_ok, rule) = match self {
+            Layout::Naive | Layout::Tiled => (
+                t.bm == t.bn && t.bn == t.bk && t.bm > 0,
+                "BM = BN = BK (the square tile), at least 1".to_string(),
+            ),
+            Layout::Reg1d => (
+                t.bm.is_multiple_of(8) && nonzero,
+                "BM a multiple of 8; BN and BK at least 1".to_string(),
+            ),
+            Layout::Reg2d => (
+                t.bm.is_multiple_of(8) && t.bn.is_multiple_of(8) && nonzero,
+                "BM and BN multiples of 8; BK at least 1".to_string(),
+            ),
             Layout::Vec4 | Layout::Unrolled => {
-                let threads = self.threads(t, 1);
                 let bn_step = if self == Layout::Vec4 { 8 } else { 16 };
-                t.bm.is_multiple_of(8)
+                let divisible = t.bm.is_multiple_of(8)
                     && t.bn.is_multiple_of(bn_step)
-                    && t.bk.is_multiple_of(4)
-                    && t.bm > 0
-                    && t.bn > 0
-                    && t.bk > 0
-                    && (t.bm * t.bk / 4).is_multiple_of(threads)
-                    && (t.bn * t.bk / 4).is_multiple_of(threads)
-                    && t.bm * t.bk / 4 / threads <= 4
-                    && t.bn * t.bk / 4 / threads <= 4
+                    && t.bk.is_multiple_of(4);
+                // Only now is the thread count at least 1.
+                let staged = divisible && nonzero && {
+                    let threads = self.threads(t, 1);
+                    (t.bm * t.bk / 4).is_multiple_of(threads)
+                        && (t.bn * t.bk / 4).is_multiple_of(threads)
+                        && t.bm * t.bk / 4 / threads <= 4
+                        && t.bn * t.bk / 4 / threads <= 4
+                };
+                (
+                    staged,
+                    format!(
+                        "BM a multiple of 8, BN of {bn_step} and BK of 4, none zero, with the \
+                         BM·BK/4 vec4s of A and the BN·BK/4 of B each split evenly into 1 to 4 \
+                         per thread (threads: (BM/8)·(BN/{bn_step}))"
+                    ),
+                )
             }
-            Layout::Subgroup => {
+            Layout::Subgroup => (
                 t.bm.is_multiple_of(SUBGROUP_TM)
                     && t.bn.is_multiple_of(SUBGROUP_TN)
                     && t.bm > 0
-                    && t.bn > 0
-            }
+                    && t.bn > 0,
+                format!("BM a multiple of {SUBGROUP_TM} and BN of {SUBGROUP_TN}, none zero"),
+            ),
             Layout::Coop => {
                 // Whole subgroup blocks.
                 let (wm, wn) = Self::coop_warp_block(t);
-                t.bm.is_multiple_of(wm)
-                    && t.bn.is_multiple_of(wn)
-                    && t.bk.is_multiple_of(COOP_FRAGMENT)
-                    && t.bm > 0
-                    && t.bn > 0
-                    && t.bk > 0
+                (
+                    t.bm.is_multiple_of(wm)
+                        && t.bn.is_multiple_of(wn)
+                        && t.bk.is_multiple_of(COOP_FRAGMENT)
+                        && nonzero,
+                    format!(
+                        "BM a multiple of {wm}, BN of {wn} and BK of {COOP_FRAGMENT}, none zero"
+                    ),
+                )
             }
         };
         if !shape_ok {
-            return Err(format!("block {t} is not a valid shape for this variant"));
+            return Err(format!(
+                "block {t} is not a valid shape for this variant: it needs {rule}"
+            ));
         }
         let (sg_min, sg_max) = (fit.subgroup_min, fit.subgroup_max);
         match self {
@@ -824,12 +847,13 @@ mod tests {
         );
         // 8×16 per thread: BN must be a multiple of 16, and each thread stages at most four
         // vec4s of A (64×64×16 would need eight for its 32 threads).
-        for (bm, bn, bk) in [(128, 136, 16), (64, 64, 16)] {
+        for (bm, bn, bk) in [(128, 136, 16), (64, 64, 16), (0, 16, 4), (8, 0, 4)] {
+            let e = Layout::Unrolled
+                .check(Tiles { bm, bn, bk }, &limits)
+                .unwrap_err();
             assert!(
-                Layout::Unrolled
-                    .check(Tiles { bm, bn, bk }, &limits)
-                    .is_err(),
-                "{bm}×{bn}×{bk}"
+                e.contains("BN of 16") && e.contains("1 to 4"),
+                "{bm}×{bn}×{bk}: {e}"
             );
         }
         assert_eq!(
