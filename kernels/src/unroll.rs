@@ -137,19 +137,14 @@ fn parse_header(h: &str) -> Option<(&str, &str)> {
     step_ok.then_some((name, bound))
 }
 
-/// The loop's trip count: a literal, or an override constant the pipeline sets.
+/// The loop's trip count: a literal, or an override constant the pipeline sets; `None` unless
+/// it is a whole number from 1 to [`MAX_TRIPS`].
 fn trip_count(bound: &str, constants: &[(&str, f64)]) -> Option<u32> {
     let n = match bound.strip_suffix('u').unwrap_or(bound).parse::<u32>() {
-        Ok(n) => n,
-        Err(_) => {
-            let v = constants.iter().find(|(k, _)| *k == bound)?.1;
-            if v.fract() != 0.0 || !(0.0..=MAX_TRIPS as f64).contains(&v) {
-                return None;
-            }
-            v as u32
-        }
+        Ok(n) => f64::from(n),
+        Err(_) => constants.iter().find(|(k, _)| *k == bound)?.1,
     };
-    (1..=MAX_TRIPS).contains(&n).then_some(n)
+    (n.fract() == 0.0 && (1.0..=f64::from(MAX_TRIPS)).contains(&n)).then_some(n as u32)
 }
 
 fn is_ident(s: &str) -> bool {
