@@ -6,6 +6,7 @@
 
 use crate::gpu_panel::{AdapterCard, GpuContext, ResultsTable};
 use crate::roofline::RooflineChart;
+use crate::sweep::BandwidthSweep;
 use crate::{Nav, browser};
 use kernels::{KernelSpec, Measurement, ResultsFile, RunOptions, Shape, TimingOptions};
 use leptos::prelude::*;
@@ -60,19 +61,43 @@ pub fn bench_shape(spec: &KernelSpec, software: bool) -> Shape {
     }
 }
 
-/// The suite in run order: the roofs first (bandwidth probes and peak kernels), then the rest.
-pub fn suite(software: bool) -> Vec<(&'static KernelSpec, Shape)> {
-    let is_roof = |s: &KernelSpec| {
-        s.kernel == "stream" || s.kernel.contains("peak") || s.kernel.contains("bandwidth")
-    };
-    let mut v: Vec<_> = kernels::REGISTRY
+/// The largest working set of the bandwidth sweep on a real GPU: several times the last-level
+/// cache of most GPUs (an H100's L2 holds 50 MB, an RTX 4090's 72 MB), so that its bandwidth is
+/// the memory's.
+pub const SWEEP_LARGEST: u64 = 256 << 20;
+
+/// The suite in run order: the roofs first, then every other variant in the registry. The roofs
+/// are what `lab bench --ceilings` measures ([`kernels::ceilings::plan`]): the peak probes, then
+/// read and copy bandwidth over working sets from 1 MiB up to [`SWEEP_LARGEST`] (or the device's
+/// largest storage binding, `binding_cap`, if smaller), so the sweep shows the caches. A software
+/// adapter runs [`small_shape`]s and sweeps only up to 16 MiB.
+pub fn suite(software: bool, binding_cap: u64) -> Vec<(&'static KernelSpec, Shape)> {
+    let largest = if software { 16 << 20 } else { SWEEP_LARGEST };
+    let sizes = kernels::ceilings::sizes_upto(largest.min(binding_cap));
+    // Peaks before the sweep, as in the CLI: on an H100 the f32 probe ran at a quarter of its
+    // speed right after a memory sweep.
+    let peaks = kernels::REGISTRY
         .iter()
-        .filter(|s| is_roof(s))
-        .chain(kernels::REGISTRY.iter().filter(|s| !is_roof(s)))
-        .map(|s| (s, bench_shape(s, software)))
-        .collect();
-    v.dedup_by(|a, b| a.0.id() == b.0.id());
-    v
+        .filter(|s| s.kernel == "peak")
+        .map(|s| (s, bench_shape(s, software)));
+    let sweeps = kernels::REGISTRY
+        .iter()
+        .filter(|s| s.kernel == "stream")
+        .flat_map(|s| {
+            sizes.iter().map(move |&bytes| {
+                (
+                    s,
+                    Shape::Stream {
+                        elements: bytes / 4,
+                    },
+                )
+            })
+        });
+    let rest = kernels::REGISTRY
+        .iter()
+        .filter(|s| s.kernel != "peak" && s.kernel != "stream")
+        .map(|s| (s, bench_shape(s, software)));
+    peaks.chain(sweeps).chain(rest).collect()
 }
 
 /// Where one step of a run stands.
@@ -132,7 +157,10 @@ pub fn BenchPage() -> impl IntoView {
     let run = move |_| {
         let Some(g) = ctx.gpu.get_value() else { return };
         // SwiftShader and lavapipe report themselves as CPU devices.
-        let plan = suite(g.adapter.device_type == "Cpu");
+        let plan = suite(
+            g.adapter.device_type == "Cpu",
+            g.limits().max_storage_buffer_binding_size,
+        );
         steps.set(
             plan.iter()
                 .map(|(s, shape)| Step {
@@ -265,10 +293,10 @@ pub fn BenchPage() -> impl IntoView {
     view! {
         <h1>"Benchmark my GPU"</h1>
         <p>
-            "Measures your GPU's memory bandwidth with streaming kernels (these become the measured "
-            "roofs), then runs every kernel variant in the lab, checks each result against a CPU "
-            "reference and puts it on the roofline. Peak-FLOP kernels are not in the suite yet, so "
-            "no compute roof is measured: compare with a preset GPU's datasheet peak instead."
+            "Measures your GPU's roofs first: its arithmetic peak with FMA-only kernels, and its "
+            "memory bandwidth with streaming kernels over working sets from 1 MiB up, so that "
+            "the caches show. Then it runs every kernel variant in the lab, checks each result "
+            "against a CPU reference and puts it on the roofline, under the roofs measured here."
         </p>
         <AdapterCard status=ctx.status />
         <section class="card">
@@ -306,6 +334,11 @@ pub fn BenchPage() -> impl IntoView {
             <ol class="steps" data-testid="steps">{step_items}</ol>
         </section>
         <RooflineChart measurements=results.into() imported=imported export_name="roofline-run" />
+        <BandwidthSweep measurements=Signal::derive(move || {
+            let mut all = results.get();
+            all.extend(imported.get());
+            all
+        }) />
         <Show when=move || !results.with(Vec::is_empty)>
             <section class="card">
                 <h2>"Results"</h2>
@@ -321,22 +354,65 @@ mod tests {
 
     #[test]
     fn the_suite_runs_roofs_first_and_covers_the_registry() {
-        let s = suite(true);
-        assert_eq!(s.len(), kernels::REGISTRY.len());
+        const MIB: u64 = 1 << 20;
+        let s = suite(true, 1 << 30);
+        // Every variant, the stream probes once per working set of the sweep.
+        for spec in kernels::REGISTRY {
+            let n = s.iter().filter(|(k, _)| k.id() == spec.id()).count();
+            assert_eq!(
+                n,
+                if spec.kernel == "stream" { 3 } else { 1 },
+                "{}",
+                spec.id()
+            );
+        }
+        // Peaks, then the read and copy sweeps, then the rest.
+        let kinds: Vec<&str> = s.iter().map(|(k, _)| k.kernel).collect();
+        let order = |k: &str| match k {
+            "peak" => 0,
+            "stream" => 1,
+            _ => 2,
+        };
+        assert!(
+            kinds.windows(2).all(|w| order(w[0]) <= order(w[1])),
+            "{kinds:?}"
+        );
+        assert_eq!(kinds[0], "peak");
+        let sweep = |plan: &[(&KernelSpec, Shape)], variant: &str| -> Vec<u64> {
+            plan.iter()
+                .filter(|(k, _)| k.kernel == "stream" && k.variant == variant)
+                .map(|(_, shape)| match shape {
+                    Shape::Stream { elements } => elements * 4,
+                    other => panic!("{other}"),
+                })
+                .collect()
+        };
+        // A software adapter sweeps 1 to 16 MiB (its small size), a GPU up to 256 MiB.
+        assert_eq!(sweep(&s, "read"), [MIB, 4 * MIB, 16 * MIB]);
+        assert_eq!(sweep(&s, "copy"), [MIB, 4 * MIB, 16 * MIB]);
+        let full = suite(false, 1 << 30);
+        assert_eq!(
+            sweep(&full, "copy"),
+            [MIB, 4 * MIB, 16 * MIB, 64 * MIB, 256 * MIB]
+        );
+        // ... never past the device's largest binding (WebGPU's default is 128 MiB).
+        assert_eq!(
+            sweep(&suite(false, 128 * MIB), "read"),
+            [MIB, 4 * MIB, 16 * MIB, 64 * MIB]
+        );
         // A real GPU runs the registry's sizes; a software adapter runs capped ones.
-        for ((spec, full), (_, small)) in suite(false).iter().zip(&s) {
+        let others = |plan: &[(&'static KernelSpec, Shape)]| -> Vec<(&'static KernelSpec, Shape)> {
+            plan.iter()
+                .filter(|(k, _)| k.kernel != "stream")
+                .copied()
+                .collect()
+        };
+        for ((spec, full), (_, small)) in others(&full).iter().zip(&others(&s)) {
             assert_eq!(*full, spec.default_shape);
             let (f, m) = (spec.cost(full).unwrap(), spec.cost(small).unwrap());
             assert!(m.flops <= f.flops && m.bytes <= f.bytes, "{}", spec.id());
         }
-        assert_eq!(s[0].0.kernel, "stream");
-        let first_other = s.iter().position(|(k, _)| k.kernel != "stream");
-        assert!(
-            s.iter()
-                .skip(first_other.unwrap_or(s.len()))
-                .all(|(k, _)| k.kernel != "stream")
-        );
-        for (spec, shape) in &s {
+        for (spec, shape) in s.iter().chain(&full) {
             assert!(spec.cost(shape).is_ok(), "{}", spec.id());
         }
     }

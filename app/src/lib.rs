@@ -4,7 +4,7 @@
 //! they hold UI state only. `main.rs` does nothing but mount [`App`].
 //!
 //! Code map: [`route`] and [`query`] parse the URL (pure); [`calc`] describes the calculators
-//! (pure); [`charts`] and [`roofline`] draw; [`calc_view`], [`bench`], [`kernel_page`],
+//! (pure); [`charts`], [`roofline`] and [`sweep`] draw; [`calc_view`], [`bench`], [`kernel_page`],
 //! [`lesson_page`], [`labs`] and [`pages`] are the pages; [`report`] builds lab reports (pure); [`gpu_panel`] owns the WebGPU connection; [`browser`] wraps the few
 //! browser APIs used (history, storage, downloads, clipboard).
 
@@ -24,6 +24,7 @@ pub mod query;
 pub mod report;
 pub mod roofline;
 pub mod route;
+pub mod sweep;
 
 use leptos::prelude::*;
 use route::{Location, Page};

@@ -33,38 +33,63 @@ pub struct Roof {
 }
 
 /// Roofs measured by bandwidth probes (`stream/*`) and peak kernels (any kernel whose name has
-/// `peak` in it), best per (adapter, variant). Other kernels' dots are never roofs.
+/// `peak` in it), one per (adapter, variant). Other kernels' dots are never roofs.
+///
+/// A peak roof is the best rate measured. A bandwidth roof is the one at the largest working set
+/// (the best there, if it was measured more than once), not the best of a sweep: smaller sets
+/// fit in a cache and stream faster than memory can, and a kernel that walks a big matrix is
+/// under the memory's roof. The label names the working set.
 pub fn measured_roofs(ms: &[Measurement]) -> Vec<Roof> {
-    let mut roofs: Vec<Roof> = Vec::new();
+    /// The roof chosen so far for one (adapter, variant) and the working set it came from.
+    struct Pick {
+        key: (String, String),
+        at: f64,
+        roof: Roof,
+    }
+    let mut picks: Vec<Pick> = Vec::new();
     for m in ms.iter().filter(|m| m.verified) {
         let adapter = m.adapter.label();
-        let (label, kind) = if m.kernel == "stream" || m.kernel.contains("bandwidth") {
+        let (at, label, kind) = if m.kernel == "stream" || m.kernel.contains("bandwidth") {
+            let at = match m.shape {
+                kernels::Shape::Stream { elements } => elements as f64 * 4.0,
+                _ => 0.0,
+            };
+            let set = if at > 0.0 {
+                format!(", {} working set", kernels::shape::human_bytes(at))
+            } else {
+                String::new()
+            };
             (
-                format!("measured {} bandwidth ({adapter})", m.variant),
+                at,
+                format!("measured {} bandwidth{set} ({adapter})", m.variant),
                 RoofKind::Memory(m.gbytes_per_s),
             )
         } else if m.kernel.contains("peak") {
             (
+                0.0,
                 format!("measured {} peak ({adapter})", m.variant),
                 RoofKind::Compute(m.gflops_per_s),
             )
         } else {
             continue;
         };
-        match roofs.iter_mut().find(|r| r.label == label) {
-            Some(r) => {
-                if value(r.kind) < value(kind) {
-                    r.kind = kind;
+        let key = (adapter.clone(), m.id());
+        let roof = Roof {
+            label,
+            adapter: Some(adapter),
+            kind,
+        };
+        match picks.iter_mut().find(|p| p.key == key) {
+            Some(p) => {
+                if at > p.at || (at == p.at && value(p.roof.kind) < value(kind)) {
+                    p.at = at;
+                    p.roof = roof;
                 }
             }
-            None => roofs.push(Roof {
-                label,
-                adapter: Some(adapter),
-                kind,
-            }),
+            None => picks.push(Pick { key, at, roof }),
         }
     }
-    roofs
+    picks.into_iter().map(|p| p.roof).collect()
 }
 
 fn value(k: RoofKind) -> f64 {
@@ -653,6 +678,56 @@ pub fn RooflineChart(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bandwidth_roofs_come_from_the_largest_working_set() {
+        // A real `lab bench --ceilings` file from an H100: read and copy from 1 MiB to 1 GiB.
+        let text = include_str!("../../bench/results/h100-2026-11-22-matmul-c/ceilings.json");
+        let mut ms = kernels::ResultsFile::from_json(text).unwrap().measurements;
+        let roofs = measured_roofs(&ms);
+        let find = |roofs: &[Roof], what: &str| {
+            roofs
+                .iter()
+                .find(|r| r.label.starts_with(what))
+                .unwrap_or_else(|| panic!("no {what} in {roofs:?}"))
+                .clone()
+        };
+        // Not the 4.79 TB/s of the 16 MiB read, which fits in the L2: the 1 GiB one.
+        let read = find(&roofs, "measured read bandwidth");
+        assert_eq!(
+            read.label,
+            "measured read bandwidth, 1.0 GiB working set (NVIDIA H100 80GB HBM3)"
+        );
+        assert!(
+            matches!(read.kind, RoofKind::Memory(v) if (v - 3051.86).abs() < 0.01),
+            "{read:?}"
+        );
+        let copy = find(&roofs, "measured copy bandwidth");
+        assert!(
+            matches!(copy.kind, RoofKind::Memory(v) if (v - 2880.4).abs() < 0.1),
+            "{copy:?}"
+        );
+        // Peaks are the best rate; three of them, and two bandwidths.
+        let f32 = find(&roofs, "measured fma-f32 peak");
+        assert!(
+            matches!(f32.kind, RoofKind::Compute(v) if (v - 52951.6).abs() < 0.1),
+            "{f32:?}"
+        );
+        assert_eq!(roofs.len(), 5);
+        // The same working set twice: the faster run. A failed run is no roof.
+        let i = ms
+            .iter()
+            .position(|m| m.shape == kernels::Shape::Stream { elements: 1 << 28 })
+            .unwrap();
+        let mut faster = ms[i].clone();
+        faster.gbytes_per_s = 3100.0;
+        let mut failed = ms[i].clone();
+        failed.gbytes_per_s = 9999.0;
+        failed.verified = false;
+        ms.extend([faster, failed]);
+        let read = find(&measured_roofs(&ms), "measured read bandwidth");
+        assert_eq!(read.kind, RoofKind::Memory(3100.0));
+    }
 
     #[test]
     fn attainable_uses_the_adapters_own_roofs() {

@@ -14,14 +14,15 @@ use crate::shape::Shape;
 /// Working sets of the bandwidth sweep, in bytes: 1 MiB to `largest`, ×4 each step, capped by
 /// the device's largest storage binding.
 pub fn sweep_sizes(gpu: &Gpu, largest: u64) -> Vec<u64> {
-    let cap = largest.min(gpu.limits().max_storage_buffer_binding_size);
-    let mut sizes = Vec::new();
-    let mut s: u64 = 1 << 20;
-    while s <= cap {
-        sizes.push(s);
-        s *= 4;
-    }
-    sizes
+    sizes_upto(largest.min(gpu.limits().max_storage_buffer_binding_size))
+}
+
+/// Working sets from 1 MiB to `cap` bytes, ×4 each step (empty below 1 MiB). Without a device,
+/// for callers that plan before one is open (the browser's benchmark suite).
+pub fn sizes_upto(cap: u64) -> Vec<u64> {
+    std::iter::successors(Some(1u64 << 20), |s| s.checked_mul(4))
+        .take_while(|&s| s <= cap)
+        .collect()
 }
 
 /// Every run of a ceilings measurement, in order: the peaks the adapter supports, then the read
@@ -121,4 +122,21 @@ pub fn roofs(measurements: &[Measurement]) -> Roofs {
         }
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sizes_upto;
+
+    #[test]
+    fn the_sweep_grows_by_four_from_one_mib_up_to_the_cap() {
+        const MIB: u64 = 1 << 20;
+        assert_eq!(sizes_upto(16 * MIB), [MIB, 4 * MIB, 16 * MIB]);
+        // A cap between two steps stops at the step below it.
+        assert_eq!(sizes_upto(100 * MIB), [MIB, 4 * MIB, 16 * MIB, 64 * MIB]);
+        assert_eq!(sizes_upto(MIB), [MIB]);
+        assert!(sizes_upto(MIB - 1).is_empty());
+        // No overflow at the top of u64: 2^20, 2^22, …, 2^62.
+        assert_eq!(sizes_upto(u64::MAX).len(), 22);
+    }
 }

@@ -106,7 +106,38 @@ fn the_benchmark_runs_every_kernel_verifies_it_and_plots_it() {
         "dots: {dots:?}"
     );
     let legend = browser.text("[data-testid=legend]").unwrap().unwrap();
-    assert!(legend.contains("measured copy bandwidth"), "{legend}");
+    // The bandwidth roof is the sweep's largest working set (16 MiB on a software adapter),
+    // not its fastest, which may fit in a cache.
+    assert!(
+        legend.contains("measured copy bandwidth, 16.0 MiB working set"),
+        "{legend}"
+    );
+    // The sweep itself: read and copy at 1, 4 and 16 MiB, each a rate with its unit.
+    let sweep = browser
+        .script(
+            "return [...document.querySelectorAll('[data-testid=sweep-row]')]\
+               .map(r => [...r.cells].map(c => c.textContent))",
+        )
+        .unwrap();
+    let sweep: Vec<Vec<String>> = serde_json::from_value(sweep).unwrap();
+    assert_eq!(
+        sweep.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(),
+        ["1.0 MiB", "4.0 MiB", "16.0 MiB"],
+        "{sweep:?}"
+    );
+    assert!(
+        sweep
+            .iter()
+            .all(|r| r[1].ends_with("B/s") && r[2].ends_with("B/s")),
+        "{sweep:?}"
+    );
+    for (kernel, n) in [("stream/read", 3), ("stream/copy", 3), ("matmul/naive", 1)] {
+        assert_eq!(
+            steps.iter().filter(|s| *s == kernel).count(),
+            n,
+            "{steps:?}"
+        );
+    }
     // The f32 FMA probe ran (SwiftShader lacks f16, so that one is skipped) and became a roof.
     assert!(legend.contains("measured fma-f32 peak"), "{legend}");
 
