@@ -163,6 +163,93 @@ fn store_row(row: u32, q0: u32, v0: vec4<f32>, v1: vec4<f32>, v2: vec4<f32>, v3:
 """
 
 
+def vec4_marked(s):
+    """vec4's BK-deep loop marked `// @unroll`, so the host writes it out at any BK."""
+    anchor = "            for (var p = 0u; p < BK; p++) {"
+    return replace(s, anchor, "            // @unroll\n" + anchor)
+
+
+def unrolled_t168():
+    """`unrolled` with its thread tile turned: 16×8 (four 4-row quarters × two vec4 columns)
+    instead of 8×16, so it reads 4 vec4s of A and 2 of B per depth. Same thread count and
+    host contract: (BM/16)·(BN/8) = (BM/8)·(BN/16)."""
+    u = read("matmul/unrolled.wgsl")
+    head = replace(u[:u.index("@compute")], "override QN: u32 = BN / 16u;", "override QN: u32 = BN / 8u;")
+    acc = "\n".join(f"    var c{r}_0 = vec4<f32>(0.0); var c{r}_1 = vec4<f32>(0.0);" for r in range(16))
+    a_reads = "\n".join(f"                let a{q} = a_tile[a_base + p * (BM / 4u) + {q}u * (BM / 16u) + ty];" for q in range(4))
+    fmas = "\n".join(
+        f"                c{4 * q + j}_0 = fma(vec4(a{q}.{x}), b0, c{4 * q + j}_0); c{4 * q + j}_1 = fma(vec4(a{q}.{x}), b1, c{4 * q + j}_1);"
+        for q in range(4) for j, x in enumerate("xyzw"))
+    stores = "\n".join(
+        f"    store_row(row0 + {q}u * (BM / 4u) + 4u * ty + {j}u, q0, c{4 * q + j}_0, c{4 * q + j}_1);"
+        for q in range(4) for j in range(4))
+    return head + f"""@compute @workgroup_size(THREADS)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {{
+    let tx = tid % QN;
+    let ty = tid / QN;
+    let row0 = wid.y * BM;
+    let col0 = wid.x * BN;
+{acc}
+    var na0 = vec4<f32>(0.0); var na1 = vec4<f32>(0.0);
+    var na2 = vec4<f32>(0.0); var na3 = vec4<f32>(0.0);
+    var nb0 = vec4<f32>(0.0); var nb1 = vec4<f32>(0.0);
+    var nb2 = vec4<f32>(0.0); var nb3 = vec4<f32>(0.0);
+    var buf = 0u;
+    for (var t = 0u; t < params.k + BK; t += BK) {{
+        let fetch = t < params.k;
+        if (fetch) {{
+            na0 = load_a(0u, tid, row0, t);
+            nb0 = load_b(0u, tid, col0, t);
+            if (LOADS_A > 1u) {{ na1 = load_a(1u, tid, row0, t); }}
+            if (LOADS_A > 2u) {{ na2 = load_a(2u, tid, row0, t); }}
+            if (LOADS_A > 3u) {{ na3 = load_a(3u, tid, row0, t); }}
+            if (LOADS_B > 1u) {{ nb1 = load_b(1u, tid, col0, t); }}
+            if (LOADS_B > 2u) {{ nb2 = load_b(2u, tid, col0, t); }}
+            if (LOADS_B > 3u) {{ nb3 = load_b(3u, tid, col0, t); }}
+        }}
+        if (t > 0u) {{
+            let a_base = buf * BK * BM / 4u;
+            let b_base = buf * BK * BN / 4u;
+            // @unroll
+            for (var p = 0u; p < BK; p++) {{
+{a_reads}
+                let b0 = b_tile[b_base + p * (BN / 4u) + tx];
+                let b1 = b_tile[b_base + p * (BN / 4u) + QN + tx];
+{fmas}
+            }}
+        }}
+        if (fetch) {{
+            let other = 1u - buf;
+            a_tile[a_slot(0u, tid, other)] = na0;
+            b_tile[b_slot(0u, tid, other)] = nb0;
+            if (LOADS_A > 1u) {{ a_tile[a_slot(1u, tid, other)] = na1; }}
+            if (LOADS_A > 2u) {{ a_tile[a_slot(2u, tid, other)] = na2; }}
+            if (LOADS_A > 3u) {{ a_tile[a_slot(3u, tid, other)] = na3; }}
+            if (LOADS_B > 1u) {{ b_tile[b_slot(1u, tid, other)] = nb1; }}
+            if (LOADS_B > 2u) {{ b_tile[b_slot(2u, tid, other)] = nb2; }}
+            if (LOADS_B > 3u) {{ b_tile[b_slot(3u, tid, other)] = nb3; }}
+        }}
+        workgroupBarrier();
+        buf = 1u - buf;
+    }}
+    let q0 = col0 / 4u + tx;
+{stores}
+}}
+
+fn store_row(row: u32, q0: u32, v0: vec4<f32>, v1: vec4<f32>) {{
+    if (row < params.m) {{
+        let v = array<vec4<f32>, 2>(v0, v1);
+        for (var j = 0u; j < 2u; j++) {{
+            let q = q0 + j * QN;
+            if (q < params.b_stride) {{
+                c[row * params.b_stride + q] = v[j];
+            }}
+        }}
+    }}
+}}
+"""
+
+
 def vec4():
     s = read("matmul/vec4.wgsl")
     compute = lambda x: vec4_nostore(vec4_nobar(vec4_noload(x)))
@@ -181,6 +268,8 @@ def vec4():
         "vec4_t816_u4.wgsl": vec4_unroll_by(t816, 4),
         "vec4_t816_u8.wgsl": vec4_unroll_by(t816, 8),
         "vec4_t816_unroll_compute.wgsl": vec4_unroll(compute(t816)),
+        "vec4_marked.wgsl": vec4_marked(s),
+        "unrolled_t168.wgsl": unrolled_t168(),
     }
 
 
