@@ -273,6 +273,32 @@ def vec4():
     }
 
 
+# Tensor-core matmul: what its staging costs.
+def coop():
+    s = read("matmul/coop_f16.wgsl")
+    # The staged words choose between two constants: no f32 round trip (wrong results).
+    noconv = replace(s, "    return vec4<f16>(vec2<f16>(unpack2x16float(v.x)), vec2<f16>(unpack2x16float(v.y)));",
+                     "    return select(vec4<f16>(1.0h), vec4<f16>(0.5h), (v.x ^ v.y) == 0u);")
+    noconv = replace(noconv, "    return vec4<f16>(vec2<f16>(unpack2x16float(v.z)), vec2<f16>(unpack2x16float(v.w)));",
+                     "    return select(vec4<f16>(1.0h), vec4<f16>(0.5h), (v.z ^ v.w) == 0u);")
+    # Each 16 bytes loaded as a struct of two vec4<f16>: no conversion at all (right results).
+    pair = replace(s, "@group(0) @binding(1) var<storage, read> a: array<vec4<u32>>;\n"
+                      "@group(0) @binding(2) var<storage, read> b: array<vec4<u32>>;",
+                   "struct Pair {\n    lo: vec4<f16>,\n    hi: vec4<f16>,\n}\n"
+                   "@group(0) @binding(1) var<storage, read> a: array<Pair>;\n"
+                   "@group(0) @binding(2) var<storage, read> b: array<Pair>;")
+    for x in "ab":
+        sig = f"fn load_{x}({'row0' if x == 'a' else 'col0'}: u32, t: u32, e: u32) -> vec4<u32> {{"
+        pair = replace(pair, sig, sig.replace("vec4<u32>", "Pair"))
+        pair = replace(pair, "    var v = vec4<u32>();\n", "    var v = Pair(vec4<f16>(), vec4<f16>());\n")
+        pair = replace(pair, f"fn put_{x}(buf: u32, e: u32, v: vec4<u32>) {{", f"fn put_{x}(buf: u32, e: u32, v: Pair) {{")
+        pair = replace(pair, f"        {x}_tile[i] = lo(v);\n        {x}_tile[i + 1u] = hi(v);",
+                       f"        {x}_tile[i] = v.lo;\n        {x}_tile[i + 1u] = v.hi;")
+        for k in range(4):
+            pair = replace(pair, f"    {x}{k}: vec4<u32>,", f"    {x}{k}: Pair,")
+    return {"coop_noconv.wgsl": noconv, "coop_pair.wgsl": pair}
+
+
 # FlashAttention f32.
 def flash():
     s = read("attention/flash.wgsl")
@@ -375,7 +401,7 @@ def flash():
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "out/experiments"
     os.makedirs(out, exist_ok=True)
-    for group in (gemv, vec4, flash):
+    for group in (gemv, vec4, coop, flash):
         for name, text in group().items():
             with open(os.path.join(out, name), "w") as f:
                 f.write(text)
