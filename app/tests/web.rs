@@ -267,7 +267,7 @@ async fn the_roofline_shows_roofs_dots_a_table_and_selection() {
     assert_eq!(count(&root, "[data-testid=roofline-row]"), 3);
     let legend = text(&root, "[data-testid=legend]");
     assert!(
-        legend.contains("measured read bandwidth (Test GPU)"),
+        legend.contains("measured read bandwidth, 4.0 KiB working set (Test GPU)"),
         "{legend}"
     );
     assert!(legend.contains("H100 (CLI) (imported)"), "{legend}");
@@ -309,6 +309,39 @@ async fn sleep(ms: i32) {
             .unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_bandwidth_sweep_of_an_imported_ceilings_file_shows_the_cache_step() {
+    let doc = document();
+    let root = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&root).unwrap();
+    // A real `lab bench --ceilings` file from an H100: read and copy from 1 MiB to 1 GiB.
+    let text_json = include_str!("../../bench/results/h100-2026-11-22-matmul-c/ceilings.json");
+    let ms = kernels::ResultsFile::from_json(text_json)
+        .unwrap()
+        .measurements;
+    // One stream run on another adapter is a point, not a sweep: no card for it.
+    let mut all = ms.clone();
+    all.push(measurement("stream", "read", "Test GPU", 25.0, 100.0));
+    let handle = leptos::mount::mount_to(root.clone().unchecked_into(), move || {
+        view! { <app::sweep::BandwidthSweep measurements=Signal::stored(all.clone()) /> }
+    });
+    handle.forget();
+    leptos::task::tick().await;
+    assert_eq!(count(&root, "[data-testid=sweep]"), 1);
+    assert_eq!(count(&root, "[data-testid=sweep-row]"), 6);
+    assert_eq!(
+        text(&root, "[data-testid=sweep-row]:nth-child(3)"),
+        "16.0 MiB4.79 TB/s5.13 TB/s"
+    );
+    let finding = text(&root, "[data-testid=sweep-finding]");
+    assert!(
+        finding.starts_with("Read at 16.0 MiB ran 1.57× as fast as at 1.0 GiB"),
+        "{finding}"
+    );
+    // The chart draws both lines.
+    assert_eq!(count(&root, "[data-testid=sweep] polyline"), 2);
 }
 
 #[wasm_bindgen_test]
@@ -359,7 +392,7 @@ async fn a_results_file_from_the_cli_is_imported_and_overlaid() {
     assert_eq!(imported.with_untracked(Vec::len), 2);
     let legend = text(&root, "[data-testid=legend]");
     assert!(
-        legend.contains("measured read bandwidth (NVIDIA H100 80GB HBM3)")
+        legend.contains("measured read bandwidth, 4.0 KiB working set (NVIDIA H100 80GB HBM3)")
             && legend.contains("NVIDIA H100 80GB HBM3 (imported)")
             && legend.contains("Browser GPU (this browser)"),
         "{legend}"
