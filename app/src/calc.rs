@@ -66,6 +66,8 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
     /// Draw dashed (reference lines).
     pub dashed: bool,
+    /// Mark every point with a dot (each is a measurement, not a sample of a formula).
+    pub dots: bool,
 }
 
 /// An x–y plot.
@@ -573,12 +575,14 @@ fn roofline_eval(p: &Params) -> Outcome {
         name: "Roof".into(),
         points: roof,
         dashed: false,
+        dots: false,
     }];
     if let Some(m) = measured {
         series.push(Series {
             name: "Measured".into(),
             points: vec![(ai, m / 1e12)],
             dashed: true,
+            dots: false,
         });
     }
     Outcome {
@@ -811,12 +815,14 @@ fn decode_eval(p: &Params) -> Outcome {
         name: "Decode intensity".into(),
         points: curve,
         dashed: false,
+        dots: false,
     }];
     if let Some(ri) = rep.ridge_intensity {
         series.push(Series {
             name: format!("{} FP16 ridge", g.name),
             points: vec![(1.0, ri), (top, ri)],
             dashed: true,
+            dots: false,
         });
     }
     Outcome {
@@ -1077,11 +1083,13 @@ fn spec_eval(p: &Params) -> Outcome {
                     name: format!("α = {alpha}, c = {}", format::num(c)),
                     points: curve,
                     dashed: false,
+                    dots: false,
                 },
                 Series {
                     name: "no speedup (1×)".into(),
                     points: vec![(0.0, 1.0), (f64::from(top), 1.0)],
                     dashed: true,
+                    dots: false,
                 },
             ],
             marker: Some((

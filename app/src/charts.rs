@@ -180,12 +180,15 @@ pub fn Frame(
     }
 }
 
-/// Clips a polyline's points to the axis ranges (log axes cannot show values ≤ 0).
+/// Whether `(a, b)` can be drawn on these axes (log axes cannot show values ≤ 0).
+fn visible(x: &Axis, y: &Axis, (a, b): (f64, f64)) -> bool {
+    a.is_finite() && b.is_finite() && (!x.log || a > 0.0) && (!y.log || b > 0.0)
+}
+
+/// Clips a polyline's points to what the axes can show.
 fn path(x: &Axis, y: &Axis, pts: &[(f64, f64)]) -> String {
     pts.iter()
-        .filter(|(a, b)| {
-            a.is_finite() && b.is_finite() && (!x.log || *a > 0.0) && (!y.log || *b > 0.0)
-        })
+        .filter(|&&p| visible(x, y, p))
         .map(|&p| {
             let (px, py) = to_xy(x, y, p);
             format!("{px:.1},{py:.1}")
@@ -217,11 +220,23 @@ pub fn LineChart(
         .map(|(i, s)| {
             let color = PALETTE[i % PALETTE.len()];
             let points = path(&x, &y, &s.points);
-            let single = s.points.len() == 1;
-            let dot = single.then(|| {
-                let (px, py) = to_xy(&x, &y, s.points[0]);
-                view! { <circle cx=px cy=py r=5 fill=color><title>{s.name.clone()}</title></circle> }
-            });
+            // A lone point would be an invisible line; marked series show every point.
+            let marked: Vec<(f64, f64)> = if s.dots || s.points.len() == 1 {
+                s.points
+                    .iter()
+                    .copied()
+                    .filter(|&p| visible(&x, &y, p))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let dot = marked
+                .into_iter()
+                .map(|p| {
+                    let (px, py) = to_xy(&x, &y, p);
+                    view! { <circle cx=px cy=py r=4 fill=color><title>{s.name.clone()}</title></circle> }
+                })
+                .collect_view();
             view! {
                 <polyline
                     points=points

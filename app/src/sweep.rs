@@ -113,6 +113,7 @@ fn plot(s: &Sweep) -> LinePlot {
             .filter_map(|r| pick(r).map(|v| (r.bytes / f64::from(1 << 20), v)))
             .collect(),
         dashed: false,
+        dots: true,
     };
     LinePlot {
         x_label: "Working set (MiB)".into(),

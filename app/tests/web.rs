@@ -340,8 +340,9 @@ async fn the_bandwidth_sweep_of_an_imported_ceilings_file_shows_the_cache_step()
         finding.starts_with("Read at 16.0 MiB ran 1.57× as fast as at 1.0 GiB"),
         "{finding}"
     );
-    // The chart draws both lines.
+    // The chart draws both lines, and marks each of the 12 measurements on them.
     assert_eq!(count(&root, "[data-testid=sweep] polyline"), 2);
+    assert_eq!(count(&root, "[data-testid=sweep] circle"), 12);
 }
 
 #[wasm_bindgen_test]
