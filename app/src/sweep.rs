@@ -78,7 +78,8 @@ pub fn sweeps(ms: &[Measurement]) -> Vec<Sweep> {
 }
 
 /// What a sweep shows, in a sentence: how much faster than the largest working set the fastest
-/// one streams. `None` when the largest is (within 10 %) the fastest: no cache showed.
+/// one streams. `None` unless that is at least 1.25×: smaller differences are within what a
+/// quick run's spread can make (an H100's L2 shows as 1.57× for reads, 2.15× for copies).
 pub fn finding(s: &Sweep, copy: bool) -> Option<String> {
     let pick = |r: &SweepRow| if copy { r.copy } else { r.read };
     let points: Vec<(f64, f64)> = s
@@ -88,7 +89,7 @@ pub fn finding(s: &Sweep, copy: bool) -> Option<String> {
         .collect();
     let &(largest, at_largest) = points.last()?;
     let &(fastest, top) = points.iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
-    if fastest == largest || top < 1.1 * at_largest || at_largest <= 0.0 {
+    if fastest == largest || top < 1.25 * at_largest || at_largest <= 0.0 {
         return None;
     }
     Some(format!(
@@ -242,6 +243,11 @@ mod tests {
         let mut flat = s[0].clone();
         flat.rows[0].read = flat.rows[1].read;
         assert_eq!(finding(&flat, false), None);
+        // Nor is 1.2× faster: within a quick run's spread.
+        flat.rows[0].read = flat.rows[1].read.map(|v| v * 1.2);
+        assert_eq!(finding(&flat, false), None);
+        flat.rows[0].read = flat.rows[1].read.map(|v| v * 1.3);
+        assert!(finding(&flat, false).unwrap().contains("1.30× as fast"));
     }
 
     #[test]
