@@ -82,6 +82,16 @@ def vec4_unroll_by(s, u):
     return s[:start] + f"            for (var p0 = 0u; p0 < BK; p0 += {u}u) {{\n{copies}            }}\n" + s[end:]
 
 
+def prefetch_lines():
+    """The guarded loads of prefetch slots 1 to 3 (slot 0 is unconditional) and their stores
+    into the other buffer, as `vec4` and `unrolled` write them."""
+    loads = "\n".join(f"            if (LOADS_{x} > {i}u) {{ n{x.lower()}{i} = load_{x.lower()}({i}u, tid, {'row0' if x == 'A' else 'col0'}, t); }}"
+                      for x in "AB" for i in (1, 2, 3))
+    puts = "\n".join(f"            if (LOADS_{x} > {i}u) {{ {x.lower()}_tile[{x.lower()}_slot({i}u, tid, other)] = n{x.lower()}{i}; }}"
+                     for x in "AB" for i in (1, 2, 3))
+    return loads, puts
+
+
 def vec4_t816(s):
     """An 8×16 thread tile (32 vec4 accumulators, half the threads). The host still passes
     BM, BN, BK; the workgroup size T2 = (BM/8)·(BN/16) is worked out here."""
@@ -99,10 +109,7 @@ def vec4_t816(s):
         f"c{r}{j} = fma(vec4<f32>({lanes[r]}), b{j}, c{r}{j});" for j in range(4)) for r in range(8))
     stores = "".join(
         f"    store_row({'r0' if r < 4 else 'r1'} + {r % 4}u, q0, c{r}0, c{r}1, c{r}2, c{r}3);\n" for r in range(8))
-    loads = "\n".join(f"            if (LOADS_{x} > {i}u) {{ n{x.lower()}{i} = load_{x.lower()}({i}u, tid, {'row0' if x == 'A' else 'col0'}, t); }}"
-                      for x in "AB" for i in (1, 2, 3))
-    puts = "\n".join(f"            if (LOADS_{x} > {i}u) {{ {x.lower()}_tile[{x.lower()}_slot({i}u, tid, other)] = n{x.lower()}{i}; }}"
-                     for x in "AB" for i in (1, 2, 3))
+    loads, puts = prefetch_lines()
     return head + f"""@compute @workgroup_size(T2)
 fn main(@builtin(workgroup_id) wid: vec3<u32>,
         @builtin(local_invocation_index) tid: u32) {{
@@ -183,6 +190,7 @@ def unrolled_t168():
     stores = "\n".join(
         f"    store_row(row0 + {q}u * (BM / 4u) + 4u * ty + {j}u, q0, c{4 * q + j}_0, c{4 * q + j}_1);"
         for q in range(4) for j in range(4))
+    loads, puts = prefetch_lines()
     return head + f"""@compute @workgroup_size(THREADS)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {{
     let tx = tid % QN;
@@ -200,12 +208,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         if (fetch) {{
             na0 = load_a(0u, tid, row0, t);
             nb0 = load_b(0u, tid, col0, t);
-            if (LOADS_A > 1u) {{ na1 = load_a(1u, tid, row0, t); }}
-            if (LOADS_A > 2u) {{ na2 = load_a(2u, tid, row0, t); }}
-            if (LOADS_A > 3u) {{ na3 = load_a(3u, tid, row0, t); }}
-            if (LOADS_B > 1u) {{ nb1 = load_b(1u, tid, col0, t); }}
-            if (LOADS_B > 2u) {{ nb2 = load_b(2u, tid, col0, t); }}
-            if (LOADS_B > 3u) {{ nb3 = load_b(3u, tid, col0, t); }}
+{loads}
         }}
         if (t > 0u) {{
             let a_base = buf * BK * BM / 4u;
@@ -222,12 +225,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             let other = 1u - buf;
             a_tile[a_slot(0u, tid, other)] = na0;
             b_tile[b_slot(0u, tid, other)] = nb0;
-            if (LOADS_A > 1u) {{ a_tile[a_slot(1u, tid, other)] = na1; }}
-            if (LOADS_A > 2u) {{ a_tile[a_slot(2u, tid, other)] = na2; }}
-            if (LOADS_A > 3u) {{ a_tile[a_slot(3u, tid, other)] = na3; }}
-            if (LOADS_B > 1u) {{ b_tile[b_slot(1u, tid, other)] = nb1; }}
-            if (LOADS_B > 2u) {{ b_tile[b_slot(2u, tid, other)] = nb2; }}
-            if (LOADS_B > 3u) {{ b_tile[b_slot(3u, tid, other)] = nb3; }}
+{puts}
         }}
         workgroupBarrier();
         buf = 1u - buf;
