@@ -30,6 +30,9 @@ pub struct Roof {
     pub adapter: Option<String>,
     /// Memory or compute.
     pub kind: RoofKind,
+    /// A bandwidth seen only while the working set fit in a cache (the fastest point of a
+    /// sweep): drawn dotted, and never what a dot's share of the roof is measured against.
+    pub in_cache: bool,
 }
 
 /// Roofs measured by bandwidth probes (`stream/*`) and peak kernels (any kernel whose name has
@@ -38,13 +41,17 @@ pub struct Roof {
 /// A peak roof is the best rate measured. A bandwidth roof is the one at the largest working set
 /// (the best there, if it was measured more than once), not the best of a sweep: smaller sets
 /// fit in a cache and stream faster than memory can, and a kernel that walks a big matrix is
-/// under the memory's roof. The label names the working set.
+/// under the memory's roof. The label names the working set. Where a smaller working set of the
+/// same probe ran at least [`CACHE_FACTOR`] times as fast, it becomes a second, dotted roof: a
+/// cache's, which explains dots above the memory roof (a hierarchical roofline).
 pub fn measured_roofs(ms: &[Measurement]) -> Vec<Roof> {
-    /// The roof chosen so far for one (adapter, variant) and the working set it came from.
+    /// What one (adapter, variant) has given so far: the roof at the largest working set and,
+    /// for bandwidths, the fastest working set `(bytes, GB/s)`.
     struct Pick {
         key: (String, String),
         at: f64,
         roof: Roof,
+        fastest: Option<(f64, f64)>,
     }
     let mut picks: Vec<Pick> = Vec::new();
     for m in ms.iter().filter(|m| m.verified) {
@@ -54,14 +61,13 @@ pub fn measured_roofs(ms: &[Measurement]) -> Vec<Roof> {
                 kernels::Shape::Stream { elements } => elements as f64 * 4.0,
                 _ => 0.0,
             };
-            let set = if at > 0.0 {
-                format!(", {} working set", kernels::shape::human_bytes(at))
-            } else {
-                String::new()
-            };
             (
                 at,
-                format!("measured {} bandwidth{set} ({adapter})", m.variant),
+                format!(
+                    "measured {} bandwidth{} ({adapter})",
+                    m.variant,
+                    working_set(at)
+                ),
                 RoofKind::Memory(m.gbytes_per_s),
             )
         } else if m.kernel.contains("peak") {
@@ -74,10 +80,15 @@ pub fn measured_roofs(ms: &[Measurement]) -> Vec<Roof> {
             continue;
         };
         let key = (adapter.clone(), m.id());
+        let fastest = match kind {
+            RoofKind::Memory(v) if at > 0.0 => Some((at, v)),
+            _ => None,
+        };
         let roof = Roof {
             label,
             adapter: Some(adapter),
             kind,
+            in_cache: false,
         };
         match picks.iter_mut().find(|p| p.key == key) {
             Some(p) => {
@@ -85,11 +96,56 @@ pub fn measured_roofs(ms: &[Measurement]) -> Vec<Roof> {
                     p.at = at;
                     p.roof = roof;
                 }
+                if let Some(f) = fastest
+                    && p.fastest.is_none_or(|(_, v)| f.1 > v)
+                {
+                    p.fastest = Some(f);
+                }
             }
-            None => picks.push(Pick { key, at, roof }),
+            None => picks.push(Pick {
+                key,
+                at,
+                roof,
+                fastest,
+            }),
         }
     }
-    picks.into_iter().map(|p| p.roof).collect()
+    let mut roofs = Vec::new();
+    let mut caches = Vec::new();
+    for p in picks {
+        if let (Some((at, v)), RoofKind::Memory(memory)) = (p.fastest, p.roof.kind)
+            && at < p.at
+            && v >= CACHE_FACTOR * memory
+        {
+            let (variant, adapter) = (&p.key.1, &p.key.0);
+            let variant = variant.rsplit('/').next().unwrap_or(variant);
+            caches.push(Roof {
+                label: format!(
+                    "measured {variant} bandwidth in cache{} ({adapter})",
+                    working_set(at)
+                ),
+                adapter: p.roof.adapter.clone(),
+                kind: RoofKind::Memory(v),
+                in_cache: true,
+            });
+        }
+        roofs.push(p.roof);
+    }
+    roofs.extend(caches);
+    roofs
+}
+
+/// How much faster than the largest working set a smaller one must stream to count as a cache:
+/// beyond a quick run's spread (an H100's L2 shows as 1.57× for reads, 2.15× for copies).
+pub const CACHE_FACTOR: f64 = 1.25;
+
+/// ", 16.0 MiB working set", or nothing for an unknown size.
+fn working_set(bytes: f64) -> String {
+    if bytes > 0.0 {
+        format!(", {} working set", kernels::shape::human_bytes(bytes))
+    } else {
+        String::new()
+    }
 }
 
 fn value(k: RoofKind) -> f64 {
@@ -107,6 +163,7 @@ pub fn preset_roofs(id: &str) -> Vec<Roof> {
         label: format!("preset {} bandwidth", g.name),
         adapter: None,
         kind: RoofKind::Memory(g.bandwidth / 1e9),
+        in_cache: false,
     }];
     for p in [Precision::Fp32, Precision::Fp16] {
         if let Some(f) = g.peak(p) {
@@ -114,6 +171,7 @@ pub fn preset_roofs(id: &str) -> Vec<Roof> {
                 label: format!("preset {} {} peak", g.name, p.as_str().to_uppercase()),
                 adapter: None,
                 kind: RoofKind::Compute(f / 1e9),
+                in_cache: false,
             });
         }
     }
@@ -121,11 +179,12 @@ pub fn preset_roofs(id: &str) -> Vec<Roof> {
 }
 
 /// The attainable GFLOP/s at `intensity` under the roofs measured on `adapter`: the best
-/// bandwidth times the intensity, capped by the best measured peak. `None` without a roof.
+/// memory bandwidth (cache roofs left out) times the intensity, capped by the best measured
+/// peak. `None` without a roof.
 pub fn attainable(roofs: &[Roof], adapter: &str, intensity: f64) -> Option<f64> {
     let mine = roofs
         .iter()
-        .filter(|r| r.adapter.as_deref() == Some(adapter));
+        .filter(|r| r.adapter.as_deref() == Some(adapter) && !r.in_cache);
     let bw = mine
         .clone()
         .filter_map(|r| match r.kind {
@@ -147,13 +206,26 @@ pub fn attainable(roofs: &[Roof], adapter: &str, intensity: f64) -> Option<f64> 
     }
 }
 
-/// `measured / attainable` as text, or a dash.
-fn share(m: &Measurement, roofs: &[Roof]) -> String {
+/// `measured / attainable` as text, or a dash. More than 5 % past the memory roof (beyond timing
+/// spread), it says that a cache served the data: the dotted roofs show how fast one can.
+pub fn share(m: &Measurement, roofs: &[Roof]) -> String {
     if m.flops == 0.0 {
         return "— (0 FLOP)".into();
     }
-    match attainable(roofs, &m.adapter.label(), m.intensity) {
-        Some(a) if a > 0.0 => format::percent(m.gflops_per_s / a),
+    let adapter = m.adapter.label();
+    match attainable(roofs, &adapter, m.intensity) {
+        Some(a) if a > 0.0 => {
+            let f = m.gflops_per_s / a;
+            let memory_bound = attainable(roofs, &adapter, f64::INFINITY) > Some(a);
+            if f > 1.05 && memory_bound {
+                format!(
+                    "{} (above the memory roof: a cache served it)",
+                    format::percent(f)
+                )
+            } else {
+                format::percent(f)
+            }
+        }
         _ => "— (no roof measured)".into(),
     }
 }
@@ -291,7 +363,13 @@ pub fn RooflineChart(
             .map(|(i, r)| {
                 // Roofs take colours after the adapters' (dots), so a roof never looks like a dot.
                 let color = roof_color(i, adapters.with(Vec::len));
-                let dash = if r.adapter.is_none() { "6 4" } else { "" };
+                let dash = if r.in_cache {
+                    "2 4"
+                } else if r.adapter.is_none() {
+                    "6 4"
+                } else {
+                    ""
+                };
                 let (p0, p1) = match r.kind {
                     RoofKind::Memory(b) => ((x.lo, b * x.lo), (x.hi, b * x.hi)),
                     RoofKind::Compute(p) => ((x.lo, p), (x.hi, p)),
@@ -537,7 +615,13 @@ pub fn RooflineChart(
             .map(|(i, r)| {
                 // Roofs take colours after the adapters' (dots), so a roof never looks like a dot.
                 let color = roof_color(i, adapters.with(Vec::len));
-                let style = if r.adapter.is_none() { "dashed" } else { "solid" };
+                let style = if r.in_cache {
+                    "dotted"
+                } else if r.adapter.is_none() {
+                    "dashed"
+                } else {
+                    "solid"
+                };
                 view! { <li><span class=format!("line {style}") style=format!("border-color:{color}")></span>{r.label}</li> }
             })
             .collect_view();
@@ -713,7 +797,35 @@ mod tests {
             matches!(f32.kind, RoofKind::Compute(v) if (v - 52951.6).abs() < 0.1),
             "{f32:?}"
         );
-        assert_eq!(roofs.len(), 5);
+        // And the L2, where the sweep's fastest point ran 1.57× (read) and 2.15× (copy) the
+        // 1 GiB rate: dotted cache roofs, each at its own working set.
+        let read_l2 = find(&roofs, "measured read bandwidth in cache");
+        assert_eq!(
+            read_l2.label,
+            "measured read bandwidth in cache, 16.0 MiB working set (NVIDIA H100 80GB HBM3)"
+        );
+        assert!(read_l2.in_cache && !read.in_cache);
+        assert!(matches!(read_l2.kind, RoofKind::Memory(v) if (v - 4791.0).abs() < 0.1));
+        let copy_l2 = find(&roofs, "measured copy bandwidth in cache, 4.0 MiB");
+        assert!(matches!(copy_l2.kind, RoofKind::Memory(v) if (v - 6190.0).abs() < 0.1));
+        assert_eq!(roofs.len(), 7);
+        // What a dot is measured against is the memory's roof, not the cache's: at 0.25 FLOP/B
+        // (a read), 0.25 × 3,051.9 GB/s; and past the tensor-core peak, that peak.
+        let h100 = "NVIDIA H100 80GB HBM3";
+        let a = attainable(&roofs, h100, 0.25).unwrap();
+        assert!((a - 0.25 * 3051.86).abs() < 0.01, "{a}");
+        assert!((attainable(&roofs, h100, 1e6).unwrap() - 598996.5).abs() < 0.1);
+        // The 16 MiB read's dot sits above that roof, and its share says why.
+        let read_at = |elements: u64| {
+            ms.iter()
+                .find(|m| m.variant == "read" && m.shape == kernels::Shape::Stream { elements })
+                .unwrap()
+        };
+        assert_eq!(
+            share(read_at(1 << 22), &roofs),
+            "157% (above the memory roof: a cache served it)"
+        );
+        assert_eq!(share(read_at(1 << 28), &roofs), "100%");
         // The same working set twice: the faster run. A failed run is no roof.
         let i = ms
             .iter()
@@ -736,11 +848,19 @@ mod tests {
                 label: "measured copy bandwidth (A)".into(),
                 adapter: Some("A".into()),
                 kind: RoofKind::Memory(100.0),
+                in_cache: false,
+            },
+            Roof {
+                label: "measured copy bandwidth in cache (A)".into(),
+                adapter: Some("A".into()),
+                kind: RoofKind::Memory(400.0),
+                in_cache: true,
             },
             Roof {
                 label: "preset H100 bandwidth".into(),
                 adapter: None,
                 kind: RoofKind::Memory(3000.0),
+                in_cache: false,
             },
         ];
         assert_eq!(attainable(&roofs, "A", 2.0), Some(200.0));

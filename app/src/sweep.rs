@@ -78,8 +78,8 @@ pub fn sweeps(ms: &[Measurement]) -> Vec<Sweep> {
 }
 
 /// What a sweep shows, in a sentence: how much faster than the largest working set the fastest
-/// one streams. `None` unless that is at least 1.25×: smaller differences are within what a
-/// quick run's spread can make (an H100's L2 shows as 1.57× for reads, 2.15× for copies).
+/// one streams. `None` below [`crate::roofline::CACHE_FACTOR`], the same test that draws a
+/// cache roof on the roofline.
 pub fn finding(s: &Sweep, copy: bool) -> Option<String> {
     let pick = |r: &SweepRow| if copy { r.copy } else { r.read };
     let points: Vec<(f64, f64)> = s
@@ -89,7 +89,7 @@ pub fn finding(s: &Sweep, copy: bool) -> Option<String> {
         .collect();
     let &(largest, at_largest) = points.last()?;
     let &(fastest, top) = points.iter().max_by(|a, b| a.1.total_cmp(&b.1))?;
-    if fastest == largest || top < 1.25 * at_largest || at_largest <= 0.0 {
+    if fastest == largest || top < crate::roofline::CACHE_FACTOR * at_largest || at_largest <= 0.0 {
         return None;
     }
     Some(format!(

@@ -312,6 +312,36 @@ async fn sleep(ms: i32) {
 }
 
 #[wasm_bindgen_test]
+async fn a_ceilings_sweep_draws_memory_roofs_solid_and_cache_roofs_dotted() {
+    let doc = document();
+    let root = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&root).unwrap();
+    // A real `lab bench --ceilings` file from an H100: three peaks, read and copy 1 MiB to 1 GiB.
+    let text_json = include_str!("../../bench/results/h100-2026-11-22-matmul-c/ceilings.json");
+    let ms = kernels::ResultsFile::from_json(text_json)
+        .unwrap()
+        .measurements;
+    let handle = leptos::mount::mount_to(root.clone().unchecked_into(), move || {
+        view! { <app::roofline::RooflineChart measurements=Signal::stored(ms.clone()) imported=RwSignal::new(vec![]) /> }
+    });
+    handle.forget();
+    leptos::task::tick().await;
+    // Three peaks, two memory roofs (1 GiB) and two cache roofs (the L2), these two dotted.
+    assert_eq!(count(&root, "[data-testid=roof]"), 7);
+    assert_eq!(
+        count(&root, "[data-testid=roof][stroke-dasharray='2 4']"),
+        2
+    );
+    let legend = text(&root, "[data-testid=legend]");
+    assert!(
+        legend.contains("measured read bandwidth, 1.0 GiB working set")
+            && legend.contains("measured read bandwidth in cache, 16.0 MiB working set"),
+        "{legend}"
+    );
+    assert_eq!(count(&root, "[data-testid=legend] .line.dotted"), 2);
+}
+
+#[wasm_bindgen_test]
 async fn the_bandwidth_sweep_of_an_imported_ceilings_file_shows_the_cache_step() {
     let doc = document();
     let root = doc.create_element("div").unwrap();
