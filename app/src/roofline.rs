@@ -7,7 +7,7 @@
 
 use crate::charts::{Axis, Frame, H, MB, ML, MR, MT, PALETTE, W, to_xy};
 use crate::{browser, format};
-use kernels::{Measurement, ResultsFile};
+use kernels::{Dtype, Measurement, ResultsFile};
 use leptos::prelude::*;
 use lessons::presets::{GPUS, Precision};
 use wasm_bindgen::JsCast;
@@ -33,6 +33,9 @@ pub struct Roof {
     /// A bandwidth seen only while the working set fit in a cache (the fastest point of a
     /// sweep): drawn dotted, and never what a dot's share of the roof is measured against.
     pub in_cache: bool,
+    /// For a compute roof, the precision its operands have (f32, or f16 for the f16 FMA and
+    /// tensor-core peaks): a kernel is measured against the peaks of its own precision.
+    pub precision: Option<Dtype>,
 }
 
 /// Roofs measured by bandwidth probes (`stream/*`) and peak kernels (any kernel whose name has
@@ -56,7 +59,8 @@ pub fn measured_roofs(ms: &[Measurement]) -> Vec<Roof> {
     let mut picks: Vec<Pick> = Vec::new();
     for m in ms.iter().filter(|m| m.verified) {
         let adapter = m.adapter.label();
-        let (at, label, kind) = if m.kernel == "stream" || m.kernel.contains("bandwidth") {
+        let (at, label, kind, precision) = if m.kernel == "stream" || m.kernel.contains("bandwidth")
+        {
             let at = match m.shape {
                 kernels::Shape::Stream { elements } => elements as f64 * 4.0,
                 _ => 0.0,
@@ -69,12 +73,14 @@ pub fn measured_roofs(ms: &[Measurement]) -> Vec<Roof> {
                     working_set(at)
                 ),
                 RoofKind::Memory(m.gbytes_per_s),
+                None,
             )
         } else if m.kernel.contains("peak") {
             (
                 0.0,
                 format!("measured {} peak ({adapter})", m.variant),
                 RoofKind::Compute(m.gflops_per_s),
+                Some(m.dtype),
             )
         } else {
             continue;
@@ -89,6 +95,7 @@ pub fn measured_roofs(ms: &[Measurement]) -> Vec<Roof> {
             adapter: Some(adapter),
             kind,
             in_cache: false,
+            precision,
         };
         match picks.iter_mut().find(|p| p.key == key) {
             Some(p) => {
@@ -127,6 +134,7 @@ pub fn measured_roofs(ms: &[Measurement]) -> Vec<Roof> {
                 adapter: p.roof.adapter.clone(),
                 kind: RoofKind::Memory(v),
                 in_cache: true,
+                precision: None,
             });
         }
         roofs.push(p.roof);
@@ -164,6 +172,7 @@ pub fn preset_roofs(id: &str) -> Vec<Roof> {
         adapter: None,
         kind: RoofKind::Memory(g.bandwidth / 1e9),
         in_cache: false,
+        precision: None,
     }];
     for p in [Precision::Fp32, Precision::Fp16] {
         if let Some(f) = g.peak(p) {
@@ -172,32 +181,49 @@ pub fn preset_roofs(id: &str) -> Vec<Roof> {
                 adapter: None,
                 kind: RoofKind::Compute(f / 1e9),
                 in_cache: false,
+                precision: Some(match p {
+                    Precision::Fp32 => Dtype::F32,
+                    _ => Dtype::F16,
+                }),
             });
         }
     }
     v
 }
 
-/// The attainable GFLOP/s at `intensity` under the roofs measured on `adapter`: the best
-/// memory bandwidth (cache roofs left out) times the intensity, capped by the best measured
-/// peak. `None` without a roof.
-pub fn attainable(roofs: &[Roof], adapter: &str, intensity: f64) -> Option<f64> {
-    let mine = roofs
-        .iter()
-        .filter(|r| r.adapter.as_deref() == Some(adapter) && !r.in_cache);
-    let bw = mine
-        .clone()
+/// The attainable GFLOP/s at `intensity` for a kernel of precision `dtype` under the roofs
+/// measured on `adapter`: the best memory bandwidth (cache roofs left out) times the intensity,
+/// capped by the best measured peak of that precision. f32 and the quantized formats (whose
+/// kernels do f32 or integer arithmetic) meet the f32 peak; f16 meets the best f16 peak, FMA or
+/// tensor cores. Where no peak of that precision was measured, the best of any caps it.
+/// `None` without a roof.
+pub fn attainable(roofs: &[Roof], adapter: &str, intensity: f64, dtype: Dtype) -> Option<f64> {
+    let best = |v: Option<f64>, b: f64| Some(v.map_or(b, |a: f64| a.max(b)));
+    let mine = || {
+        roofs
+            .iter()
+            .filter(|r| r.adapter.as_deref() == Some(adapter) && !r.in_cache)
+    };
+    let bw = mine()
         .filter_map(|r| match r.kind {
             RoofKind::Memory(b) => Some(b),
             RoofKind::Compute(_) => None,
         })
-        .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))));
-    let peak = mine
-        .filter_map(|r| match r.kind {
-            RoofKind::Compute(p) => Some(p),
-            RoofKind::Memory(_) => None,
-        })
-        .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))));
+        .fold(None, best);
+    let want = match dtype {
+        Dtype::F16 => Dtype::F16,
+        Dtype::F32 | Dtype::Q8_0 | Dtype::Q4_0 => Dtype::F32,
+    };
+    let peak_of = |only: Option<Dtype>| {
+        mine()
+            .filter(|r| only.is_none() || r.precision == only)
+            .filter_map(|r| match r.kind {
+                RoofKind::Compute(p) => Some(p),
+                RoofKind::Memory(_) => None,
+            })
+            .fold(None, best)
+    };
+    let peak = peak_of(Some(want)).or_else(|| peak_of(None));
     match (bw, peak) {
         (Some(b), Some(p)) => Some((b * intensity).min(p)),
         (Some(b), None) => Some(b * intensity),
@@ -213,10 +239,10 @@ pub fn share(m: &Measurement, roofs: &[Roof]) -> String {
         return "— (0 FLOP)".into();
     }
     let adapter = m.adapter.label();
-    match attainable(roofs, &adapter, m.intensity) {
+    match attainable(roofs, &adapter, m.intensity, m.dtype) {
         Some(a) if a > 0.0 => {
             let f = m.gflops_per_s / a;
-            let memory_bound = attainable(roofs, &adapter, f64::INFINITY) > Some(a);
+            let memory_bound = attainable(roofs, &adapter, f64::INFINITY, m.dtype) > Some(a);
             if f > 1.05 && memory_bound {
                 format!(
                     "{} (above the memory roof: a cache served it)",
@@ -812,9 +838,18 @@ mod tests {
         // What a dot is measured against is the memory's roof, not the cache's: at 0.25 FLOP/B
         // (a read), 0.25 × 3,051.9 GB/s; and past the tensor-core peak, that peak.
         let h100 = "NVIDIA H100 80GB HBM3";
-        let a = attainable(&roofs, h100, 0.25).unwrap();
+        let a = attainable(&roofs, h100, 0.25, Dtype::F32).unwrap();
         assert!((a - 0.25 * 3051.86).abs() < 0.01, "{a}");
-        assert!((attainable(&roofs, h100, 1e6).unwrap() - 598996.5).abs() < 0.1);
+        // An f32 kernel meets the f32 FMA peak; an f16 one the tensor cores; Q4_0 the f32 one.
+        let peak = |d| attainable(&roofs, h100, 1e6, d).unwrap();
+        assert!((peak(Dtype::F32) - 52951.6).abs() < 0.1);
+        assert!((peak(Dtype::F16) - 598996.5).abs() < 0.1);
+        assert_eq!(peak(Dtype::Q4_0), peak(Dtype::F32));
+        let probe = |v: &str| ms.iter().find(|m| m.variant == v).unwrap();
+        assert_eq!(share(probe("fma-f32"), &roofs), "100%");
+        assert_eq!(share(probe("coop-f16"), &roofs), "100%");
+        // The f16 FMA probe, against what f16 operands reach here (the tensor cores).
+        assert_eq!(share(probe("fma-f16"), &roofs), "10.6%");
         // The 16 MiB read's dot sits above that roof, and its share says why.
         let read_at = |elements: u64| {
             ms.iter()
@@ -849,22 +884,35 @@ mod tests {
                 adapter: Some("A".into()),
                 kind: RoofKind::Memory(100.0),
                 in_cache: false,
+                precision: None,
             },
             Roof {
                 label: "measured copy bandwidth in cache (A)".into(),
                 adapter: Some("A".into()),
                 kind: RoofKind::Memory(400.0),
                 in_cache: true,
+                precision: None,
             },
             Roof {
                 label: "preset H100 bandwidth".into(),
                 adapter: None,
                 kind: RoofKind::Memory(3000.0),
                 in_cache: false,
+                precision: None,
             },
         ];
-        assert_eq!(attainable(&roofs, "A", 2.0), Some(200.0));
-        assert_eq!(attainable(&roofs, "B", 2.0), None);
+        assert_eq!(attainable(&roofs, "A", 2.0, Dtype::F32), Some(200.0));
+        assert_eq!(attainable(&roofs, "B", 2.0, Dtype::F32), None);
+        // Only an f16 peak measured: it caps f32 kernels too, for want of theirs.
+        let mut with_peak = roofs.clone();
+        with_peak.push(Roof {
+            label: "measured fma-f16 peak (A)".into(),
+            adapter: Some("A".into()),
+            kind: RoofKind::Compute(150.0),
+            in_cache: false,
+            precision: Some(Dtype::F16),
+        });
+        assert_eq!(attainable(&with_peak, "A", 2.0, Dtype::F32), Some(150.0));
         let p = preset_roofs("h100-sxm");
         assert!(p[0].label.starts_with("preset NVIDIA H100"), "{p:?}");
         assert!(p.iter().any(|r| r.label.ends_with("FP32 peak")));
