@@ -6,8 +6,8 @@
 // 1. Each thread owns 8×16 of C instead of 8×8: 32 vec4 accumulators (128 floats). Per depth
 //    it reads 2 vec4s of A and 4 of B from workgroup memory for 128 fmas, where `vec4` reads
 //    4 for 64: half the workgroup-memory reads per fma. The cost is registers: the 128
-//    accumulators plus 24 operands and the prefetched loads, so a workgroup of 256 threads
-//    may have an SM to itself.
+//    accumulators plus 24 operands and the prefetched loads. On an H100 the driver gives each
+//    thread 222 registers, so a workgroup of 256 threads has an SM to itself (BENCHMARKS.md).
 //
 // 2. The BK-deep loop over one block is written out, BK copies of its body, each with its depth
 //    `p` a constant. WGSL has no "unroll" attribute, and some drivers do not unroll the loop

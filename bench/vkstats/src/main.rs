@@ -1,0 +1,302 @@
+//! What the Vulkan driver made of one of our kernels: its register count, the local memory it
+//! spills to, its workgroup memory and code size, read through VK_KHR_pipeline_executable_properties
+//! (which the NVIDIA driver offers; lavapipe and most browsers' stacks do not).
+//!
+//! The WGSL is compiled the way wgpu 30's Vulkan backend compiles it: marked loops written out by
+//! `kernels::unroll` for the given override constants, then naga with the overrides applied, and
+//! SPIR-V 1.6 with wgpu's runtime checks (index clamping, loop bounding, integer-division
+//! checks) unless `--unchecked`, as `lab bench --unchecked` does. The bindings are read from the
+//! module, so any of our kernels can be given.
+//!
+//! A measurement tool for BENCHMARKS.md, run on the GPU machine (`bench/vkstats_h100.sh`); it is
+//! not part of the workspace, because it talks to Vulkan directly through `ash` (unsafe code, which
+//! the workspace forbids).
+//!
+//!     cargo build --release --manifest-path bench/vkstats/Cargo.toml
+//!     vkstats LABEL FILE.wgsl [--unchecked] [--entry=NAME] [NAME=VALUE ...]
+//!
+//! prints one tab-separated line: label, checks, threads per workgroup, registers per thread,
+//! local memory per thread (bytes), workgroup memory (bytes), code size (bytes).
+
+use ash::vk;
+use std::ffi::CStr;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("vkstats: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The compiled SPIR-V, its workgroup size and the descriptor bindings it declares.
+struct Compiled {
+    spv: Vec<u32>,
+    threads: u32,
+    bindings: Vec<Vec<(u32, vk::DescriptorType)>>,
+}
+
+fn compile(
+    source: &str,
+    entry: &str,
+    constants: &[(String, f64)],
+    unchecked: bool,
+) -> Result<Compiled, String> {
+    let refs: Vec<(&str, f64)> = constants.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let expanded = kernels::unroll::expand(source, &refs);
+    let module =
+        naga::front::wgsl::parse_str(&expanded).map_err(|e| e.emit_to_string(&expanded))?;
+    let info = naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::all(),
+    )
+    .validate(&module)
+    .map_err(|e| format!("{e:?}"))?;
+    let pc: naga::back::PipelineConstants = constants.iter().cloned().collect();
+    let (module, info) = naga::back::pipeline_constants::process_overrides(
+        &module,
+        &info,
+        Some((naga::ShaderStage::Compute, entry)),
+        &pc,
+    )
+    .map_err(|e| e.to_string())?;
+    let threads = module
+        .entry_points
+        .iter()
+        .find(|e| e.name == entry)
+        .map(|e| e.workgroup_size.iter().product())
+        .ok_or(format!("no entry point {entry}"))?;
+    use naga::proc::BoundsCheckPolicy::{Restrict, Unchecked};
+    let mut options = naga::back::spv::Options {
+        lang_version: (1, 6),
+        zero_initialize_workgroup_memory:
+            naga::back::spv::ZeroInitializeWorkgroupMemoryMode::Native,
+        force_loop_bounding: !unchecked,
+        emit_int_div_checks: !unchecked,
+        ..Default::default()
+    };
+    options.flags.remove(naga::back::spv::WriterFlags::DEBUG);
+    // As wgpu-hal on a device with robustBufferAccess2: indices clamped, buffers left to the
+    // driver's robustness.
+    options.bounds_check_policies = naga::proc::BoundsCheckPolicies {
+        index: if unchecked { Unchecked } else { Restrict },
+        buffer: Unchecked,
+        image_load: Unchecked,
+        binding_array: Unchecked,
+    };
+    let pipeline = naga::back::spv::PipelineOptions {
+        shader_stage: naga::ShaderStage::Compute,
+        entry_point: entry.to_string(),
+    };
+    let spv = naga::back::spv::write_vec(&module, &info, &options, Some(&pipeline))
+        .map_err(|e| e.to_string())?;
+    let mut bindings: Vec<Vec<(u32, vk::DescriptorType)>> = Vec::new();
+    for (_, g) in module.global_variables.iter() {
+        let Some(rb) = g.binding.as_ref() else {
+            continue;
+        };
+        let ty = match g.space {
+            naga::AddressSpace::Uniform => vk::DescriptorType::UNIFORM_BUFFER,
+            naga::AddressSpace::Storage { .. } => vk::DescriptorType::STORAGE_BUFFER,
+            _ => continue,
+        };
+        if bindings.len() <= rb.group as usize {
+            bindings.resize(rb.group as usize + 1, Vec::new());
+        }
+        bindings[rb.group as usize].push((rb.binding, ty));
+    }
+    Ok(Compiled {
+        spv,
+        threads,
+        bindings,
+    })
+}
+
+fn run() -> Result<String, String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [label, path, rest @ ..] = args.as_slice() else {
+        return Err(
+            "usage: vkstats LABEL FILE.wgsl [--unchecked] [--entry=NAME] [NAME=VALUE ...]".into(),
+        );
+    };
+    let unchecked = rest.iter().any(|a| a == "--unchecked");
+    let entry = rest
+        .iter()
+        .find_map(|a| a.strip_prefix("--entry="))
+        .unwrap_or("main");
+    let mut constants = Vec::new();
+    for a in rest.iter().filter(|a| !a.starts_with("--")) {
+        let (k, v) = a
+            .split_once('=')
+            .ok_or(format!("{a}: expected NAME=VALUE"))?;
+        let v: f64 = v
+            .parse()
+            .map_err(|_| format!("{a}: the value is not a number"))?;
+        constants.push((k.to_string(), v));
+    }
+    let source = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let c = compile(&source, entry, &constants, unchecked)?;
+    // SAFETY: plain Vulkan calls on objects created here, each checked; the process exits after.
+    let stats = unsafe { driver_statistics(&c, entry)? };
+    let get = |name: &str| stats.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
+    let regs = get("Register Count").ok_or("the driver reports no register count")?;
+    // NVIDIA 580 reports local memory with bit 36 set; the bytes are the low 32 bits.
+    let local = get("Local Memory Size").map_or(0, |v| v & 0xffff_ffff);
+    let shared = get("Shared Memory Size").unwrap_or(0);
+    let binary = get("Binary Size").unwrap_or(0);
+    Ok(format!(
+        "{label}\t{}\t{}\t{regs}\t{local}\t{shared}\t{binary}",
+        if unchecked { "unchecked" } else { "checked" },
+        c.threads
+    ))
+}
+
+/// Builds the pipeline on the first discrete GPU (else the first device) with statistics
+/// captured, and returns them by name.
+unsafe fn driver_statistics(c: &Compiled, entry: &str) -> Result<Vec<(String, u64)>, String> {
+    let vkerr = |what: &'static str| move |e: vk::Result| format!("{what}: {e:?}");
+    let lib = unsafe { ash::Entry::load() }.map_err(|e| format!("loading Vulkan: {e}"))?;
+    let app = vk::ApplicationInfo::default().api_version(vk::API_VERSION_1_3);
+    let instance = unsafe {
+        lib.create_instance(
+            &vk::InstanceCreateInfo::default().application_info(&app),
+            None,
+        )
+    }
+    .map_err(vkerr("vkCreateInstance"))?;
+    let pds = unsafe { instance.enumerate_physical_devices() }
+        .map_err(vkerr("vkEnumeratePhysicalDevices"))?;
+    let discrete = |&&pd: &&vk::PhysicalDevice| {
+        unsafe { instance.get_physical_device_properties(pd) }.device_type
+            == vk::PhysicalDeviceType::DISCRETE_GPU
+    };
+    let pd = *pds
+        .iter()
+        .find(discrete)
+        .or(pds.first())
+        .ok_or("no Vulkan device")?;
+    let exts = unsafe { instance.enumerate_device_extension_properties(pd) }
+        .map_err(vkerr("extensions"))?;
+    let has = |name: &CStr| exts.iter().any(|e| e.extension_name_as_c_str() == Ok(name));
+    let pep = ash::khr::pipeline_executable_properties::NAME;
+    if !has(pep) {
+        let props = unsafe { instance.get_physical_device_properties(pd) };
+        let name = props
+            .device_name_as_c_str()
+            .map_or("?".into(), |n| n.to_string_lossy());
+        return Err(format!(
+            "{name} does not offer VK_KHR_pipeline_executable_properties"
+        ));
+    }
+    let coop = ash::khr::cooperative_matrix::NAME;
+    let mut names = vec![pep.as_ptr()];
+    if has(coop) {
+        names.push(coop.as_ptr());
+    }
+    // What our kernels may ask for: f16 arithmetic and storage, subgroups (core), the memory
+    // model, zero-initialised workgroup memory, cooperative matrices where offered.
+    let mut pep_features = vk::PhysicalDevicePipelineExecutablePropertiesFeaturesKHR::default()
+        .pipeline_executable_info(true);
+    let mut coop_features =
+        vk::PhysicalDeviceCooperativeMatrixFeaturesKHR::default().cooperative_matrix(true);
+    let mut v11 = vk::PhysicalDeviceVulkan11Features::default()
+        .storage_buffer16_bit_access(true)
+        .uniform_and_storage_buffer16_bit_access(true);
+    let mut v12 = vk::PhysicalDeviceVulkan12Features::default()
+        .shader_float16(true)
+        .shader_int8(true)
+        .vulkan_memory_model(true)
+        .vulkan_memory_model_device_scope(true);
+    let mut v13 =
+        vk::PhysicalDeviceVulkan13Features::default().shader_zero_initialize_workgroup_memory(true);
+    let priorities = [1.0];
+    let queue = [vk::DeviceQueueCreateInfo::default()
+        .queue_family_index(0)
+        .queue_priorities(&priorities)];
+    let mut info = vk::DeviceCreateInfo::default()
+        .queue_create_infos(&queue)
+        .enabled_extension_names(&names)
+        .push_next(&mut pep_features)
+        .push_next(&mut v11)
+        .push_next(&mut v12)
+        .push_next(&mut v13);
+    if has(coop) {
+        info = info.push_next(&mut coop_features);
+    }
+    let device =
+        unsafe { instance.create_device(pd, &info, None) }.map_err(vkerr("vkCreateDevice"))?;
+    let mut layouts = Vec::new();
+    for set in &c.bindings {
+        let b: Vec<_> = set
+            .iter()
+            .map(|&(binding, ty)| {
+                vk::DescriptorSetLayoutBinding::default()
+                    .binding(binding)
+                    .descriptor_type(ty)
+                    .descriptor_count(1)
+                    .stage_flags(vk::ShaderStageFlags::COMPUTE)
+            })
+            .collect();
+        let l = unsafe {
+            device.create_descriptor_set_layout(
+                &vk::DescriptorSetLayoutCreateInfo::default().bindings(&b),
+                None,
+            )
+        }
+        .map_err(vkerr("vkCreateDescriptorSetLayout"))?;
+        layouts.push(l);
+    }
+    let layout = unsafe {
+        device.create_pipeline_layout(
+            &vk::PipelineLayoutCreateInfo::default().set_layouts(&layouts),
+            None,
+        )
+    }
+    .map_err(vkerr("vkCreatePipelineLayout"))?;
+    let shader = unsafe {
+        device.create_shader_module(&vk::ShaderModuleCreateInfo::default().code(&c.spv), None)
+    }
+    .map_err(vkerr("vkCreateShaderModule"))?;
+    let name = std::ffi::CString::new(entry).map_err(|e| e.to_string())?;
+    let stage = vk::PipelineShaderStageCreateInfo::default()
+        .stage(vk::ShaderStageFlags::COMPUTE)
+        .module(shader)
+        .name(&name);
+    let create = vk::ComputePipelineCreateInfo::default()
+        .stage(stage)
+        .layout(layout)
+        .flags(vk::PipelineCreateFlags::CAPTURE_STATISTICS_KHR);
+    let pipeline =
+        unsafe { device.create_compute_pipelines(vk::PipelineCache::null(), &[create], None) }
+            .map_err(|(_, e)| format!("vkCreateComputePipelines: {e:?}"))?[0];
+    let ext = ash::khr::pipeline_executable_properties::Device::new(&instance, &device);
+    let executable = vk::PipelineExecutableInfoKHR::default()
+        .pipeline(pipeline)
+        .executable_index(0);
+    let stats = unsafe { ext.get_pipeline_executable_statistics(&executable) }
+        .map_err(vkerr("statistics"))?;
+    Ok(stats
+        .iter()
+        .map(|s| {
+            let v = match s.format {
+                vk::PipelineExecutableStatisticFormatKHR::BOOL32 => {
+                    u64::from(unsafe { s.value.b32 })
+                }
+                vk::PipelineExecutableStatisticFormatKHR::INT64 => (unsafe { s.value.i64 }) as u64,
+                vk::PipelineExecutableStatisticFormatKHR::UINT64 => unsafe { s.value.u64 },
+                _ => (unsafe { s.value.f64 }) as u64,
+            };
+            (
+                s.name_as_c_str()
+                    .map_or(String::new(), |n| n.to_string_lossy().into_owned()),
+                v,
+            )
+        })
+        .collect())
+}
