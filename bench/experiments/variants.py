@@ -248,6 +248,18 @@ fn store_row(row: u32, q0: u32, v0: vec4<f32>, v1: vec4<f32>) {{
 """
 
 
+def a_swizzled(s):
+    """The transposed A block stored with its vec4 column XOR-ed by the depth (mod 8), so that
+    the 16 depths a warp stores at once fall in different banks instead of one; the reads XOR
+    the same way (BM a multiple of 32 keeps every column inside its row)."""
+    s = replace(s, "    return buf * BK * BM / 4u + (i % BK) * (BM / 4u) + i / BK;",
+                "    return buf * BK * BM / 4u + (i % BK) * (BM / 4u) + ((i / BK) ^ (i % BK % 8u));")
+    return replace(s, "                let a0 = a_tile[a_base + p * (BM / 4u) + ty];\n"
+                      "                let a1 = a_tile[a_base + p * (BM / 4u) + BM / 8u + ty];",
+                   "                let a0 = a_tile[a_base + p * (BM / 4u) + (ty ^ (p % 8u))];\n"
+                   "                let a1 = a_tile[a_base + p * (BM / 4u) + ((BM / 8u + ty) ^ (p % 8u))];")
+
+
 def vec4():
     s = read("matmul/vec4.wgsl")
     compute = lambda x: vec4_nostore(vec4_nobar(vec4_noload(x)))
@@ -268,6 +280,8 @@ def vec4():
         "vec4_t816_unroll_compute.wgsl": vec4_unroll(compute(t816)),
         "vec4_marked.wgsl": vec4_marked(s),
         "unrolled_t168.wgsl": unrolled_t168(),
+        "vec4_swz.wgsl": a_swizzled(s),
+        "unrolled_swz.wgsl": a_swizzled(read("matmul/unrolled.wgsl")),
     }
 
 
