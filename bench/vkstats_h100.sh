@@ -6,10 +6,10 @@
 # figures allow).
 #
 # usage, from the repository root on the GPU machine, with the Vulkan loader set up:
-#   cargo build --release --manifest-path bench/vkstats/Cargo.toml   # on the build machine
+#   cargo build --release -p vkstats   # on the build machine
 #   VKSTATS=path/to/vkstats OUT=out bash bench/vkstats_h100.sh
 set -euo pipefail
-V=${VKSTATS:-bench/vkstats/target/release/vkstats}
+V=${VKSTATS:-target/release/vkstats}
 OUT=${OUT:-out}
 mkdir -p "$OUT/experiments"
 python3 bench/experiments/variants.py "$OUT/experiments" > /dev/null

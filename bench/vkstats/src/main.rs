@@ -8,11 +8,11 @@
 //! checks) unless `--unchecked`, as `lab bench --unchecked` does. The bindings are read from the
 //! module, so any of our kernels can be given.
 //!
-//! A measurement tool for BENCHMARKS.md, run on the GPU machine (`bench/vkstats_h100.sh`); it is
-//! not part of the workspace, because it talks to Vulkan directly through `ash` (unsafe code, which
-//! the workspace forbids).
+//! A measurement tool for BENCHMARKS.md, run on the GPU machine (`bench/vkstats_h100.sh`). It is
+//! the workspace's one crate with unsafe code: it talks to Vulkan directly through `ash`, because
+//! wgpu does not expose the driver's statistics. Nothing in the product depends on it.
 //!
-//!     cargo build --release --manifest-path bench/vkstats/Cargo.toml
+//!     cargo build --release -p vkstats
 //!     vkstats LABEL FILE.wgsl [--unchecked] [--entry=NAME] [NAME=VALUE ...]
 //!
 //! prints one tab-separated line: label, checks, threads per workgroup, registers per thread,
@@ -299,4 +299,34 @@ unsafe fn driver_statistics(c: &Compiled, entry: &str) -> Result<Vec<(String, u6
             )
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn constants(list: &[(&str, f64)]) -> Vec<(String, f64)> {
+        list.iter().map(|&(k, v)| (k.to_string(), v)).collect()
+    }
+
+    #[test]
+    fn a_kernel_compiles_with_its_overrides_bindings_and_checks() {
+        let source = include_str!("../../../kernels/wgsl/matmul/unrolled.wgsl");
+        let c = constants(&[("BM", 128.0), ("BN", 256.0), ("BK", 16.0)]);
+        let checked = compile(source, "main", &c, false).unwrap();
+        let unchecked = compile(source, "main", &c, true).unwrap();
+        // (BM/8)·(BN/16) threads, from the overrides.
+        assert_eq!((checked.threads, unchecked.threads), (256, 256));
+        // Params as a uniform, A and B read-only and C read-write storage, all in group 0.
+        let u = vk::DescriptorType::UNIFORM_BUFFER;
+        let s = vk::DescriptorType::STORAGE_BUFFER;
+        assert_eq!(checked.bindings, vec![vec![(0, u), (1, s), (2, s), (3, s)]]);
+        // The runtime checks are code: the checked module is the longer one.
+        assert!(checked.spv.len() > unchecked.spv.len());
+        assert_eq!(checked.spv[0], 0x0723_0203, "SPIR-V magic number");
+        // Another block changes the workgroup; a missing entry point is an error, not a panic.
+        let small = constants(&[("BM", 64.0), ("BN", 128.0), ("BK", 8.0)]);
+        assert_eq!(compile(source, "main", &small, true).unwrap().threads, 64);
+        assert!(compile(source, "nope", &c, true).is_err());
+    }
 }
