@@ -41,4 +41,6 @@ one "variant: vec4 written out 128x256x16" $X/vec4_marked.wgsl BM=128 BN=256 BK=
 one "variant: vec4 written out 128x128x16" $X/vec4_marked.wgsl BM=128 BN=128 BK=16 --unchecked
 one "variant: unrolled 16x8 tile 256x128x16" $X/unrolled_t168.wgsl BM=256 BN=128 BK=16 --unchecked
 one "variant: 8x16 written out, compute only" $X/vec4_t816_unroll_compute.wgsl BM=128 BN=256 BK=16 --unchecked
+one "variant: unrolled, four stores written out" $X/unrolled_stores4.wgsl BM=128 BN=256 BK=16
+one "variant: unrolled, four stores written out" $X/unrolled_stores4.wgsl BM=128 BN=256 BK=16 --unchecked
 python3 bench/summarize_vkstats.py "$T" | tee "$OUT/vkstats.md"

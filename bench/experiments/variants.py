@@ -260,6 +260,25 @@ def a_swizzled(s):
                    "                let a1 = a_tile[a_base + p * (BM / 4u) + ((BM / 8u + ty) ^ (p % 8u))];")
 
 
+def unrolled_stores4():
+    """`unrolled` with each row stored by four guarded stores written out, as its first version
+    was, instead of the loop over a four-element array."""
+    return replace(read("matmul/unrolled.wgsl"), """    if (row < params.m) {
+        let v = array<vec4<f32>, 4>(v0, v1, v2, v3);
+        for (var j = 0u; j < 4u; j++) {
+            let q = q0 + j * QN;
+            if (q < params.b_stride) {
+                c[row * params.b_stride + q] = v[j];
+            }
+        }
+    }""", """    if (row < params.m) {
+        if (q0 < params.b_stride) { c[row * params.b_stride + q0] = v0; }
+        if (q0 + QN < params.b_stride) { c[row * params.b_stride + q0 + QN] = v1; }
+        if (q0 + 2u * QN < params.b_stride) { c[row * params.b_stride + q0 + 2u * QN] = v2; }
+        if (q0 + 3u * QN < params.b_stride) { c[row * params.b_stride + q0 + 3u * QN] = v3; }
+    }""")
+
+
 def vec4():
     s = read("matmul/vec4.wgsl")
     compute = lambda x: vec4_nostore(vec4_nobar(vec4_noload(x)))
@@ -282,6 +301,7 @@ def vec4():
         "unrolled_t168.wgsl": unrolled_t168(),
         "vec4_swz.wgsl": a_swizzled(s),
         "unrolled_swz.wgsl": a_swizzled(read("matmul/unrolled.wgsl")),
+        "unrolled_stores4.wgsl": unrolled_stores4(),
     }
 
 
