@@ -774,7 +774,7 @@ pub fn RooflineChart(
                             <th scope="col">"Compute"</th>
                             <th scope="col">"Bandwidth"</th>
                             <th scope="col">"Intensity"</th>
-                            <th scope="col">"Of measured roof"</th>
+                            <th scope="col" title="The FLOP rate as a share of what the roofs measured on the same adapter allow at its intensity: memory bandwidth at the largest working set, capped by the measured peak of the kernel's own precision (f32, or f16). Dotted cache roofs are not used.">"Of measured roof"</th>
                             <th scope="col">"Timing"</th>
                         </tr>
                     </thead>
