@@ -36,9 +36,12 @@ pub struct Sweep {
 pub fn sweeps(ms: &[Measurement]) -> Vec<Sweep> {
     let mut out: Vec<Sweep> = Vec::new();
     for m in ms.iter().filter(|m| m.verified && m.kernel == "stream") {
-        let Shape::Stream { elements } = m.shape else {
+        let (Shape::Stream { elements }, copy) = (m.shape, m.variant == "copy") else {
             continue;
         };
+        if !copy && m.variant != "read" {
+            continue;
+        }
         let bytes = elements as f64 * 4.0;
         let adapter = m.adapter.label();
         let i = match out.iter().position(|s| s.adapter == adapter) {
@@ -63,11 +66,7 @@ pub fn sweeps(ms: &[Measurement]) -> Vec<Sweep> {
                 rows.last_mut().expect("just pushed")
             }
         };
-        let slot = match m.variant.as_str() {
-            "read" => &mut row.read,
-            "copy" => &mut row.copy,
-            _ => continue,
-        };
+        let slot = if copy { &mut row.copy } else { &mut row.read };
         *slot = Some(slot.map_or(m.gbytes_per_s, |v| v.max(m.gbytes_per_s)));
     }
     for s in &mut out {
@@ -256,6 +255,11 @@ mod tests {
         let mut slower = ms[3].clone();
         slower.gbytes_per_s /= 2.0;
         ms.insert(0, slower);
+        // A stream probe that is neither read nor copy adds no row.
+        let mut other = ms[4].clone();
+        other.variant = "triad".into();
+        other.shape = Shape::Stream { elements: 1 << 29 };
+        ms.push(other);
         let s = sweeps(&ms);
         assert_eq!(s[0].rows.len(), 6);
         assert_eq!(s[0].rows[0].read, Some(ms[4].gbytes_per_s));
