@@ -6,7 +6,8 @@
 //! `kernels::unroll` for the given override constants, then naga with the overrides applied, and
 //! SPIR-V 1.6 with wgpu's runtime checks (index clamping, loop bounding, integer-division
 //! checks) unless `--unchecked`, as `lab bench --unchecked` does. The bindings are read from the
-//! module, so any of our kernels can be given.
+//! module, so any of our kernels can be given. The device has buffer robustness on, as wgpu's
+//! does.
 //!
 //! A measurement tool for BENCHMARKS.md, run on the GPU machine (`bench/vkstats_h100.sh`). It is
 //! the workspace's one crate with unsafe code: it talks to Vulkan directly through `ash`, because
@@ -195,10 +196,26 @@ unsafe fn driver_statistics(c: &Compiled, entry: &str) -> Result<Vec<(String, u6
         ));
     }
     let coop = ash::khr::cooperative_matrix::NAME;
+    let robustness2 = ash::ext::robustness2::NAME;
     let mut names = vec![pep.as_ptr()];
-    if has(coop) {
-        names.push(coop.as_ptr());
+    for ext in [coop, robustness2] {
+        if has(ext) {
+            names.push(ext.as_ptr());
+        }
     }
+    // wgpu turns on the device's buffer robustness wherever it is offered (robustBufferAccess,
+    // and robustBufferAccess2 from VK_EXT_robustness2), for checked and unchecked shaders
+    // alike, and the driver may compile buffer accesses differently with it: so do we.
+    let core = unsafe { instance.get_physical_device_features(pd) };
+    let features = vk::PhysicalDeviceFeatures::default()
+        .robust_buffer_access(core.robust_buffer_access == vk::TRUE);
+    let mut offered2 = vk::PhysicalDeviceRobustness2FeaturesEXT::default();
+    if has(robustness2) {
+        let mut query = vk::PhysicalDeviceFeatures2::default().push_next(&mut offered2);
+        unsafe { instance.get_physical_device_features2(pd, &mut query) };
+    }
+    let mut robust2 = vk::PhysicalDeviceRobustness2FeaturesEXT::default()
+        .robust_buffer_access2(offered2.robust_buffer_access2 == vk::TRUE);
     // What our kernels may ask for: f16 arithmetic and storage, subgroups (core), the memory
     // model, zero-initialised workgroup memory, cooperative matrices where offered.
     let mut pep_features = vk::PhysicalDevicePipelineExecutablePropertiesFeaturesKHR::default()
@@ -222,12 +239,16 @@ unsafe fn driver_statistics(c: &Compiled, entry: &str) -> Result<Vec<(String, u6
     let mut info = vk::DeviceCreateInfo::default()
         .queue_create_infos(&queue)
         .enabled_extension_names(&names)
+        .enabled_features(&features)
         .push_next(&mut pep_features)
         .push_next(&mut v11)
         .push_next(&mut v12)
         .push_next(&mut v13);
     if has(coop) {
         info = info.push_next(&mut coop_features);
+    }
+    if has(robustness2) {
+        info = info.push_next(&mut robust2);
     }
     let device =
         unsafe { instance.create_device(pd, &info, None) }.map_err(vkerr("vkCreateDevice"))?;
