@@ -149,7 +149,13 @@ async fn verified_at_every_fitting_block(
         let m = kernels::run_kernel_with(gpu, spec, shape, &quick(), Some(tiles))
             .await
             .unwrap_or_else(|e| panic!("{} {tiles}: {e}", spec.id()));
-        assert!(m.verified, "{} {tiles}: {:?}", spec.id(), m.verification);
+        assert!(
+            m.verified,
+            "{} with block {tiles} (seed {}): {:?}",
+            spec.id(),
+            m.seed,
+            m.verification
+        );
         ran.push((tiles, m));
     }
     ran
@@ -395,7 +401,7 @@ async fn experimental_features_are_opt_in(gpu: &Gpu) {
 gpu_test!(experimental_features_need_an_opt_in => experimental_features_are_opt_in);
 
 async fn other_block_shapes_match_reference(gpu: &Gpu) {
-    use kernels::matmul::{Fit, Layout, Tiles};
+    use kernels::matmul::Tiles;
     // Every candidate block shape that fits this device (the ones autotuning may pick).
     let shape = Shape::Matmul {
         m: 70,
@@ -403,23 +409,7 @@ async fn other_block_shapes_match_reference(gpu: &Gpu) {
         k: 41,
     };
     for variant in LADDER {
-        let spec = find("matmul", variant).unwrap();
-        let layout = Layout::of(spec);
-        for &tiles in layout.candidates() {
-            if layout.check(tiles, &Fit::of(gpu)).is_err() {
-                continue;
-            }
-            let m = kernels::run_kernel_with(gpu, spec, shape, &quick(), Some(tiles))
-                .await
-                .unwrap_or_else(|e| panic!("{} {tiles}: {e}", spec.id()));
-            assert!(
-                m.verified,
-                "{} with block {tiles} (seed {}): {:?}",
-                spec.id(),
-                m.seed,
-                m.verification.first_failure
-            );
-        }
+        verified_at_every_fitting_block(gpu, find("matmul", variant).unwrap(), shape).await;
     }
     // A block shape the device cannot run is refused with the limit's name.
     let e = kernels::run_kernel_with(
