@@ -15,11 +15,24 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// Mounts the app shell at `path?search` (without touching the address bar) in a fresh element.
-fn mount_at(path: &str, search: &str) -> web_sys::Element {
+/// A new empty element at the end of the page's body, to mount a component into.
+fn fresh_root() -> web_sys::Element {
     let doc = document();
     let root = doc.create_element("div").unwrap();
     doc.body().unwrap().append_child(&root).unwrap();
+    root
+}
+
+/// A real `lab bench --ceilings` file from an H100 (BENCHMARKS.md, 2026-11-22 08:32 run): three
+/// peaks, then read and copy from 1 MiB to 1 GiB.
+fn h100_ceilings() -> Vec<Measurement> {
+    let text = include_str!("../../bench/results/h100-2026-11-22-matmul-c/ceilings.json");
+    kernels::ResultsFile::from_json(text).unwrap().measurements
+}
+
+/// Mounts the app shell at `path?search` (without touching the address bar) in a fresh element.
+fn mount_at(path: &str, search: &str) -> web_sys::Element {
+    let root = fresh_root();
     let loc = Location::parse(path, search);
     let handle = leptos::mount::mount_to(root.clone().unchecked_into(), move || {
         view! { <Shell nav=Nav::new(loc, false) /> }
@@ -244,9 +257,7 @@ fn measurement(kernel: &str, variant: &str, adapter: &str, gflops: f64, gbs: f64
 
 #[wasm_bindgen_test]
 async fn the_roofline_shows_roofs_dots_a_table_and_selection() {
-    let doc = document();
-    let root = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&root).unwrap();
+    let root = fresh_root();
     let own = vec![
         measurement("stream", "read", "Test GPU", 25.0, 100.0),
         measurement("matmul", "naive", "Test GPU", 50.0, 10.0),
@@ -313,14 +324,8 @@ async fn sleep(ms: i32) {
 
 #[wasm_bindgen_test]
 async fn a_ceilings_sweep_draws_memory_roofs_solid_and_cache_roofs_dotted() {
-    let doc = document();
-    let root = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&root).unwrap();
-    // A real `lab bench --ceilings` file from an H100: three peaks, read and copy 1 MiB to 1 GiB.
-    let text_json = include_str!("../../bench/results/h100-2026-11-22-matmul-c/ceilings.json");
-    let ms = kernels::ResultsFile::from_json(text_json)
-        .unwrap()
-        .measurements;
+    let root = fresh_root();
+    let ms = h100_ceilings();
     let handle = leptos::mount::mount_to(root.clone().unchecked_into(), move || {
         view! { <app::roofline::RooflineChart measurements=Signal::stored(ms.clone()) imported=RwSignal::new(vec![]) /> }
     });
@@ -343,16 +348,9 @@ async fn a_ceilings_sweep_draws_memory_roofs_solid_and_cache_roofs_dotted() {
 
 #[wasm_bindgen_test]
 async fn the_bandwidth_sweep_of_an_imported_ceilings_file_shows_the_cache_step() {
-    let doc = document();
-    let root = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&root).unwrap();
-    // A real `lab bench --ceilings` file from an H100: read and copy from 1 MiB to 1 GiB.
-    let text_json = include_str!("../../bench/results/h100-2026-11-22-matmul-c/ceilings.json");
-    let ms = kernels::ResultsFile::from_json(text_json)
-        .unwrap()
-        .measurements;
+    let root = fresh_root();
     // One stream run on another adapter is a point, not a sweep: no card for it.
-    let mut all = ms.clone();
+    let mut all = h100_ceilings();
     all.push(measurement("stream", "read", "Test GPU", 25.0, 100.0));
     let handle = leptos::mount::mount_to(root.clone().unchecked_into(), move || {
         view! { <app::sweep::BandwidthSweep measurements=Signal::stored(all.clone()) /> }
@@ -377,9 +375,7 @@ async fn the_bandwidth_sweep_of_an_imported_ceilings_file_shows_the_cache_step()
 
 #[wasm_bindgen_test]
 async fn a_results_file_from_the_cli_is_imported_and_overlaid() {
-    let doc = document();
-    let root = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&root).unwrap();
+    let root = fresh_root();
     let imported = RwSignal::new(Vec::<Measurement>::new());
     let own = vec![measurement("stream", "copy", "Browser GPU", 0.0, 100.0)];
     let handle = leptos::mount::mount_to(root.clone().unchecked_into(), move || {
@@ -453,9 +449,7 @@ async fn a_results_file_from_the_cli_is_imported_and_overlaid() {
 
 #[wasm_bindgen_test]
 async fn without_webgpu_the_kernel_page_says_why_and_still_teaches() {
-    let doc = document();
-    let root = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&root).unwrap();
+    let root = fresh_root();
     let handle = leptos::mount::mount_to(root.clone().unchecked_into(), || {
         provide_context(app::gpu_panel::GpuContext::unavailable(
             "this browser has no navigator.gpu",
