@@ -126,6 +126,14 @@ fn run() -> Result<String, String> {
             "usage: vkstats LABEL FILE.wgsl [--unchecked] [--entry=NAME] [NAME=VALUE ...]".into(),
         );
     };
+    if let Some(bad) = rest
+        .iter()
+        .find(|a| a.starts_with("--") && *a != "--unchecked" && !a.starts_with("--entry="))
+    {
+        return Err(format!(
+            "{bad}: unknown flag (the flags are --unchecked and --entry=NAME)"
+        ));
+    }
     let unchecked = rest.iter().any(|a| a == "--unchecked");
     let entry = rest
         .iter()
