@@ -14,10 +14,12 @@
 //! wgpu does not expose the driver's statistics. Nothing in the product depends on it.
 //!
 //!     cargo build --release -p vkstats
-//!     vkstats LABEL FILE.wgsl [--unchecked] [--entry=NAME] [NAME=VALUE ...]
+//!     vkstats LABEL FILE.wgsl [--unchecked] [--entry=NAME] [--ir=DIR] [NAME=VALUE ...]
 //!
 //! prints one tab-separated line: label, checks, threads per workgroup, registers per thread,
-//! local memory per thread (bytes), workgroup memory (bytes), code size (bytes).
+//! local memory per thread (bytes), workgroup memory (bytes), code size (bytes). `--ir=DIR` also
+//! writes whatever internal representations the driver offers (its compiled code, where it gives
+//! it) into DIR, one file each, and lists them on standard error.
 
 use ash::vk;
 use std::ffi::CStr;
@@ -122,18 +124,21 @@ fn compile(
 fn run() -> Result<String, String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [label, path, rest @ ..] = args.as_slice() else {
-        return Err(
-            "usage: vkstats LABEL FILE.wgsl [--unchecked] [--entry=NAME] [NAME=VALUE ...]".into(),
-        );
+        return Err("usage: vkstats LABEL FILE.wgsl [--unchecked] [--entry=NAME] [--ir=DIR] \
+                    [NAME=VALUE ...]"
+            .into());
     };
-    if let Some(bad) = rest
-        .iter()
-        .find(|a| a.starts_with("--") && *a != "--unchecked" && !a.starts_with("--entry="))
-    {
+    if let Some(bad) = rest.iter().find(|a| {
+        a.starts_with("--")
+            && *a != "--unchecked"
+            && !a.starts_with("--entry=")
+            && !a.starts_with("--ir=")
+    }) {
         return Err(format!(
-            "{bad}: unknown flag (the flags are --unchecked and --entry=NAME)"
+            "{bad}: unknown flag (the flags are --unchecked, --entry=NAME and --ir=DIR)"
         ));
     }
+    let ir_dir = rest.iter().find_map(|a| a.strip_prefix("--ir="));
     let unchecked = rest.iter().any(|a| a == "--unchecked");
     let entry = rest
         .iter()
@@ -152,7 +157,10 @@ fn run() -> Result<String, String> {
     let source = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
     let c = compile(&source, entry, &constants, unchecked)?;
     // SAFETY: plain Vulkan calls on objects created here, each checked; the process exits after.
-    let stats = unsafe { driver_statistics(&c, entry)? };
+    let (stats, irs) = unsafe { driver_statistics(&c, entry, ir_dir.is_some())? };
+    if let Some(dir) = ir_dir {
+        write_irs(dir, label, &irs)?;
+    }
     let get = |name: &str| stats.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
     let regs = get("Register Count").ok_or("the driver reports no register count")?;
     // NVIDIA 580 reports local memory with bit 36 set; the bytes are the low 32 bits.
@@ -166,9 +174,52 @@ fn run() -> Result<String, String> {
     ))
 }
 
+/// The driver's statistics, by name.
+type Statistics = Vec<(String, u64)>;
+
+/// One internal representation of the compiled pipeline, as the driver names it.
+struct Ir {
+    name: String,
+    description: String,
+    text: bool,
+    data: Vec<u8>,
+}
+
+/// Writes each representation to DIR/LABEL.N.EXT (LABEL with anything but letters, digits, `-`
+/// and `.` turned into `_`), and lists them on standard error. An empty list is reported, not an
+/// error: a driver may offer statistics and no representations.
+fn write_irs(dir: &str, label: &str, irs: &[Ir]) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{dir}: {e}"))?;
+    let stem: String = label
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
+        .collect();
+    if irs.is_empty() {
+        eprintln!("vkstats: the driver offers no internal representations");
+    }
+    for (i, ir) in irs.iter().enumerate() {
+        let ext = if ir.text { "txt" } else { "bin" };
+        let path = format!("{dir}/{stem}.{i}.{ext}");
+        // Text representations arrive NUL-terminated.
+        let end = if ir.text {
+            ir.data.iter().position(|&b| b == 0).unwrap_or(ir.data.len())
+        } else {
+            ir.data.len()
+        };
+        std::fs::write(&path, &ir.data[..end]).map_err(|e| format!("{path}: {e}"))?;
+        eprintln!("vkstats: {path}: {} ({}; {end} bytes)", ir.name, ir.description);
+    }
+    Ok(())
+}
+
 /// Builds the pipeline on the first discrete GPU (else the first device) with statistics
-/// captured, and returns them by name.
-unsafe fn driver_statistics(c: &Compiled, entry: &str) -> Result<Vec<(String, u64)>, String> {
+/// captured, and returns them by name; with `want_ir`, also the driver's internal
+/// representations.
+unsafe fn driver_statistics(
+    c: &Compiled,
+    entry: &str,
+    want_ir: bool,
+) -> Result<(Statistics, Vec<Ir>), String> {
     let vkerr = |what: &'static str| move |e: vk::Result| format!("{what}: {e:?}");
     let lib = unsafe { ash::Entry::load() }.map_err(|e| format!("loading Vulkan: {e}"))?;
     let app = vk::ApplicationInfo::default().api_version(vk::API_VERSION_1_3);
@@ -300,7 +351,12 @@ unsafe fn driver_statistics(c: &Compiled, entry: &str) -> Result<Vec<(String, u6
     let create = vk::ComputePipelineCreateInfo::default()
         .stage(stage)
         .layout(layout)
-        .flags(vk::PipelineCreateFlags::CAPTURE_STATISTICS_KHR);
+        .flags(if want_ir {
+            vk::PipelineCreateFlags::CAPTURE_STATISTICS_KHR
+                | vk::PipelineCreateFlags::CAPTURE_INTERNAL_REPRESENTATIONS_KHR
+        } else {
+            vk::PipelineCreateFlags::CAPTURE_STATISTICS_KHR
+        });
     let pipeline =
         unsafe { device.create_compute_pipelines(vk::PipelineCache::null(), &[create], None) }
             .map_err(|(_, e)| format!("vkCreateComputePipelines: {e:?}"))?[0];
@@ -310,7 +366,39 @@ unsafe fn driver_statistics(c: &Compiled, entry: &str) -> Result<Vec<(String, u6
         .executable_index(0);
     let stats = unsafe { ext.get_pipeline_executable_statistics(&executable) }
         .map_err(vkerr("statistics"))?;
-    Ok(stats
+    let mut irs = Vec::new();
+    if want_ir {
+        // Two calls: the first returns each representation's size, the second fills buffers
+        // of those sizes.
+        let mut reps = unsafe { ext.get_pipeline_executable_internal_representations(&executable) }
+            .map_err(vkerr("internal representations"))?;
+        let mut bufs: Vec<Vec<u8>> = reps.iter().map(|r| vec![0u8; r.data_size]).collect();
+        for (r, b) in reps.iter_mut().zip(bufs.iter_mut()) {
+            r.p_data = b.as_mut_ptr().cast();
+        }
+        let mut count = u32::try_from(reps.len()).map_err(|e| e.to_string())?;
+        unsafe {
+            (ext.fp().get_pipeline_executable_internal_representations_khr)(
+                device.handle(),
+                &executable,
+                &mut count,
+                reps.as_mut_ptr(),
+            )
+        }
+        .result()
+        .map_err(vkerr("internal representations"))?;
+        for (r, data) in reps.iter().zip(bufs).take(count as usize) {
+            irs.push(Ir {
+                name: r.name_as_c_str().map_or(String::new(), |n| n.to_string_lossy().into()),
+                description: r
+                    .description_as_c_str()
+                    .map_or(String::new(), |n| n.to_string_lossy().into()),
+                text: r.is_text == vk::TRUE,
+                data,
+            });
+        }
+    }
+    let stats = stats
         .iter()
         .map(|s| {
             let v = match s.format {
@@ -327,7 +415,8 @@ unsafe fn driver_statistics(c: &Compiled, entry: &str) -> Result<Vec<(String, u6
                 v,
             )
         })
-        .collect())
+        .collect();
+    Ok((stats, irs))
 }
 
 #[cfg(test)]
@@ -357,5 +446,30 @@ mod tests {
         let small = constants(&[("BM", 64.0), ("BN", 128.0), ("BK", 8.0)]);
         assert_eq!(compile(source, "main", &small, true).unwrap().threads, 64);
         assert!(compile(source, "nope", &c, true).is_err());
+    }
+
+    #[test]
+    fn representations_are_written_one_file_each_text_cut_at_its_nul() {
+        let dir = std::env::temp_dir().join(format!("vkstats-ir-{}", std::process::id()));
+        let dir = dir.to_str().unwrap();
+        let irs = [
+            Ir {
+                name: "asm".into(),
+                description: "the code".into(),
+                text: true,
+                data: b"MOV R1, R2\n\0garbage".to_vec(),
+            },
+            Ir {
+                name: "blob".into(),
+                description: "binary".into(),
+                text: false,
+                data: vec![0, 1, 0, 2],
+            },
+        ];
+        write_irs(dir, "unrolled 128x256/checked", &irs).unwrap();
+        let stem = format!("{dir}/unrolled_128x256_checked");
+        assert_eq!(std::fs::read(format!("{stem}.0.txt")).unwrap(), b"MOV R1, R2\n");
+        assert_eq!(std::fs::read(format!("{stem}.1.bin")).unwrap(), [0, 1, 0, 2]);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }
