@@ -328,7 +328,113 @@ def coop():
                        f"        {x}_tile[i] = v.lo;\n        {x}_tile[i + 1u] = v.hi;")
         for k in range(4):
             pair = replace(pair, f"    {x}{k}: vec4<u32>,", f"    {x}{k}: Pair,")
-    return {"coop_noconv.wgsl": noconv, "coop_pair.wgsl": pair}
+    return {"coop_noconv.wgsl": noconv, "coop_pair.wgsl": pair, "coop_split3.wgsl": coop_split3(s)}
+
+
+def coop_split3(s):
+    """The cost of FP32 by three f16 products on the tensor cores (a = hi + lo, each f16;
+    a·b ~ hi·hi + hi·lo + lo·hi, summed in f32), as a timing of its data movement and its
+    multiply-adds only: each block of A and of B is staged twice, the "lo" half read from the
+    other half of the matrix (rows m/2 away, depths k/2 away) so that it costs its own trips to
+    memory, and every fragment product becomes three. Wrong results; the edge staging is cut to
+    one fragment to fit 48 KiB (valid only where every block is whole, as at 4096³)."""
+    s = replace(s, "var<workgroup> a_tile: array<vec4<f16>, 2 * BM * A_STRIDE>;",
+                "var<workgroup> a_tile: array<vec4<f16>, 4 * BM * A_STRIDE>;")
+    s = replace(s, "var<workgroup> b_tile: array<vec4<f16>, 2 * BK * B_STRIDE>;",
+                "var<workgroup> b_tile: array<vec4<f16>, 4 * BK * B_STRIDE>;")
+    s = replace(s, "var<workgroup> c_stage: array<f32, WARPS * FRAG * FRAG>;",
+                "var<workgroup> c_stage: array<f32, FRAG * FRAG>;")
+    s = replace(s, "c[r * params.c_row + cc] = c_stage[sg * FRAG * FRAG + e];", "c[r * params.c_row + cc] = c_stage[e];")
+    s = replace(s, "let stage = &c_stage[sg * FRAG * FRAG];", "let stage = &c_stage[0];")
+    for x, size in (("A", "BM * BK"), ("B", "BK * BN")):
+        s = replace(s, f"override {x}_LOADS: u32 = ({size} / 8u + THREADS - 1u) / THREADS;",
+                    f"override {x}_LOADS: u32 = (2u * {size} / 8u + THREADS - 1u) / THREADS;")
+    i, j = s.index("fn load_a("), s.index("// The 8 f16 in `v`")
+    s = s[:i] + """fn load_a(row0: u32, t: u32, e0: u32) -> vec4<u32> {
+    let part = e0 / (BM * BK / 8u);
+    let e = e0 % (BM * BK / 8u);
+    let r1 = row0 + e / (BK / 8u);
+    let half = params.m / 2u;
+    let r = select(r1, select(r1 - half, r1 + half, r1 < half), part == 1u);
+    let q = t / 8u + e % (BK / 8u);
+    let row = params.a_row / 2u;
+    var v = vec4<u32>();
+    if (e0 < 2u * BM * BK / 8u && r < params.m && q < row) {
+        v = a[r * row + q];
+    }
+    return v;
+}
+
+fn load_b(col0: u32, t: u32, e0: u32) -> vec4<u32> {
+    let part = e0 / (BK * BN / 8u);
+    let e = e0 % (BK * BN / 8u);
+    let k1 = t + e / (BN / 8u);
+    let half = params.k / 2u;
+    let kk = select(k1, select(k1 - half, k1 + half, k1 < half), part == 1u);
+    let q = col0 / 8u + e % (BN / 8u);
+    let row = params.b_row / 2u;
+    var v = vec4<u32>();
+    if (e0 < 2u * BK * BN / 8u && kk < params.k && q < row) {
+        v = b[kk * row + q];
+    }
+    return v;
+}
+
+""" + s[j:]
+    i, j = s.index("// Writes element e of a block"), s.index("// A thread's share")
+    s = s[:i] + """fn put_a(buf: u32, e0: u32, v: vec4<u32>) {
+    if (e0 < 2u * BM * BK / 8u) {
+        let part = e0 / (BM * BK / 8u);
+        let e = e0 % (BM * BK / 8u);
+        let i = (buf * 2u + part) * BM * A_STRIDE + (e / (BK / 8u)) * A_STRIDE + 2u * (e % (BK / 8u));
+        a_tile[i] = lo(v);
+        a_tile[i + 1u] = hi(v);
+    }
+}
+
+fn put_b(buf: u32, e0: u32, v: vec4<u32>) {
+    if (e0 < 2u * BK * BN / 8u) {
+        let part = e0 / (BK * BN / 8u);
+        let e = e0 % (BK * BN / 8u);
+        let i = (buf * 2u + part) * BK * B_STRIDE + (e / (BN / 8u)) * B_STRIDE + 2u * (e % (BN / 8u));
+        b_tile[i] = lo(v);
+        b_tile[i + 1u] = hi(v);
+    }
+}
+
+""" + s[j:]
+    s = replace(s, "    var b3: coop_mat16x16<f16, B>;\n",
+                "    var b3: coop_mat16x16<f16, B>;\n    var l2: coop_mat16x16<f16, B>;\n    var l3: coop_mat16x16<f16, B>;\n")
+    i = s.index("        let a_base = buf * BM * A_STRIDE;")
+    j = s.index("        // Into the other copy.")
+    body = ["        let a_base = buf * 2u * BM * A_STRIDE;",
+            "        let b_base = buf * 2u * BK * B_STRIDE;",
+            "        for (var kk = 0u; kk < BK; kk += FRAG) {"]
+    for q in range(4):
+        col = f"(wc + {q}u * FRAG) / 4u"
+        ind, dec = ("            ", "let ") if q < 2 else ("                ", "")
+        if q == 2:
+            body.append("            if (WIDE) {")
+        body.append(f"{ind}{dec}b{q} = coopLoadT<coop_mat16x16<f16, B>>(&b_tile[b_base + kk * B_STRIDE + {col}], B_STRIDE);")
+        body.append(f"{ind}{dec}l{q} = coopLoadT<coop_mat16x16<f16, B>>(&b_tile[b_base + BK * B_STRIDE + kk * B_STRIDE + {col}], B_STRIDE);")
+        if q == 3:
+            body.append("            }")
+    for r in range(4):
+        rows = f"(wr + {r}u * FRAG) * A_STRIDE + kk / 4u"
+        body.append(f"            let a{r} = coopLoadT<coop_mat16x16<f16, A>>(&a_tile[a_base + {rows}], A_STRIDE);")
+        body.append(f"            let h{r} = coopLoadT<coop_mat16x16<f16, A>>(&a_tile[a_base + BM * A_STRIDE + {rows}], A_STRIDE);")
+        for q in range(4):
+            acc = f"acc{r}{q}"
+            ind = "            " if q < 2 else "                "
+            if q == 2:
+                body.append("            if (WIDE) {")
+            body.append(f"{ind}{acc} = coopMultiplyAdd(a{r}, b{q}, {acc});")
+            body.append(f"{ind}{acc} = coopMultiplyAdd(a{r}, l{q}, {acc});")
+            body.append(f"{ind}{acc} = coopMultiplyAdd(h{r}, b{q}, {acc});")
+            if q == 3:
+                body.append("            }")
+    body.append("        }")
+    return s[:i] + "\n".join(body) + "\n" + s[j:]
 
 
 # FlashAttention f32.

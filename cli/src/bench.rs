@@ -82,8 +82,8 @@ usage: lab bench --kernel <name> [--variant <v>] [--size <s>[,<s>…]] [--adapte
   --causal     attention only: mask keys after each query
   --quick      short timing (for software adapters and smoke tests)
   --tiles      matmul: run with this workgroup block (BMxBNxBK) instead of the default
-               (subgroup: BK is unused, the subgroup walks K by its own size; coop_f16: BM
-               and BN multiples of 32, BK of 16)
+               (subgroup: BK is unused, the subgroup walks K by its own size; coop_f16 and
+               coop_split: BM a multiple of 64, BN of 32, BK of 16)
   --autotune   matmul: first try each candidate block at the first size, keep the
                fastest verified one for the session, and record every trial in the JSON
                (tuning timing: warm-up, then three short samples)
@@ -97,7 +97,8 @@ usage: lab bench --kernel <name> [--variant <v>] [--size <s>[,<s>…]] [--adapte
                wgpu's runtime checks: nothing then guards its indices, so an out-of-bounds
                access is undefined and may lose the device
   --experimental  native: also enable wgpu's experimental features the adapter offers
-               (cooperative matrices, for matmul/coop_f16 and peak/coop-f16); wgpu warns they
+               (cooperative matrices, for matmul/coop_f16, matmul/coop_split and
+               peak/coop-f16); wgpu warns they
                may still have bugs, so they are off unless asked for, and each result records
                the choice
   --ceilings   the measured roofs: read and copy bandwidth over working sets from 1 MiB to

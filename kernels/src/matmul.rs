@@ -68,6 +68,10 @@ pub enum Layout {
     /// a 64×64 or 64×32 block of C; `SG` threads per subgroup; rows of A, B and C padded to 8
     /// elements; double-buffered workgroup memory, next blocks prefetched into registers.
     Coop,
+    /// FP32 on the tensor cores: f32 A and B, each value split into two f16 halves while it is
+    /// staged, three fragment products per product; 64×32 of C per subgroup; rows of A and B
+    /// padded to 4 floats, C padded to whole blocks; three dispatches (the scale pass first).
+    CoopSplit,
 }
 
 /// Elements of C per lane in the subgroup variant (rows × columns; constants in its WGSL).
@@ -83,6 +87,12 @@ const COOP_MIN_WIDE_WARPS: u32 = 8;
 /// The cooperative-matrix layout's rows of A, B and C are padded to this many elements, so every
 /// row starts 16-byte aligned (for its vec4<f16> loads and cooperative stores).
 const COOP_ROW_ALIGN: u64 = 8;
+/// The block of C one subgroup of the split layout owns: 4×2 fragments, each with two
+/// accumulators.
+const SPLIT_WARP_BLOCK: (u32, u32) = (64, 32);
+/// Workgroups of the split layout's scale pass (`absmax`), which walks A and B with the grid's
+/// stride: enough to fill a large GPU, few enough that their atomics do not queue.
+const SPLIT_SCALE_GROUPS: u64 = 264;
 
 /// What decides whether a block shape fits a device: its limits, and for the subgroup layouts
 /// the subgroup sizes the adapter reports (wgpu keeps those in `AdapterInfo`, not in `Limits`).
@@ -128,6 +138,7 @@ impl Layout {
             "unrolled" => Layout::Unrolled,
             "subgroup" => Layout::Subgroup,
             "coop_f16" => Layout::Coop,
+            "coop_split" => Layout::CoopSplit,
             _ => Layout::Naive,
         }
     }
@@ -143,6 +154,9 @@ impl Layout {
             Layout::Unrolled => (t.bm / 8) * (t.bn / 16),
             Layout::Subgroup => (t.bm / SUBGROUP_TM) * (t.bn / SUBGROUP_TN),
             Layout::Coop => Self::coop_warps(t) * subgroup,
+            Layout::CoopSplit => {
+                (t.bm / SPLIT_WARP_BLOCK.0) * (t.bn / SPLIT_WARP_BLOCK.1) * subgroup
+            }
         }
     }
 
@@ -183,6 +197,8 @@ impl Layout {
                 2 * (t.bm * (t.bk + 8) + t.bk * (t.bn + 8)) * 2
                     + Self::coop_warps(t) * COOP_FRAGMENT * COOP_FRAGMENT * 4
             }
+            // Two copies of the hi and the lo f16 tiles of A and B, rows padded by 8 f16.
+            Layout::CoopSplit => 4 * (t.bm * (t.bk + 8) + t.bk * (t.bn + 8)) * 2,
         }
     }
 
@@ -235,6 +251,15 @@ impl Layout {
             t(64, 128, 32),
             t(64, 64, 16),
         ];
+        // The first three measured on the H100 (4096³, unchecked, a throwaway build timing the
+        // same data movement and multiply-adds): 80.1, 56.1 and 33.2 TFLOP/s; 64×256×16 needs
+        // 45 KiB of workgroup memory, 128×128×16 41 KiB.
+        const COOP_SPLIT: &[Tiles] = &[
+            t(64, 256, 16),
+            t(128, 128, 16),
+            t(64, 128, 16),
+            t(64, 64, 16),
+        ];
         match self {
             Layout::Naive | Layout::Tiled => SQUARE,
             Layout::Reg1d => REG1D,
@@ -243,6 +268,7 @@ impl Layout {
             Layout::Unrolled => UNROLLED,
             Layout::Subgroup => SUBGROUP,
             Layout::Coop => COOP,
+            Layout::CoopSplit => COOP_SPLIT,
         }
     }
 
@@ -307,6 +333,18 @@ impl Layout {
                     ),
                 )
             }
+            Layout::CoopSplit => {
+                let (wm, wn) = SPLIT_WARP_BLOCK;
+                (
+                    t.bm.is_multiple_of(wm)
+                        && t.bn.is_multiple_of(wn)
+                        && t.bk.is_multiple_of(COOP_FRAGMENT)
+                        && nonzero,
+                    format!(
+                        "BM a multiple of {wm}, BN of {wn} and BK of {COOP_FRAGMENT}, none zero"
+                    ),
+                )
+            }
         };
         if !shape_ok {
             return Err(format!(
@@ -330,7 +368,7 @@ impl Layout {
                 }
             }
             // The workgroup size is (subgroups) × SG, fixed when the pipeline is built.
-            Layout::Coop if sg_min == 0 || sg_min != sg_max => {
+            Layout::Coop | Layout::CoopSplit if sg_min == 0 || sg_min != sg_max => {
                 return Err(format!(
                     "the subgroup size on this adapter ranges from {sg_min} to {sg_max}; \
                      the cooperative-matrix kernel needs one fixed size"
@@ -379,6 +417,12 @@ impl Layout {
                 ("SG", subgroup as f64),
                 ("WN", Self::coop_warp_block(t).1 as f64),
             ],
+            Layout::CoopSplit => vec![
+                ("BM", t.bm as f64),
+                ("BN", t.bn as f64),
+                ("BK", t.bk as f64),
+                ("SG", subgroup as f64),
+            ],
             _ => vec![
                 ("BM", t.bm as f64),
                 ("BN", t.bn as f64),
@@ -423,7 +467,7 @@ pub fn default_tiles(gpu: &Gpu, spec: &KernelSpec) -> Result<Tiles, KernelError>
     let reason = format!("no block shape fits this device: {}", why.join("; "));
     Err(match layout {
         // The subgroup layouts fail on what the adapter is, not on what the user asked for.
-        Layout::Subgroup | Layout::Coop => KernelError::Unsupported {
+        Layout::Subgroup | Layout::Coop | Layout::CoopSplit => KernelError::Unsupported {
             kernel: spec.id(),
             reason,
         },
@@ -571,6 +615,7 @@ pub(crate) fn prepare(
     shape: Shape,
     tiles: Option<Tiles>,
     rng: &mut Rng,
+    input_scale: f32,
 ) -> Result<Prepared, KernelError> {
     let Shape::Matmul { m, n, k } = shape else {
         return Err(spec.wrong_shape(&shape));
@@ -582,7 +627,7 @@ pub(crate) fn prepare(
         });
     }
     let layout = Layout::of(spec);
-    if layout == Layout::Coop {
+    if matches!(layout, Layout::Coop | Layout::CoopSplit) {
         // wgpu does not check the fragment shape against the adapter's list, and an unlisted
         // shape silently returns garbage: refuse first.
         coop_f16_supported(gpu, &spec.id())?;
@@ -611,7 +656,24 @@ pub(crate) fn prepare(
             nu.next_multiple_of(COOP_ROW_ALIGN),
             " (rows padded to 8)",
         ),
+        // 16-byte loads of 4 f32.
+        Layout::CoopSplit => (
+            ku.next_multiple_of(4),
+            nu.next_multiple_of(4),
+            " (rows padded to 4)",
+        ),
         _ => (ku, nu, ""),
+    };
+    // C's rows and row stride: B's stride, except that the split layout pads C to whole blocks
+    // so that every fragment is stored straight to it.
+    let (c_rows, c_stride, c_padded) = if layout == Layout::CoopSplit {
+        (
+            mu.next_multiple_of(tiles.bm as u64),
+            nu.next_multiple_of(tiles.bn as u64),
+            " (padded to whole blocks)",
+        )
+    } else {
+        (mu, n_stride, padded)
     };
     let half = spec.dtype == Dtype::F16;
     let (in_elem, in_name) = if half { (2, "f16") } else { (4, "f32") };
@@ -627,14 +689,19 @@ pub(crate) fn prepare(
     )?;
     run::check_storage(
         gpu,
-        &format!("matrix C (M×N f32{padded})"),
-        mu * n_stride * 4,
+        &format!("matrix C (M×N f32{c_padded})"),
+        c_rows * c_stride * 4,
     )?;
     let gx = run::check_groups(gpu, "the dispatch along N", nu.div_ceil(tiles.bn as u64))?;
     let gy = run::check_groups(gpu, "the dispatch along M", mu.div_ceil(tiles.bm as u64))?;
 
     let mut a = rng.signed_vec((mu * ku) as usize);
     let mut b = rng.signed_vec((ku * nu) as usize);
+    if input_scale != 1.0 {
+        for v in a.iter_mut().chain(b.iter_mut()) {
+            *v *= input_scale;
+        }
+    }
     if half {
         // The GPU sees the inputs rounded to f16; the reference must use the same values.
         for v in a.iter_mut().chain(b.iter_mut()) {
@@ -666,26 +733,83 @@ pub(crate) fn prepare(
                 n_stride as u32,
             ],
         ),
+        // Row strides of A and B in vec4<f32>s, of C in floats.
+        Layout::CoopSplit => run::params_buffer(
+            gpu,
+            &[
+                m,
+                n,
+                k,
+                (k_stride / 4) as u32,
+                (n_stride / 4) as u32,
+                c_stride as u32,
+            ],
+        ),
         _ => run::params_buffer(gpu, &[m, n, k]),
     };
     let constants = layout.constants(tiles, fit.subgroup_max);
     let pipeline = run::pipeline(gpu, spec, wgsl, &constants);
-    let set_bytes = (mu * k_stride + ku * n_stride) * in_elem + mu * n_stride * 4;
+    let set_bytes = (mu * k_stride + ku * n_stride) * in_elem + c_rows * c_stride * 4;
     let sets = input_sets(set_bytes);
+    // The split layout's two maxima (shared by the sets: the dispatches run one after another).
+    let amax =
+        (layout == Layout::CoopSplit).then(|| run::output_bytes(gpu, "max |A|, max |B|", &[0; 8]));
     let mut bind_groups = Vec::new();
+    let mut scale_groups = Vec::new();
     let mut c_first = None;
     for _ in 0..sets {
         let a_buf = upload("A", &a_dev);
         let b_buf = upload("B", &b_dev);
-        let c_buf = run::poisoned_output(gpu, "C", (mu * n_stride) as usize);
-        bind_groups.push(run::bind_group(
-            gpu,
-            &pipeline,
-            &[&params, &a_buf, &b_buf, &c_buf],
-        ));
+        let c_buf = run::poisoned_output(gpu, "C", (c_rows * c_stride) as usize);
+        match &amax {
+            Some(amax) => {
+                bind_groups.push(run::bind_group(
+                    gpu,
+                    &pipeline,
+                    &[&params, &a_buf, &b_buf, &c_buf, amax],
+                ));
+                scale_groups.push((a_buf, b_buf));
+            }
+            None => bind_groups.push(run::bind_group(
+                gpu,
+                &pipeline,
+                &[&params, &a_buf, &b_buf, &c_buf],
+            )),
+        }
         c_first.get_or_insert(c_buf);
     }
     let c_buf = c_first.expect("at least one input set");
+    let mut steps = Vec::new();
+    if let Some(amax) = &amax {
+        // Zero the maxima, find them (the same input set as the product's), then multiply.
+        let clear = run::pipeline_entry(gpu, spec, wgsl, "clear", &constants);
+        steps.push(run::Step {
+            bind_groups: vec![run::bind_group_at(gpu, &clear, &[(4, amax)])],
+            pipeline: clear,
+            workgroups: [1, 1, 1],
+        });
+        let absmax = run::pipeline_entry(gpu, spec, wgsl, "absmax", &constants);
+        let vec4s = (mu * k_stride).max(ku * n_stride) / 4;
+        steps.push(run::Step {
+            bind_groups: scale_groups
+                .iter()
+                .map(|(a_buf, b_buf)| {
+                    run::bind_group_at(gpu, &absmax, &[(1, a_buf), (2, b_buf), (4, amax)])
+                })
+                .collect(),
+            pipeline: absmax,
+            workgroups: [
+                vec4s.div_ceil(256).clamp(1, SPLIT_SCALE_GROUPS) as u32,
+                1,
+                1,
+            ],
+        });
+    }
+    steps.push(run::Step {
+        pipeline,
+        bind_groups,
+        workgroups: [gx, gy, 1],
+    });
 
     let total = mu * nu;
     let positions: Vec<usize> = if total <= FULL_CHECK_LIMIT {
@@ -698,8 +822,12 @@ pub(crate) fn prepare(
         p.push(total as usize - 1);
         p
     };
-    let (nn, kk, ns) = (n as usize, k as usize, n_stride as usize);
-    let slack = if layout == Layout::Coop { 4.0 } else { 1.0 };
+    let (nn, kk, ns) = (n as usize, k as usize, c_stride as usize);
+    let slack = if matches!(layout, Layout::Coop | Layout::CoopSplit) {
+        4.0
+    } else {
+        1.0
+    };
     let check = move |got: &[f32]| {
         // Element i of C (row i / N, column i % N) sits at row · stride + column on the GPU.
         let unpadded: Vec<f32> = if ns == nn {
@@ -717,7 +845,10 @@ pub(crate) fn prepare(
             // uses, a product of two f16 values is exact in f32, and it sums in f32.
             // Tensor cores (the cooperative-matrix variant) sum in f32 too, but may truncate
             // rather than round and align a fragment's products before adding them: a factor
-            // of 4 more. A real bug (a wrong element, a missing block of K) errs by O(1)·|C|.
+            // of 4 more. The split variant's halves carry each input to within about 2⁻²² of
+            // it, and it leaves out lo·lo (2⁻²² of each product): at most 3·2⁻²² of Σ|a·b| in
+            // all, inside the margin of even K = 1 (4·3·2⁻²³).
+            // A real bug (a wrong element, a missing block of K) errs by O(1)·|C|.
             (
                 sum,
                 slack * (kk as f64 + 2.0) * f32::EPSILON as f64 * abs + f32::MIN_POSITIVE as f64,
@@ -736,18 +867,14 @@ pub(crate) fn prepare(
     if loops > 0 {
         recorded.push(("loops_written_out".into(), loops as f64));
     }
-    if matches!(layout, Layout::Subgroup | Layout::Coop) {
+    if matches!(layout, Layout::Subgroup | Layout::Coop | Layout::CoopSplit) {
         // The largest size the adapter reports; the kernels adapt to the size they run with.
         recorded.push(("subgroup_size_max".into(), fit.subgroup_max as f64));
     }
     Ok(Prepared {
-        steps: vec![run::Step {
-            pipeline,
-            bind_groups,
-            workgroups: [gx, gy, 1],
-        }],
+        steps,
         output: c_buf,
-        output_bytes: mu * n_stride * 4,
+        output_bytes: c_rows * c_stride * 4,
         check: Box::new(check),
         constants: recorded,
         cost_scale: 1.0,
@@ -866,6 +993,47 @@ mod tests {
                 32
             ),
             256
+        );
+    }
+
+    #[test]
+    fn the_split_layout_fits_an_h100_and_names_its_rules() {
+        // The H100's limits as wgpu reports them: 48 KiB of workgroup memory, subgroups of 32.
+        let h100 = Fit {
+            limits: wgpu::Limits {
+                max_compute_workgroup_storage_size: 49152,
+                max_compute_invocations_per_workgroup: 1024,
+                max_compute_workgroup_size_x: 1024,
+                ..wgpu::Limits::default()
+            },
+            subgroup_min: 32,
+            subgroup_max: 32,
+        };
+        let t = |bm, bn, bk| Tiles { bm, bn, bk };
+        let split = Layout::CoopSplit;
+        // 64×256×16: 8 subgroups of 64×32; two copies of hi and lo tiles, rows of A 16 + 8 f16
+        // and rows of B 256 + 8 f16: 4·(64·24 + 16·264)·2 = 46,080 bytes.
+        assert_eq!(split.threads(t(64, 256, 16), 32), 256);
+        assert_eq!(split.workgroup_bytes(t(64, 256, 16)), 46_080);
+        for c in split.candidates() {
+            assert_eq!(split.check(*c, &h100), Ok(()), "{c}");
+        }
+        // BK = 32 at 64×256 needs more than 48 KiB; the limit is named.
+        let e = split.check(t(64, 256, 32), &h100).unwrap_err();
+        assert!(e.contains("maxComputeWorkgroupStorageSize"), "{e}");
+        let e = split.check(t(64, 48, 16), &h100).unwrap_err();
+        assert!(
+            e.contains("BM a multiple of 64, BN of 32 and BK of 16"),
+            "{e}"
+        );
+        let varying = Fit {
+            subgroup_min: 16,
+            ..h100.clone()
+        };
+        assert!(split.check(t(64, 256, 16), &varying).is_err());
+        assert_eq!(
+            split.constants(t(64, 128, 16), 32),
+            vec![("BM", 64.0), ("BN", 128.0), ("BK", 16.0), ("SG", 32.0)]
         );
     }
 

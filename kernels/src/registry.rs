@@ -272,6 +272,21 @@ pub const REGISTRY: &[KernelSpec] = &[
         bounds_proven: true,
     },
     KernelSpec {
+        kernel: "matmul",
+        variant: "coop_split",
+        file: "matmul/coop_split.wgsl",
+        source: include_str!("../wgsl/matmul/coop_split.wgsl"),
+        dtype: Dtype::F32,
+        // As coop_f16: native only, experimental, and only where 16×16×16 f16 → f32 is listed.
+        features: wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX
+            .union(wgpu::Features::SHADER_F16)
+            .union(wgpu::Features::SUBGROUP),
+        family: Family::Matmul,
+        summary: "FP32 on the tensor cores: each f32 split into two f16 halves, three fragment products, f32 sums",
+        default_shape: MATMUL_DEFAULT,
+        bounds_proven: true,
+    },
+    KernelSpec {
         kernel: "peak",
         variant: "fma-f32",
         file: "peak/fma_f32.wgsl",

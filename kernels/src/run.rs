@@ -68,8 +68,10 @@ pub async fn run_kernel(
     run_kernel_full(gpu, spec, spec.source, shape, opts, None, 1.0).await
 }
 
-/// As [`run_kernel`], with the attention inputs Q and K multiplied by `input_scale`: large
-/// values give large logits, which is how the tests check that softmax stays finite.
+/// As [`run_kernel`], with the attention inputs Q and K, or the matmul inputs A and B,
+/// multiplied by `input_scale`: large values give large logits, which is how the tests check that
+/// softmax stays finite, and values far outside f16's range check that the tensor-core FP32
+/// variant scales them.
 pub async fn run_kernel_scaled(
     gpu: &Gpu,
     spec: &KernelSpec,
@@ -160,7 +162,7 @@ pub(crate) async fn run_kernel_full(
     let validation = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
     let prepared = match spec.family {
         Family::Stream(op) => stream::prepare(gpu, spec, wgsl, op, shape, &mut rng),
-        Family::Matmul => matmul::prepare(gpu, spec, wgsl, shape, tiles, &mut rng),
+        Family::Matmul => matmul::prepare(gpu, spec, wgsl, shape, tiles, &mut rng, input_scale),
         Family::Peak => peak::prepare(gpu, spec, wgsl, shape, &mut rng),
         Family::Gemv => gemv::prepare(gpu, spec, wgsl, shape, &mut rng),
         Family::Attention(kind) => {

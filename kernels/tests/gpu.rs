@@ -265,56 +265,78 @@ gpu_test!(subgroup_matmul_runs_where_subgroups_exist => subgroup_matmul_matches_
 async fn coop_matmul_runs_or_is_refused(gpu: &Gpu) {
     use kernels::matmul::{COOP_FRAGMENT, coop_shape_supported};
     use wgpu::CooperativeScalarType::{F16, F32};
-    let spec = find("matmul", "coop_f16").unwrap();
-    let small = Shape::Matmul { m: 4, n: 4, k: 4 };
-    if !gpu.has(spec.features) {
-        // lavapipe and the browser have no cooperative matrices: a clear refusal naming the
-        // feature, never garbage. (This device was opened with experimental features on, so an
-        // adapter that had the feature would have it here.)
-        let e = run_kernel(gpu, spec, small, &quick()).await.unwrap_err();
+    for variant in ["coop_f16", "coop_split"] {
+        let spec = find("matmul", variant).unwrap();
+        let small = Shape::Matmul { m: 4, n: 4, k: 4 };
+        if !gpu.has(spec.features) {
+            // lavapipe and the browser have no cooperative matrices: a clear refusal naming the
+            // feature, never garbage. (This device was opened with experimental features on, so
+            // an adapter that had the feature would have it here.)
+            let e = run_kernel(gpu, spec, small, &quick()).await.unwrap_err();
+            assert!(
+                matches!(e, KernelError::MissingFeature { .. })
+                    && e.to_string().contains("unsupported on this adapter")
+                    && e.to_string().contains("EXPERIMENTAL_COOPERATIVE_MATRIX"),
+                "{e}"
+            );
+            assert!(gpu.coop_properties().is_empty() || cfg!(target_arch = "wasm32"));
+            eprintln!("skipping {}: {e}", spec.id());
+            continue;
+        }
+        let f = COOP_FRAGMENT;
+        if let Err(why) =
+            coop_shape_supported(&spec.id(), gpu.coop_properties(), (f, f, f), F16, F32)
+        {
+            // The feature without the 16×16×16 f16 → f32 shape: refused before anything runs.
+            let e = run_kernel(gpu, spec, small, &quick()).await.unwrap_err();
+            assert_eq!(e, why);
+            eprintln!("skipping {}: {e}", spec.id());
+            continue;
+        }
+        // Tensor cores present (an H100 with `cargo test`): the ragged ladder, for real, and a
+        // shape spanning several blocks and K steps, which records that experimental features
+        // were on.
+        for (m, n, k) in RAGGED {
+            assert_verified(gpu, spec, Shape::Matmul { m, n, k }).await;
+        }
+        let m = run_kernel(
+            gpu,
+            spec,
+            Shape::Matmul {
+                m: 300,
+                n: 200,
+                k: 100,
+            },
+            &quick(),
+        )
+        .await
+        .unwrap();
+        assert!(m.verified, "{:?}", m.verification);
         assert!(
-            matches!(e, KernelError::MissingFeature { .. })
-                && e.to_string().contains("unsupported on this adapter")
-                && e.to_string().contains("EXPERIMENTAL_COOPERATIVE_MATRIX"),
-            "{e}"
+            m.constants
+                .iter()
+                .any(|(name, v)| name == "experimental_features" && *v == 1.0),
+            "{:?}",
+            m.constants
         );
-        assert!(gpu.coop_properties().is_empty() || cfg!(target_arch = "wasm32"));
-        eprintln!("skipping {}: {e}", spec.id());
-        return;
     }
-    let f = COOP_FRAGMENT;
-    if let Err(why) = coop_shape_supported(&spec.id(), gpu.coop_properties(), (f, f, f), F16, F32) {
-        // The feature without the 16×16×16 f16 → f32 shape: refused before anything runs.
-        let e = run_kernel(gpu, spec, small, &quick()).await.unwrap_err();
-        assert_eq!(e, why);
-        eprintln!("skipping {}: {e}", spec.id());
-        return;
+    // FP32 through f16 halves must scale: values far above f16's 65504 and far below its
+    // smallest normal (6.1e-5) still give f32 accuracy, at every block that fits.
+    let split = find("matmul", "coop_split").unwrap();
+    if gpu.has(split.features) && kernels::matmul::coop_f16_supported(gpu, &split.id()).is_ok() {
+        let shape = Shape::Matmul {
+            m: 70,
+            n: 135,
+            k: 41,
+        };
+        for scale in [3.0e6, 2.0e-7, 1.0e-19] {
+            let m = kernels::run_kernel_scaled(gpu, split, shape, &quick(), scale)
+                .await
+                .unwrap();
+            assert!(m.verified, "inputs ×{scale}: {:?}", m.verification);
+        }
+        verified_at_every_fitting_block(gpu, split, shape).await;
     }
-    // Tensor cores present (an H100 with `cargo test`): the ragged ladder, for real, and a
-    // shape spanning several blocks and K steps, which records that experimental features were on.
-    for (m, n, k) in RAGGED {
-        assert_verified(gpu, spec, Shape::Matmul { m, n, k }).await;
-    }
-    let m = run_kernel(
-        gpu,
-        spec,
-        Shape::Matmul {
-            m: 300,
-            n: 200,
-            k: 100,
-        },
-        &quick(),
-    )
-    .await
-    .unwrap();
-    assert!(m.verified, "{:?}", m.verification);
-    assert!(
-        m.constants
-            .iter()
-            .any(|(name, v)| name == "experimental_features" && *v == 1.0),
-        "{:?}",
-        m.constants
-    );
 }
 gpu_test_with!(coop_matmul_runs_or_is_refused_clearly => coop_matmul_runs_or_is_refused,
     kernels::DeviceOptions { experimental: true });

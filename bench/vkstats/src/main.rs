@@ -124,9 +124,11 @@ fn compile(
 fn run() -> Result<String, String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [label, path, rest @ ..] = args.as_slice() else {
-        return Err("usage: vkstats LABEL FILE.wgsl [--unchecked] [--entry=NAME] [--ir=DIR] \
+        return Err(
+            "usage: vkstats LABEL FILE.wgsl [--unchecked] [--entry=NAME] [--ir=DIR] \
                     [NAME=VALUE ...]"
-            .into());
+                .into(),
+        );
     };
     if let Some(bad) = rest.iter().find(|a| {
         a.starts_with("--")
@@ -192,7 +194,13 @@ fn write_irs(dir: &str, label: &str, irs: &[Ir]) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{dir}: {e}"))?;
     let stem: String = label
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if irs.is_empty() {
         eprintln!("vkstats: the driver offers no internal representations");
@@ -202,12 +210,18 @@ fn write_irs(dir: &str, label: &str, irs: &[Ir]) -> Result<(), String> {
         let path = format!("{dir}/{stem}.{i}.{ext}");
         // Text representations arrive NUL-terminated.
         let end = if ir.text {
-            ir.data.iter().position(|&b| b == 0).unwrap_or(ir.data.len())
+            ir.data
+                .iter()
+                .position(|&b| b == 0)
+                .unwrap_or(ir.data.len())
         } else {
             ir.data.len()
         };
         std::fs::write(&path, &ir.data[..end]).map_err(|e| format!("{path}: {e}"))?;
-        eprintln!("vkstats: {path}: {} ({}; {end} bytes)", ir.name, ir.description);
+        eprintln!(
+            "vkstats: {path}: {} ({}; {end} bytes)",
+            ir.name, ir.description
+        );
     }
     Ok(())
 }
@@ -378,7 +392,8 @@ unsafe fn driver_statistics(
         }
         let mut count = u32::try_from(reps.len()).map_err(|e| e.to_string())?;
         unsafe {
-            (ext.fp().get_pipeline_executable_internal_representations_khr)(
+            (ext.fp()
+                .get_pipeline_executable_internal_representations_khr)(
                 device.handle(),
                 &executable,
                 &mut count,
@@ -389,7 +404,9 @@ unsafe fn driver_statistics(
         .map_err(vkerr("internal representations"))?;
         for (r, data) in reps.iter().zip(bufs).take(count as usize) {
             irs.push(Ir {
-                name: r.name_as_c_str().map_or(String::new(), |n| n.to_string_lossy().into()),
+                name: r
+                    .name_as_c_str()
+                    .map_or(String::new(), |n| n.to_string_lossy().into()),
                 description: r
                     .description_as_c_str()
                     .map_or(String::new(), |n| n.to_string_lossy().into()),
@@ -468,8 +485,14 @@ mod tests {
         ];
         write_irs(dir, "unrolled 128x256/checked", &irs).unwrap();
         let stem = format!("{dir}/unrolled_128x256_checked");
-        assert_eq!(std::fs::read(format!("{stem}.0.txt")).unwrap(), b"MOV R1, R2\n");
-        assert_eq!(std::fs::read(format!("{stem}.1.bin")).unwrap(), [0, 1, 0, 2]);
+        assert_eq!(
+            std::fs::read(format!("{stem}.0.txt")).unwrap(),
+            b"MOV R1, R2\n"
+        );
+        assert_eq!(
+            std::fs::read(format!("{stem}.1.bin")).unwrap(),
+            [0, 1, 0, 2]
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
