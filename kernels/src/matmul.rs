@@ -251,9 +251,9 @@ impl Layout {
             t(64, 128, 32),
             t(64, 64, 16),
         ];
-        // The first three measured on the H100 (4096³, unchecked, a throwaway build timing the
-        // same data movement and multiply-adds): 80.1, 56.1 and 33.2 TFLOP/s; 64×256×16 needs
-        // 45 KiB of workgroup memory, 128×128×16 41 KiB.
+        // H100, 4096³ (BENCHMARKS.md, 2026-11-22): 128×128×16 ran at 58.5 TFLOP/s unchecked
+        // and 47.5 checked, 64×256×16 at 57.4 and 46.1. They need 41 and 45 KiB of workgroup
+        // memory; the smaller ones are for devices with less.
         const COOP_SPLIT: &[Tiles] = &[
             t(64, 256, 16),
             t(128, 128, 16),
