@@ -279,6 +279,18 @@ def unrolled_stores4():
     }""")
 
 
+def unrolled_nopre():
+    """`unrolled` with block t's global loads issued after the multiplies of block t − BK
+    instead of before them (nothing carried across the multiplies in registers)."""
+    u = read("matmul/unrolled.wgsl")
+    i = u.index("        let fetch = t < params.k;\n        if (fetch) {\n            na0 =")
+    j = u.index("        // ... while they travel")
+    loads = u[i:j]
+    u = u[:i] + "        let fetch = t < params.k;\n" + u[j:]
+    anchor = "        // Store block t into the other buffer;"
+    return replace(u, anchor, loads.replace("        let fetch = t < params.k;\n", "") + anchor)
+
+
 def vec4():
     s = read("matmul/vec4.wgsl")
     compute = lambda x: vec4_nostore(vec4_nobar(vec4_noload(x)))
@@ -302,6 +314,7 @@ def vec4():
         "vec4_swz.wgsl": a_swizzled(s),
         "unrolled_swz.wgsl": a_swizzled(read("matmul/unrolled.wgsl")),
         "unrolled_stores4.wgsl": unrolled_stores4(),
+        "unrolled_nopre.wgsl": unrolled_nopre(),
     }
 
 
@@ -328,7 +341,18 @@ def coop():
                        f"        {x}_tile[i] = v.lo;\n        {x}_tile[i + 1u] = v.hi;")
         for k in range(4):
             pair = replace(pair, f"    {x}{k}: vec4<u32>,", f"    {x}{k}: Pair,")
-    return {"coop_noconv.wgsl": noconv, "coop_pair.wgsl": pair, "coop_split3.wgsl": coop_split3(s)}
+    # The next step's loads issued after the multiplies, not carried across them in registers
+    # (what made coop_split faster).
+    nopre = replace(s, """        let more = t + BK < params.k;
+        var next: Next;
+        if (more) {
+            next = fetch(tid, row0, col0, t + BK);
+        }
+""", "        let more = t + BK < params.k;\n")
+    nopre = replace(nopre, "stash(tid, row0, col0, t + BK, 1u - buf, next);",
+                    "stash(tid, row0, col0, t + BK, 1u - buf, fetch(tid, row0, col0, t + BK));")
+    return {"coop_noconv.wgsl": noconv, "coop_pair.wgsl": pair, "coop_split3.wgsl": coop_split3(s),
+            "coop_nopre.wgsl": nopre}
 
 
 def coop_split3(s):
