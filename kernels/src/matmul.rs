@@ -255,8 +255,8 @@ impl Layout {
         // and 47.5 checked, 64×256×16 at 57.4 and 46.1. They need 41 and 45 KiB of workgroup
         // memory; the smaller ones are for devices with less.
         const COOP_SPLIT: &[Tiles] = &[
-            t(64, 256, 16),
             t(128, 128, 16),
+            t(64, 256, 16),
             t(64, 128, 16),
             t(64, 64, 16),
         ];
@@ -1035,6 +1035,51 @@ mod tests {
             split.constants(t(64, 128, 16), 32),
             vec![("BM", 64.0), ("BN", 128.0), ("BK", 16.0), ("SG", 32.0)]
         );
+    }
+
+    /// `hi_part` of coop_split.wgsl, on one value: x rounded to f16's 11 significant bits by
+    /// adding half of the 13 dropped bits and clearing them.
+    fn hi_part(x: f32) -> f32 {
+        f32::from_bits((x.to_bits() + 0x1000) & 0xffff_e000)
+    }
+
+    #[test]
+    fn split_halves_carry_22_bits_and_stay_inside_f16() {
+        // What coop_split.wgsl claims of its split, for values scaled into its working range
+        // (the largest in [2¹⁴, 2¹⁵), the rest down to f16's smallest normal): hi is exactly an
+        // f16, lo = (x − hi)·2¹¹ is at most |x| (so inside f16's range), and hi + f16(lo)·2⁻¹¹
+        // is x to within 2⁻²² of x.
+        let mut rng = Rng::new(7);
+        let lowest = 2f32.powi(-14);
+        for i in 0..200_000 {
+            // Magnitudes spread evenly over the exponents 2⁻¹⁴ … 2¹⁵, both signs, plus the
+            // values that round up into the next power of two.
+            let e = (i % 29) as i32 - 14;
+            let mut x = 2f32.powi(e) * (1.0 + rng.signed_unit().abs());
+            if i % 1000 == 0 {
+                x = f32::from_bits(2f32.powi(e).to_bits() - 1);
+            }
+            if i % 2 == 1 {
+                x = -x;
+            }
+            if x.abs() < lowest || x.abs() >= 2f32.powi(15) {
+                continue;
+            }
+            let h = hi_part(x);
+            assert_eq!(crate::quant::round_f16(h), h, "hi of {x} is not an f16");
+            let lo = (x - h) * 2048.0;
+            assert!(lo.abs() <= x.abs(), "lo of {x} is {lo}");
+            let back = h as f64 + crate::quant::round_f16(lo) as f64 / 2048.0;
+            let err = (back - x as f64).abs();
+            assert!(
+                err <= x.abs() as f64 * 2f64.powi(-22),
+                "{x}: {back} (error {err:e})"
+            );
+        }
+        // A value whose rounding carries into the exponent: hi is the next power of two.
+        let below_two = f32::from_bits(2.0f32.to_bits() - 1);
+        assert_eq!(hi_part(below_two), 2.0);
+        assert_eq!(hi_part(0.0), 0.0);
     }
 
     fn coop(
