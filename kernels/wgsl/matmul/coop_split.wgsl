@@ -130,8 +130,9 @@ fn absmax(@builtin(global_invocation_id) gid: vec3<u32>,
 
 // The power of two e that scales a matrix whose largest |value| has the bit pattern `bits`
 // into [2¹⁴, 2¹⁵): e = 14 − (that value's exponent), kept within [−113, 126] so that 2^e and
-// 2^−e are both normal f32s. An all-zero matrix, or one holding inf or NaN, is not scaled
-// (e = 0): zeros stay zeros, and inf or NaN reach C as they would in f32 arithmetic.
+// 2^−e are both normal f32s. An all-zero matrix is not scaled (e = 0), and neither is one
+// holding inf or NaN: its infinities and NaNs make NaNs in C, and its finite values beyond
+// f16's 65504 become infinite, so there C differs from what f32 arithmetic would give.
 fn scale_exponent(bits: u32) -> i32 {
     let biased = i32((bits >> 23u) & 0xffu);
     if (bits == 0u || biased == 255) {
