@@ -320,21 +320,13 @@ impl Layout {
                     && t.bn > 0,
                 format!("BM a multiple of {SUBGROUP_TM} and BN of {SUBGROUP_TN}, none zero"),
             ),
-            Layout::Coop => {
+            Layout::Coop | Layout::CoopSplit => {
                 // Whole subgroup blocks.
-                let (wm, wn) = Self::coop_warp_block(t);
-                (
-                    t.bm.is_multiple_of(wm)
-                        && t.bn.is_multiple_of(wn)
-                        && t.bk.is_multiple_of(COOP_FRAGMENT)
-                        && nonzero,
-                    format!(
-                        "BM a multiple of {wm}, BN of {wn} and BK of {COOP_FRAGMENT}, none zero"
-                    ),
-                )
-            }
-            Layout::CoopSplit => {
-                let (wm, wn) = SPLIT_WARP_BLOCK;
+                let (wm, wn) = if self == Layout::Coop {
+                    Self::coop_warp_block(t)
+                } else {
+                    SPLIT_WARP_BLOCK
+                };
                 (
                     t.bm.is_multiple_of(wm)
                         && t.bn.is_multiple_of(wn)
@@ -1051,10 +1043,10 @@ mod tests {
         // is x to within 2⁻²² of x.
         let mut rng = Rng::new(7);
         let lowest = 2f32.powi(-14);
-        for i in 0..200_000 {
+        for i in 0..200_000_i32 {
             // Magnitudes spread evenly over the exponents 2⁻¹⁴ … 2¹⁵, both signs, plus the
             // values that round up into the next power of two.
-            let e = (i % 29) as i32 - 14;
+            let e = i % 29 - 14;
             let mut x = 2f32.powi(e) * (1.0 + rng.signed_unit().abs());
             if i % 1000 == 0 {
                 x = f32::from_bits(2f32.powi(e).to_bits() - 1);
