@@ -36,6 +36,10 @@ pub struct Roof {
     /// For a compute roof, the precision its operands have (f32, or f16 for the f16 FMA and
     /// tensor-core peaks): a kernel is measured against the peaks of its own precision.
     pub precision: Option<Dtype>,
+    /// A compute roof measured by a tensor-core probe (`peak/coop-f16`): the roof of kernels that
+    /// run on the tensor cores, divided by the products each of their counted products takes
+    /// (three for FP32 from f16 halves).
+    pub tensor: bool,
 }
 
 /// Roofs measured by bandwidth probes (`stream/*`) and peak kernels (any kernel whose name has
@@ -59,6 +63,7 @@ pub fn measured_roofs(ms: &[Measurement]) -> Vec<Roof> {
     let mut picks: Vec<Pick> = Vec::new();
     for m in ms.iter().filter(|m| m.verified) {
         let adapter = m.adapter.label();
+        let tensor = kernels::registry::tensor_products_of(&m.kernel, &m.variant) > 0;
         let (at, label, kind, precision) = if m.kernel == "stream" || m.kernel.contains("bandwidth")
         {
             let at = match m.shape {
@@ -96,6 +101,7 @@ pub fn measured_roofs(ms: &[Measurement]) -> Vec<Roof> {
             kind,
             in_cache: false,
             precision,
+            tensor: tensor && matches!(kind, RoofKind::Compute(_)),
         };
         match picks.iter_mut().find(|p| p.key == key) {
             Some(p) => {
@@ -135,6 +141,7 @@ pub fn measured_roofs(ms: &[Measurement]) -> Vec<Roof> {
                 kind: RoofKind::Memory(v),
                 in_cache: true,
                 precision: None,
+                tensor: false,
             });
         }
         roofs.push(p.roof);
@@ -173,6 +180,7 @@ pub fn preset_roofs(id: &str) -> Vec<Roof> {
         kind: RoofKind::Memory(g.bandwidth / 1e9),
         in_cache: false,
         precision: None,
+        tensor: false,
     }];
     for p in [Precision::Fp32, Precision::Fp16] {
         if let Some(f) = g.peak(p) {
@@ -185,6 +193,7 @@ pub fn preset_roofs(id: &str) -> Vec<Roof> {
                     Precision::Fp32 => Dtype::F32,
                     _ => Dtype::F16,
                 }),
+                tensor: false,
             });
         }
     }
@@ -195,9 +204,18 @@ pub fn preset_roofs(id: &str) -> Vec<Roof> {
 /// measured on `adapter`: the best memory bandwidth (cache roofs left out) times the intensity,
 /// capped by the best measured peak of that precision. f32 and the quantized formats (whose
 /// kernels do f32 or integer arithmetic) meet the f32 peak; f16 meets the best f16 peak, FMA or
-/// tensor cores. Where no peak of that precision was measured, the best of any caps it.
-/// `None` without a roof.
-pub fn attainable(roofs: &[Roof], adapter: &str, intensity: f64, dtype: Dtype) -> Option<f64> {
+/// tensor cores. A kernel that runs on the tensor cores (`tensor_products` > 0, from the
+/// registry) meets the tensor-core peak divided by `tensor_products`, where one was measured: an
+/// FP32 kernel made of three f16 products is not held to the f32 FMA peak of cores it does not
+/// use. Where no peak of that precision was measured, the best of any caps it. `None` without a
+/// roof.
+pub fn attainable(
+    roofs: &[Roof],
+    adapter: &str,
+    intensity: f64,
+    dtype: Dtype,
+    tensor_products: u32,
+) -> Option<f64> {
     let best = |v: Option<f64>, b: f64| Some(v.map_or(b, |a: f64| a.max(b)));
     let mine = || {
         roofs
@@ -223,7 +241,16 @@ pub fn attainable(roofs: &[Roof], adapter: &str, intensity: f64, dtype: Dtype) -
             })
             .fold(None, best)
     };
-    let peak = peak_of(Some(want)).or_else(|| peak_of(None));
+    let tensor = mine()
+        .filter(|r| r.tensor && tensor_products > 0)
+        .filter_map(|r| match r.kind {
+            RoofKind::Compute(p) => Some(p / f64::from(tensor_products)),
+            RoofKind::Memory(_) => None,
+        })
+        .fold(None, best);
+    let peak = tensor
+        .or_else(|| peak_of(Some(want)))
+        .or_else(|| peak_of(None));
     match (bw, peak) {
         (Some(b), Some(p)) => Some((b * intensity).min(p)),
         (Some(b), None) => Some(b * intensity),
@@ -239,10 +266,12 @@ pub fn share(m: &Measurement, roofs: &[Roof]) -> String {
         return "— (0 FLOP)".into();
     }
     let adapter = m.adapter.label();
-    match attainable(roofs, &adapter, m.intensity, m.dtype) {
+    let products = kernels::registry::tensor_products_of(&m.kernel, &m.variant);
+    match attainable(roofs, &adapter, m.intensity, m.dtype, products) {
         Some(a) if a > 0.0 => {
             let f = m.gflops_per_s / a;
-            let memory_bound = attainable(roofs, &adapter, f64::INFINITY, m.dtype) > Some(a);
+            let memory_bound =
+                attainable(roofs, &adapter, f64::INFINITY, m.dtype, products) > Some(a);
             if f > 1.05 && memory_bound {
                 format!(
                     "{} (above the memory roof: a cache served it)",
@@ -774,7 +803,7 @@ pub fn RooflineChart(
                             <th scope="col">"Compute"</th>
                             <th scope="col">"Bandwidth"</th>
                             <th scope="col">"Intensity"</th>
-                            <th scope="col" title="The FLOP rate as a share of what the roofs measured on the same adapter allow at its intensity: memory bandwidth at the largest working set, capped by the measured peak of the kernel's own precision (f32, or f16). Dotted cache roofs are not used.">"Of measured roof"</th>
+                            <th scope="col" title="The FLOP rate as a share of what the roofs measured on the same adapter allow at its intensity: memory bandwidth at the largest working set, capped by the measured peak of the kernel's own precision (f32, or f16), or for a tensor-core kernel by the tensor-core peak divided by the tensor-core products each of its products takes (three for FP32 from f16 halves). Dotted cache roofs are not used.">"Of measured roof"</th>
                             <th scope="col">"Timing"</th>
                         </tr>
                     </thead>
@@ -838,10 +867,10 @@ mod tests {
         // What a dot is measured against is the memory's roof, not the cache's: at 0.25 FLOP/B
         // (a read), 0.25 × 3,051.9 GB/s; and past the tensor-core peak, that peak.
         let h100 = "NVIDIA H100 80GB HBM3";
-        let a = attainable(&roofs, h100, 0.25, Dtype::F32).unwrap();
+        let a = attainable(&roofs, h100, 0.25, Dtype::F32, 0).unwrap();
         assert!((a - 0.25 * 3051.86).abs() < 0.01, "{a}");
         // An f32 kernel meets the f32 FMA peak; an f16 one the tensor cores; Q4_0 the f32 one.
-        let peak = |d| attainable(&roofs, h100, 1e6, d).unwrap();
+        let peak = |d| attainable(&roofs, h100, 1e6, d, 0).unwrap();
         assert!((peak(Dtype::F32) - 52951.6).abs() < 0.1);
         assert!((peak(Dtype::F16) - 598996.5).abs() < 0.1);
         assert_eq!(peak(Dtype::Q4_0), peak(Dtype::F32));
@@ -877,6 +906,60 @@ mod tests {
     }
 
     #[test]
+    fn tensor_core_kernels_meet_the_tensor_core_roof() {
+        // One H100 run (bench/matmul_h100.sh, 12:21 UTC): the roofs measured with and without
+        // runtime checks, and the unchecked ladder, as a user would import them.
+        let mut ms = Vec::new();
+        for text in [
+            include_str!("../../bench/results/h100-2026-11-22-matmul-d/ceilings.json"),
+            include_str!("../../bench/results/h100-2026-11-22-matmul-d/peak_unchecked.json"),
+            include_str!("../../bench/results/h100-2026-11-22-matmul-d/unchecked.json"),
+        ] {
+            ms.extend(kernels::ResultsFile::from_json(text).unwrap().measurements);
+        }
+        let roofs = measured_roofs(&ms);
+        let tensor: Vec<_> = roofs.iter().filter(|r| r.tensor).collect();
+        assert_eq!(tensor.len(), 1, "{roofs:?}");
+        assert!(
+            tensor[0].label.starts_with("measured coop-f16 peak"),
+            "{tensor:?}"
+        );
+        let coop_peak = 639_919.0; // peak/coop-f16 unchecked, GFLOP/s
+        assert!(matches!(tensor[0].kind, RoofKind::Compute(v) if (v - coop_peak).abs() < 1.0));
+        let h100 = "NVIDIA H100 80GB HBM3";
+        let at = |dtype, products| attainable(&roofs, h100, 1e6, dtype, products).unwrap();
+        // FP32 from three f16 products: a third of the tensor-core roof, not the f32 FMA peak
+        // (64.5 TFLOP/s here), which coop_split does not use and could outrun.
+        assert!((at(Dtype::F32, 3) - coop_peak / 3.0).abs() < 1.0);
+        assert!(
+            (at(Dtype::F32, 0) - 64_480.0).abs() < 10.0,
+            "{}",
+            at(Dtype::F32, 0)
+        );
+        assert!((at(Dtype::F16, 1) - coop_peak).abs() < 1.0);
+        let dot = |variant: &str| {
+            ms.iter()
+                .find(|m| m.kernel == "matmul" && m.variant == variant)
+                .unwrap_or_else(|| panic!("no {variant}"))
+        };
+        let split = dot("coop_split");
+        assert_eq!(
+            share(split, &roofs),
+            format::percent(split.gflops_per_s / (coop_peak / 3.0))
+        );
+        assert_eq!(share(split, &roofs), "25.0%");
+        // The same kernel through `--wgsl` keeps its arithmetic; f32 cores keep theirs.
+        let mut edited = split.clone();
+        edited.variant = "coop_split+mine.wgsl".into();
+        assert_eq!(share(&edited, &roofs), share(split, &roofs));
+        assert_eq!(share(dot("unrolled"), &roofs), "63.4%");
+        // Without a tensor-core roof, the precision's own peak, as for any f32 kernel.
+        let cores: Vec<Roof> = roofs.iter().filter(|r| !r.tensor).cloned().collect();
+        let no_tensor = attainable(&cores, h100, 1e6, Dtype::F32, 3).unwrap();
+        assert!((no_tensor - 64_480.0).abs() < 10.0);
+    }
+
+    #[test]
     fn attainable_uses_the_adapters_own_roofs() {
         let roofs = vec![
             Roof {
@@ -885,6 +968,7 @@ mod tests {
                 kind: RoofKind::Memory(100.0),
                 in_cache: false,
                 precision: None,
+                tensor: false,
             },
             Roof {
                 label: "measured copy bandwidth in cache (A)".into(),
@@ -892,6 +976,7 @@ mod tests {
                 kind: RoofKind::Memory(400.0),
                 in_cache: true,
                 precision: None,
+                tensor: false,
             },
             Roof {
                 label: "preset H100 bandwidth".into(),
@@ -899,10 +984,11 @@ mod tests {
                 kind: RoofKind::Memory(3000.0),
                 in_cache: false,
                 precision: None,
+                tensor: false,
             },
         ];
-        assert_eq!(attainable(&roofs, "A", 2.0, Dtype::F32), Some(200.0));
-        assert_eq!(attainable(&roofs, "B", 2.0, Dtype::F32), None);
+        assert_eq!(attainable(&roofs, "A", 2.0, Dtype::F32, 0), Some(200.0));
+        assert_eq!(attainable(&roofs, "B", 2.0, Dtype::F32, 0), None);
         // Only an f16 peak measured: it caps f32 kernels too, for want of theirs.
         let mut with_peak = roofs.clone();
         with_peak.push(Roof {
@@ -911,8 +997,9 @@ mod tests {
             kind: RoofKind::Compute(150.0),
             in_cache: false,
             precision: Some(Dtype::F16),
+            tensor: false,
         });
-        assert_eq!(attainable(&with_peak, "A", 2.0, Dtype::F32), Some(150.0));
+        assert_eq!(attainable(&with_peak, "A", 2.0, Dtype::F32, 0), Some(150.0));
         let p = preset_roofs("h100-sxm");
         assert!(p[0].label.starts_with("preset NVIDIA H100"), "{p:?}");
         assert!(p.iter().any(|r| r.label.ends_with("FP32 peak")));

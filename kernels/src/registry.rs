@@ -59,6 +59,11 @@ pub struct KernelSpec {
     /// prove it on ragged shapes: natively it may be compiled without runtime bounds checks when
     /// the caller opts in ([`crate::Gpu::set_unchecked_shaders`]).
     pub bounds_proven: bool,
+    /// Tensor-core products behind each product its FLOPs count: 0 for kernels on the ordinary
+    /// cores, 1 where f16 inputs go straight to the tensor cores, 3 for FP32 made from three f16
+    /// products (`matmul/coop_split`). The roofline measures such a kernel against the measured
+    /// tensor-core peak divided by this, not against the peak of its element type.
+    pub tensor_products: u32,
 }
 
 impl KernelSpec {
@@ -145,6 +150,7 @@ pub const REGISTRY: &[KernelSpec] = &[
         summary: "read a buffer once (vec4 loads, grid stride): the memory read ceiling",
         default_shape: Shape::Stream { elements: 16 << 20 },
         bounds_proven: false,
+        tensor_products: 0,
     },
     KernelSpec {
         kernel: "stream",
@@ -157,6 +163,7 @@ pub const REGISTRY: &[KernelSpec] = &[
         summary: "copy one buffer to another (vec4, grid stride): read + write bandwidth",
         default_shape: Shape::Stream { elements: 16 << 20 },
         bounds_proven: false,
+        tensor_products: 0,
     },
     KernelSpec {
         kernel: "matmul",
@@ -169,6 +176,7 @@ pub const REGISTRY: &[KernelSpec] = &[
         summary: "one thread per output element, straight from global memory",
         default_shape: MATMUL_DEFAULT,
         bounds_proven: false,
+        tensor_products: 0,
     },
     KernelSpec {
         kernel: "matmul",
@@ -181,6 +189,7 @@ pub const REGISTRY: &[KernelSpec] = &[
         summary: "TILE×TILE blocks of A and B in workgroup memory, one element of C per thread",
         default_shape: MATMUL_DEFAULT,
         bounds_proven: true,
+        tensor_products: 0,
     },
     KernelSpec {
         kernel: "matmul",
@@ -193,6 +202,7 @@ pub const REGISTRY: &[KernelSpec] = &[
         summary: "workgroup tiles; each thread computes 8 rows of one column in registers",
         default_shape: MATMUL_DEFAULT,
         bounds_proven: true,
+        tensor_products: 0,
     },
     KernelSpec {
         kernel: "matmul",
@@ -205,6 +215,7 @@ pub const REGISTRY: &[KernelSpec] = &[
         summary: "workgroup tiles; each thread computes an 8×8 outer product in registers",
         default_shape: MATMUL_DEFAULT,
         bounds_proven: true,
+        tensor_products: 0,
     },
     KernelSpec {
         kernel: "matmul",
@@ -217,6 +228,7 @@ pub const REGISTRY: &[KernelSpec] = &[
         summary: "8×8 per thread, vec4 loads and stores, double-buffered workgroup memory",
         default_shape: MATMUL_DEFAULT,
         bounds_proven: true,
+        tensor_products: 0,
     },
     KernelSpec {
         kernel: "matmul",
@@ -229,6 +241,7 @@ pub const REGISTRY: &[KernelSpec] = &[
         summary: "8×16 per thread, vec4 accesses, the depth loop written out by the host",
         default_shape: MATMUL_DEFAULT,
         bounds_proven: true,
+        tensor_products: 0,
     },
     KernelSpec {
         kernel: "matmul",
@@ -241,6 +254,7 @@ pub const REGISTRY: &[KernelSpec] = &[
         summary: "the vec4 kernel with f16 inputs (half the bytes) and f32 sums and output",
         default_shape: MATMUL_DEFAULT,
         bounds_proven: true,
+        tensor_products: 0,
     },
     KernelSpec {
         kernel: "matmul",
@@ -254,6 +268,7 @@ pub const REGISTRY: &[KernelSpec] = &[
         summary: "8×4 per lane; A fragments shared across the subgroup by shuffles, no workgroup memory",
         default_shape: MATMUL_DEFAULT,
         bounds_proven: true,
+        tensor_products: 0,
     },
     KernelSpec {
         kernel: "matmul",
@@ -270,6 +285,7 @@ pub const REGISTRY: &[KernelSpec] = &[
         summary: "tensor cores: 16×16×16 cooperative-matrix fragments, f16 inputs, f32 sums and output",
         default_shape: MATMUL_DEFAULT,
         bounds_proven: true,
+        tensor_products: 1,
     },
     KernelSpec {
         kernel: "matmul",
@@ -285,6 +301,7 @@ pub const REGISTRY: &[KernelSpec] = &[
         summary: "FP32 on the tensor cores: each f32 split into two f16 halves, three fragment products, f32 sums",
         default_shape: MATMUL_DEFAULT,
         bounds_proven: true,
+        tensor_products: 3,
     },
     KernelSpec {
         kernel: "peak",
@@ -297,6 +314,7 @@ pub const REGISTRY: &[KernelSpec] = &[
         summary: "independent f32 fma chains, no memory traffic: the f32 arithmetic ceiling",
         default_shape: Shape::Peak { threads: 1 << 20 },
         bounds_proven: true,
+        tensor_products: 0,
     },
     KernelSpec {
         kernel: "peak",
@@ -309,6 +327,7 @@ pub const REGISTRY: &[KernelSpec] = &[
         summary: "independent f16 fma chains (vec4<f16>): the f16 arithmetic ceiling",
         default_shape: Shape::Peak { threads: 1 << 20 },
         bounds_proven: true,
+        tensor_products: 0,
     },
     KernelSpec {
         kernel: "peak",
@@ -324,6 +343,7 @@ pub const REGISTRY: &[KernelSpec] = &[
         summary: "independent cooperative-matrix multiply-adds (16×16×16, f16 in, f32 sums): the tensor-core ceiling",
         default_shape: Shape::Peak { threads: 1 << 20 },
         bounds_proven: true,
+        tensor_products: 1,
     },
     KernelSpec {
         kernel: "gemv",
@@ -340,6 +360,7 @@ pub const REGISTRY: &[KernelSpec] = &[
             batch: 1,
         },
         bounds_proven: false,
+        tensor_products: 0,
     },
     KernelSpec {
         kernel: "gemv",
@@ -356,6 +377,7 @@ pub const REGISTRY: &[KernelSpec] = &[
             batch: 1,
         },
         bounds_proven: false,
+        tensor_products: 0,
     },
     KernelSpec {
         kernel: "gemv",
@@ -372,6 +394,7 @@ pub const REGISTRY: &[KernelSpec] = &[
             batch: 1,
         },
         bounds_proven: false,
+        tensor_products: 0,
     },
     KernelSpec {
         kernel: "gemv",
@@ -388,6 +411,7 @@ pub const REGISTRY: &[KernelSpec] = &[
             batch: 1,
         },
         bounds_proven: true,
+        tensor_products: 0,
     },
     KernelSpec {
         kernel: "gemv",
@@ -404,6 +428,7 @@ pub const REGISTRY: &[KernelSpec] = &[
             batch: 1,
         },
         bounds_proven: true,
+        tensor_products: 0,
     },
     KernelSpec {
         kernel: "attention",
@@ -422,6 +447,7 @@ pub const REGISTRY: &[KernelSpec] = &[
             causal: false,
         },
         bounds_proven: false,
+        tensor_products: 0,
     },
     KernelSpec {
         kernel: "attention",
@@ -440,6 +466,7 @@ pub const REGISTRY: &[KernelSpec] = &[
             causal: false,
         },
         bounds_proven: true,
+        tensor_products: 0,
     },
     KernelSpec {
         kernel: "attention",
@@ -458,6 +485,7 @@ pub const REGISTRY: &[KernelSpec] = &[
             causal: false,
         },
         bounds_proven: false,
+        tensor_products: 0,
     },
     KernelSpec {
         kernel: "attention",
@@ -476,6 +504,7 @@ pub const REGISTRY: &[KernelSpec] = &[
             causal: false,
         },
         bounds_proven: true,
+        tensor_products: 0,
     },
 ];
 
@@ -486,6 +515,17 @@ const MATMUL_DEFAULT: Shape = Shape::Matmul {
     n: 512,
     k: 512,
 };
+
+/// [`KernelSpec::tensor_products`] of the registered `kernel`/`variant`, where `variant` may
+/// carry a `+FILE` suffix (a `lab bench --wgsl` run, which keeps its variant's arithmetic); 0 for
+/// a kernel the registry does not know.
+pub fn tensor_products_of(kernel: &str, variant: &str) -> u32 {
+    let base = variant.split('+').next().unwrap_or(variant);
+    REGISTRY
+        .iter()
+        .find(|s| s.kernel == kernel && s.variant == base)
+        .map_or(0, |s| s.tensor_products)
+}
 
 /// The distinct kernel names, in registry order.
 pub fn kernel_names() -> Vec<&'static str> {
@@ -542,6 +582,22 @@ mod tests {
                 spec.id()
             );
         }
+    }
+
+    #[test]
+    fn tensor_core_kernels_say_how_many_products_each_takes() {
+        // Exactly the kernels that need cooperative matrices run on the tensor cores.
+        for spec in REGISTRY {
+            let tensor = spec
+                .features
+                .contains(wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX);
+            assert_eq!(spec.tensor_products > 0, tensor, "{}", spec.id());
+        }
+        assert_eq!(tensor_products_of("matmul", "coop_split"), 3);
+        assert_eq!(tensor_products_of("matmul", "coop_split+mine.wgsl"), 3);
+        assert_eq!(tensor_products_of("peak", "coop-f16"), 1);
+        assert_eq!(tensor_products_of("matmul", "vec4"), 0);
+        assert_eq!(tensor_products_of("nope", "coop_split"), 0);
     }
 
     #[test]
