@@ -1,5 +1,5 @@
-//! Host code of the attention kernels (naive three-pass and fused FlashAttention) and their
-//! f64 CPU reference.
+//! Host code of the attention kernels (naive three-pass, fused FlashAttention, and fused
+//! FlashAttention in FP32 on the tensor cores) and their f64 CPU reference.
 
 use crate::KernelError;
 use crate::gpu::Gpu;
@@ -16,6 +16,9 @@ pub enum AttentionKind {
     Naive,
     /// One fused kernel with online softmax; S never leaves the chip.
     Flash,
+    /// The fused kernel on the tensor cores, each f32 split into two f16 halves
+    /// (`attention/flash_split`): a scale pass, then the kernel.
+    FlashSplit,
 }
 
 /// Query rows per FlashAttention workgroup (fixed by its thread layout: 128 threads, each with
@@ -46,7 +49,7 @@ pub fn cost(kind: AttentionKind, dtype: Dtype, shape: &Shape) -> Option<Cost> {
     // Q, K, V and O in the kernel's element type; S is always f32.
     let qkvo = 4.0 * bh * n * d * dtype.bytes_per_element();
     let bytes = match kind {
-        AttentionKind::Flash => qkvo,
+        AttentionKind::Flash | AttentionKind::FlashSplit => qkvo,
         AttentionKind::Naive => qkvo + 6.0 * bh * n * n * 4.0,
     };
     Some(Cost { flops, bytes })
@@ -65,6 +68,33 @@ pub fn flash_tile(d: u32, workgroup_bytes: u32) -> Option<u32> {
 /// per row.
 pub fn flash_tile_bytes(d: u32, bc: u32) -> u32 {
     (FLASH_BR * (d + 4) + bc * (d + 4) + FLASH_BR * (bc + 1) + 128 + FLASH_BR) * 4
+}
+
+/// Block shapes of the split kernel, in order of preference: keys per K/V tile (BC) and
+/// subgroups per workgroup, each owning 16 query rows.
+const SPLIT_BLOCKS: [(u32, u32); 4] = [(32, 4), (16, 4), (32, 2), (16, 2)];
+/// The split kernel's subgroup width: a lane owns half a row of a 16-row score block.
+const SPLIT_LANES: u32 = 32;
+
+/// Workgroup memory of the split kernel at head dimension `d`, `bc` keys per tile and `warps`
+/// subgroups, mirroring the WGSL's `kv` and `s_tile` (rows padded by 16 bytes) and its flag.
+pub fn split_tile_bytes(d: u32, bc: u32, warps: u32) -> u32 {
+    // In vec4<f16>s: K (then P) and V tiles, hi and lo; the Q block staged there first.
+    let ks = d / 4 + 2;
+    let k_len = (2 * bc * ks).max(warps * 2 * 16 * (bc / 4 + 2));
+    let kv_len = (k_len + 2 * bc * ks).max(2 * 16 * warps * ks);
+    // The score blocks in vec4<f32>s.
+    let s_len = warps * 16 * (bc / 4 + 1);
+    kv_len * 8 + s_len * 16 + 4
+}
+
+/// The first of [`SPLIT_BLOCKS`] that fits `workgroup_bytes` at head dimension `d` and whose
+/// K/V tile spreads evenly over the workgroup's threads.
+pub fn split_block(d: u32, workgroup_bytes: u32) -> Option<(u32, u32)> {
+    SPLIT_BLOCKS.into_iter().find(|&(bc, warps)| {
+        split_tile_bytes(d, bc, warps) <= workgroup_bytes
+            && (bc * d / 4).is_multiple_of(warps * SPLIT_LANES)
+    })
 }
 
 /// Attention inputs on the CPU: Q, K, V as [heads, seq, head_dim] row-major.
@@ -176,7 +206,7 @@ pub(crate) fn prepare(
     let len = (bh * n * d) as usize;
     let mut q = scaled(rng.signed_vec(len), input_scale);
     let mut k = scaled(rng.signed_vec(len), input_scale);
-    let mut v = rng.signed_vec(len);
+    let mut v = scaled(rng.signed_vec(len), input_scale);
     let (q_buf, k_buf, v_buf, o_buf, output_bytes) = if half {
         // The GPU sees the inputs rounded to f16; the reference uses the same values.
         for x in [&mut q, &mut k, &mut v] {
@@ -312,6 +342,88 @@ pub(crate) fn prepare(
                 bind_groups,
                 workgroups: [gx, gy, 1],
             }]
+        }
+        AttentionKind::FlashSplit => {
+            // wgpu does not check the fragment shape against the adapter's list, and an
+            // unlisted shape silently returns garbage: refuse first.
+            crate::matmul::coop_f16_supported(gpu, &spec.id())?;
+            let (sg_min, sg_max) = gpu.subgroup_sizes();
+            if (sg_min, sg_max) != (SPLIT_LANES, SPLIT_LANES) {
+                return Err(KernelError::Unsupported {
+                    kernel: spec.id(),
+                    reason: format!(
+                        "the kernel needs subgroups of exactly {SPLIT_LANES} lanes; the adapter's \
+                         are {sg_min} to {sg_max}"
+                    ),
+                });
+            }
+            if head_dim > 128 || !head_dim.is_multiple_of(16) {
+                return Err(invalid(format!(
+                    "the tensor-core kernel needs a head dimension that is a multiple of 16 up \
+                     to 128, got {head_dim}"
+                )));
+            }
+            let wg_bytes = limits.max_compute_workgroup_storage_size;
+            let (bc, warps) =
+                split_block(head_dim, wg_bytes).ok_or_else(|| KernelError::LimitExceeded {
+                    what: format!("tensor-core FlashAttention tiles for d={head_dim}"),
+                    limit: "maxComputeWorkgroupStorageSize",
+                    needed: format!("{} bytes", split_tile_bytes(head_dim, 16, 2)),
+                    allowed: format!("{wg_bytes} bytes"),
+                })?;
+            let br = 16 * warps as u64;
+            let gx = run::check_groups(gpu, "the query blocks", n.div_ceil(br))?;
+            let gy = run::check_groups(gpu, "the batch·heads grid", bh)?;
+            constants = vec![
+                ("BC".to_string(), bc as f64),
+                ("D".to_string(), head_dim as f64),
+                ("WARPS".to_string(), warps as f64),
+                // The WGSL derives the same count; given here, its staging loop is written out.
+                (
+                    "KV_LOADS".to_string(),
+                    (bc * head_dim / 4 / (warps * SPLIT_LANES)) as f64,
+                ),
+            ];
+            let named: Vec<(&str, f64)> = constants.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+            let clear = run::pipeline_entry(gpu, spec, wgsl, "clear", &named);
+            let absmax = run::pipeline_entry(gpu, spec, wgsl, "absmax", &named);
+            let main = run::pipeline(gpu, spec, wgsl, &named);
+            constants.push(("BR".to_string(), br as f64));
+            let params = run::params_buffer(gpu, &[seq, bh as u32, causal as u32, scale.to_bits()]);
+            let amax = run::output_bytes(gpu, "max |Q|, |K|, |V|", &[0; 12]);
+            let vec4s = bh * n * d / 4;
+            vec![
+                Step {
+                    bind_groups: vec![run::bind_group_at(gpu, &clear, &[(5, &amax)])],
+                    pipeline: clear,
+                    workgroups: [1, 1, 1],
+                },
+                Step {
+                    bind_groups: vec![run::bind_group_at(
+                        gpu,
+                        &absmax,
+                        &[(1, &q_buf), (2, &k_buf), (3, &v_buf), (5, &amax)],
+                    )],
+                    pipeline: absmax,
+                    workgroups: [
+                        vec4s
+                            .div_ceil(256)
+                            .clamp(1, crate::matmul::SPLIT_SCALE_GROUPS)
+                            as u32,
+                        1,
+                        1,
+                    ],
+                },
+                Step {
+                    bind_groups: vec![run::bind_group(
+                        gpu,
+                        &main,
+                        &[&params, &q_buf, &k_buf, &v_buf, &o_buf, &amax],
+                    )],
+                    pipeline: main,
+                    workgroups: [gx, gy, 1],
+                },
+            ]
         }
     };
 

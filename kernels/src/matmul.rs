@@ -92,7 +92,7 @@ const COOP_ROW_ALIGN: u64 = 8;
 const SPLIT_WARP_BLOCK: (u32, u32) = (64, 32);
 /// Workgroups of the split layout's scale pass (`absmax`), which walks A and B with the grid's
 /// stride: enough to fill a large GPU, few enough that their atomics do not queue.
-const SPLIT_SCALE_GROUPS: u64 = 264;
+pub(crate) const SPLIT_SCALE_GROUPS: u64 = 264;
 
 /// What decides whether a block shape fits a device: its limits, and for the subgroup layouts
 /// the subgroup sizes the adapter reports (wgpu keeps those in `AdapterInfo`, not in `Limits`).

@@ -470,6 +470,29 @@ pub const REGISTRY: &[KernelSpec] = &[
     },
     KernelSpec {
         kernel: "attention",
+        variant: "flash_split",
+        file: "attention/flash_split.wgsl",
+        source: include_str!("../wgsl/attention/flash_split.wgsl"),
+        dtype: Dtype::F32,
+        // As matmul/coop_split: native only, experimental, 16×16×16 f16 → f32 listed, and
+        // subgroups of 32 lanes (each lane owns half a row of a 16-row score block).
+        features: wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX
+            .union(wgpu::Features::SHADER_F16)
+            .union(wgpu::Features::SUBGROUP),
+        family: Family::Attention(AttentionKind::FlashSplit),
+        summary: "FP32 FlashAttention on the tensor cores: both products from f16 halves, three fragment products each",
+        default_shape: Shape::Attention {
+            batch: 1,
+            heads: 8,
+            seq: 1024,
+            head_dim: 64,
+            causal: false,
+        },
+        bounds_proven: true,
+        tensor_products: 3,
+    },
+    KernelSpec {
+        kernel: "attention",
         variant: "naive_f16",
         file: "attention/naive_f16.wgsl",
         source: include_str!("../wgsl/attention/naive_f16.wgsl"),
@@ -595,6 +618,7 @@ mod tests {
         }
         assert_eq!(tensor_products_of("matmul", "coop_split"), 3);
         assert_eq!(tensor_products_of("matmul", "coop_split+mine.wgsl"), 3);
+        assert_eq!(tensor_products_of("attention", "flash_split"), 3);
         assert_eq!(tensor_products_of("peak", "coop-f16"), 1);
         assert_eq!(tensor_products_of("matmul", "vec4"), 0);
         assert_eq!(tensor_products_of("nope", "coop_split"), 0);

@@ -803,33 +803,39 @@ gpu_test!(gemv_with_swapped_nibbles_fails_verification => a_wrong_nibble_order_f
 async fn attention_variants_match_reference(gpu: &Gpu) {
     for spec in kernels::registry::variants("attention").unwrap() {
         if !gpu.has(spec.features) {
-            // SwiftShader's WebGPU has no shader-f16: nothing to run, nothing wrong.
-            eprintln!("skipping {}: the adapter lacks shader-f16", spec.id());
+            // SwiftShader's WebGPU has no shader-f16, and only a device opened with experimental
+            // features has cooperative matrices (the test below): nothing to run, nothing wrong.
+            eprintln!("skipping {}: the device lacks its features", spec.id());
             continue;
         }
-        // N not a multiple of any tile, N = 1, each supported head dimension, causal and not,
-        // several heads and batches.
-        for (batch, heads, seq, head_dim) in [
-            (1, 1, 1, 32),
-            (1, 2, 37, 32),
-            (2, 1, 19, 64),
-            (1, 1, 70, 128),
-            (1, 2, 45, 96),
-            (1, 3, 16, 64),
-            (1, 1, 133, 64),
-        ] {
-            for causal in [false, true] {
-                let shape = Shape::Attention {
-                    batch,
-                    heads,
-                    seq,
-                    head_dim,
-                    causal,
-                };
-                assert_verified(gpu, spec, shape).await;
-            }
+        for shape in odd_attention_shapes() {
+            assert_verified(gpu, spec, shape).await;
         }
     }
+}
+
+/// N not a multiple of any tile, N = 1, each supported head dimension, causal and not, several
+/// heads and batches.
+fn odd_attention_shapes() -> impl Iterator<Item = Shape> {
+    [
+        (1, 1, 1, 32),
+        (1, 2, 37, 32),
+        (2, 1, 19, 64),
+        (1, 1, 70, 128),
+        (1, 2, 45, 96),
+        (1, 3, 16, 64),
+        (1, 1, 133, 64),
+    ]
+    .into_iter()
+    .flat_map(|(batch, heads, seq, head_dim)| {
+        [false, true].map(|causal| Shape::Attention {
+            batch,
+            heads,
+            seq,
+            head_dim,
+            causal,
+        })
+    })
 }
 gpu_test!(attention_variants_match_reference_on_odd_shapes => attention_variants_match_reference);
 
@@ -861,6 +867,107 @@ async fn attention_survives_large_logits(gpu: &Gpu) {
     }
 }
 gpu_test!(attention_is_stable_with_large_logits => attention_survives_large_logits);
+
+async fn coop_attention_runs_or_is_refused(gpu: &Gpu) {
+    let spec = find("attention", "flash_split").unwrap();
+    let small = Shape::Attention {
+        batch: 1,
+        heads: 1,
+        seq: 8,
+        head_dim: 32,
+        causal: false,
+    };
+    if !gpu.has(spec.features) {
+        // lavapipe and the browser: a clear refusal naming the feature, never garbage.
+        let e = run_kernel(gpu, spec, small, &quick()).await.unwrap_err();
+        assert!(
+            matches!(e, KernelError::MissingFeature { .. })
+                && e.to_string().contains("EXPERIMENTAL_COOPERATIVE_MATRIX"),
+            "{e}"
+        );
+        eprintln!("skipping {}: {e}", spec.id());
+        return;
+    }
+    if let Err(why) = kernels::matmul::coop_f16_supported(gpu, &spec.id()) {
+        let e = run_kernel(gpu, spec, small, &quick()).await.unwrap_err();
+        assert_eq!(e, why);
+        eprintln!("skipping {}: {e}", spec.id());
+        return;
+    }
+    if gpu.subgroup_sizes() != (32, 32) {
+        let e = run_kernel(gpu, spec, small, &quick()).await.unwrap_err();
+        assert!(e.to_string().contains("exactly 32 lanes"), "{e}");
+        eprintln!("skipping {}: {e}", spec.id());
+        return;
+    }
+    // Tensor cores present (an H100 with `cargo test`).
+    for shape in odd_attention_shapes() {
+        assert_verified(gpu, spec, shape).await;
+    }
+    let e = run_kernel(
+        gpu,
+        spec,
+        Shape::Attention {
+            batch: 1,
+            heads: 1,
+            seq: 8,
+            head_dim: 40,
+            causal: false,
+        },
+        &quick(),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("multiple of 16") && e.contains("40"), "{e}");
+    // Q, K and V scaled together: by 12, logits in the hundreds, so that later tiles raise
+    // rows' maxima and the output goes through the rescale; by 3·10⁶ and 10⁻¹⁹, values far
+    // above f16's 65504 and far below its smallest normal, which the scale pass must bring in.
+    for causal in [false, true] {
+        let shape = Shape::Attention {
+            batch: 1,
+            heads: 2,
+            seq: 100,
+            head_dim: 64,
+            causal,
+        };
+        for scale in [12.0, 3.0e6, 1.0e-19] {
+            let m = kernels::run_kernel_scaled(gpu, spec, shape, &quick(), scale)
+                .await
+                .unwrap();
+            assert!(
+                m.verified,
+                "{shape} ×{scale}: {:?}",
+                m.verification.first_failure
+            );
+        }
+    }
+    // Raising a row's maximum without rescaling its output must be caught.
+    let source = spec
+        .source
+        .replace("alpha = exp2(m - top);", "alpha = 1.0;");
+    assert_ne!(
+        source, spec.source,
+        "the sabotage no longer matches the WGSL"
+    );
+    let no_rescale = sabotaged(spec, source);
+    let shape = Shape::Attention {
+        batch: 1,
+        heads: 1,
+        seq: 100,
+        head_dim: 32,
+        causal: false,
+    };
+    let m = kernels::run_kernel_scaled(gpu, &no_rescale, shape, &quick(), 12.0)
+        .await
+        .unwrap();
+    assert!(
+        !m.verified,
+        "tensor-core FlashAttention without its rescale passed verification"
+    );
+}
+gpu_test_with!(coop_attention_runs_or_is_refused_clearly => coop_attention_runs_or_is_refused,
+    kernels::DeviceOptions { experimental: true });
 
 async fn attention_errors_and_sabotage(gpu: &Gpu) {
     let flash = find("attention", "flash").unwrap();

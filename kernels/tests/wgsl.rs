@@ -48,7 +48,8 @@ fn marked_loops_written_out_still_validate() {
     let mut seen = 0;
     for spec in REGISTRY {
         for bk in [4.0, 8.0, 16.0] {
-            let (out, loops) = kernels::unroll::expand_counted(spec.source, &[("BK", bk)]);
+            let constants = [("BK", bk), ("KV_LOADS", bk)];
+            let (out, loops) = kernels::unroll::expand_counted(spec.source, &constants);
             if loops > 0 {
                 validate(spec, &out);
                 seen += 1;
