@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # FP32 FlashAttention on the tensor cores (attention/flash_split) side by side with PyTorch's SDPA
-# fp32 and our FP32-FMA `flash` in one session on the H100, after the GPU tests (which run
+# fp32, our FP32-FMA `flash` and our naive attention in one session on the H100, after the GPU tests (which run
 # flash_split's odd shapes, its forced rescale and its far-out-of-f16-range inputs there).
 #
 # usage (on the GPU machine, from the repository root, Vulkan loader set up):
@@ -23,6 +23,7 @@ for causal in "" "--causal"; do
     run "split-$tag" --variant flash_split --size $sizes $causal --experimental
     run "split-$tag-unchecked" --variant flash_split --size $sizes $causal --experimental --unchecked
     run "flash-$tag" --variant flash --size $sizes $causal
+    run "naive-$tag" --variant naive --size 1x32x4096x128 $causal
 done
 PYTHONUNBUFFERED=1 python3 bench/torch_attention.py > "$O/torch_attention.jsonl" 2> "$O/torch.err"
 nvidia-smi --query-gpu=clocks.sm,temperature.gpu --format=csv,noheader; date -u
@@ -41,15 +42,17 @@ for line in open(os.path.join(o, "torch_attention.jsonl")):
     r = json.loads(line)
     if r["dtype"] == "float32" and r["backend"] == "default":
         sdpa[(r["seq"], r["causal"])] = r["tflops"]
-print("| N | mask | SDPA fp32 | flash | flash_split | × SDPA | unchecked | × SDPA | × flash |")
-print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+print("| N | mask | SDPA fp32 | naive | flash | flash_split | × SDPA | × naive | × flash | unchecked | × SDPA |")
+print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for causal in (False, True):
     for n in (1024, 4096, 8192):
         ref = sdpa.get((n, causal), float("nan"))
         f = ours.get(("flash", "checked", n, causal), (float("nan"), False))
         c = ours.get(("flash_split", "checked", n, causal), (float("nan"), False))
         u = ours.get(("flash_split", "unchecked", n, causal), (float("nan"), False))
-        ok = "" if c[1] and u[1] and f[1] else " (NOT VERIFIED)"
-        print(f"| {n} | {'causal' if causal else 'none'} | {ref:.1f} | {f[0]:.2f} | {c[0]:.2f} | "
-              f"{c[0] / ref:.2f} | {u[0]:.2f} | {u[0] / ref:.2f} | {c[0] / f[0]:.2f} |{ok}")
+        nv = ours.get(("naive", "checked", n, causal), (float("nan"), True))
+        ok = "" if c[1] and u[1] and f[1] and nv[1] else " (NOT VERIFIED)"
+        print(f"| {n} | {'causal' if causal else 'none'} | {ref:.1f} | {nv[0]:.2f} | {f[0]:.2f} | "
+              f"{c[0]:.2f} | {c[0] / ref:.2f} | {c[0] / nv[0]:.1f} | {c[0] / f[0]:.2f} | "
+              f"{u[0]:.2f} | {u[0] / ref:.2f} |{ok}")
 PY

@@ -37,6 +37,7 @@ both "matmul/coop_f16 256x128x16" $M/coop_f16.wgsl BM=256 BN=128 BK=16 SG=32 WN=
 both "matmul/coop_split 128x128x16" $M/coop_split.wgsl BM=128 BN=128 BK=16 SG=32
 both "attention/flash d128" kernels/wgsl/attention/flash.wgsl D=128 BC=32
 both "attention/flash_f16 d128" kernels/wgsl/attention/flash_f16.wgsl D=128 BC=32
+both "attention/flash_split d128" kernels/wgsl/attention/flash_split.wgsl D=128 BC=32 WARPS=4 KV_LOADS=8
 both "gemv/q4_0_dp4a main" kernels/wgsl/gemv/q4_0_dp4a.wgsl WG=128 LANES=8 BATCH=1
 one "variant: vec4 written out 128x256x16" $X/vec4_marked.wgsl BM=128 BN=256 BK=16 --unchecked
 one "variant: vec4 written out 128x128x16" $X/vec4_marked.wgsl BM=128 BN=128 BK=16 --unchecked

@@ -953,6 +953,25 @@ mod tests {
         edited.variant = "coop_split+mine.wgsl".into();
         assert_eq!(share(&edited, &roofs), share(split, &roofs));
         assert_eq!(share(dot("unrolled"), &roofs), "63.4%");
+        // FlashAttention from split values (bench/flash_split_h100.sh, 14:12 UTC, same GPU) is
+        // measured against the same third of the tensor-core roof.
+        let attention = kernels::ResultsFile::from_json(include_str!(
+            "../../bench/results/h100-2026-11-22-flash-split-b/split-full-unchecked.json"
+        ))
+        .unwrap()
+        .measurements;
+        let flash = attention
+            .iter()
+            .find(|m| {
+                m.variant == "flash_split"
+                    && matches!(m.shape, kernels::Shape::Attention { seq: 4096, .. })
+            })
+            .unwrap();
+        assert_eq!(
+            share(flash, &roofs),
+            format::percent(flash.gflops_per_s / (coop_peak / 3.0))
+        );
+        assert_eq!(share(flash, &roofs), "28.8%");
         // Without a tensor-core roof, the precision's own peak, as for any f32 kernel.
         let cores: Vec<Roof> = roofs.iter().filter(|r| !r.tensor).cloned().collect();
         let no_tensor = attainable(&cores, h100, 1e6, Dtype::F32, 3).unwrap();

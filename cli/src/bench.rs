@@ -97,9 +97,9 @@ usage: lab bench --kernel <name> [--variant <v>] [--size <s>[,<s>…]] [--adapte
                wgpu's runtime checks: nothing then guards its indices, so an out-of-bounds
                access is undefined and may lose the device
   --experimental  native: also enable wgpu's experimental features the adapter offers
-               (cooperative matrices, for matmul/coop_f16, matmul/coop_split and
-               peak/coop-f16); wgpu warns they may still have bugs, so they are off unless
-               asked for, and each result records the choice
+               (cooperative matrices, for matmul/coop_f16, matmul/coop_split,
+               attention/flash_split and peak/coop-f16); wgpu warns they may still have
+               bugs, so they are off unless asked for, and each result records the choice
   --ceilings   the measured roofs: read and copy bandwidth over working sets from 1 MiB to
                --max-size (default 1GiB, 64MiB with --quick), and the f32 (and f16) fma peaks;
                with --experimental also the tensor-core peak (peak/coop-f16) where the adapter

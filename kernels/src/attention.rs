@@ -77,7 +77,8 @@ const SPLIT_BLOCKS: [(u32, u32); 4] = [(32, 4), (16, 4), (32, 2), (16, 2)];
 const SPLIT_LANES: u32 = 32;
 
 /// Workgroup memory of the split kernel at head dimension `d`, `bc` keys per tile and `warps`
-/// subgroups, mirroring the WGSL's `kv` and `s_tile` (rows padded by 16 bytes) and its flag.
+/// subgroups, mirroring the WGSL's `kv` and `s_tile` (rows padded by 16 bytes) and its flag
+/// (4 bytes, in a 16-byte slot as the H100's driver allocates it).
 pub fn split_tile_bytes(d: u32, bc: u32, warps: u32) -> u32 {
     // In vec4<f16>s: K (then P) and V tiles, hi and lo; the Q block staged there first.
     let ks = d / 4 + 2;
@@ -85,7 +86,7 @@ pub fn split_tile_bytes(d: u32, bc: u32, warps: u32) -> u32 {
     let kv_len = (k_len + 2 * bc * ks).max(2 * 16 * warps * ks);
     // The score blocks in vec4<f32>s.
     let s_len = warps * 16 * (bc / 4 + 1);
-    kv_len * 8 + s_len * 16 + 4
+    kv_len * 8 + s_len * 16 + 16
 }
 
 /// The first of [`SPLIT_BLOCKS`] that fits `workgroup_bytes` at head dimension `d` and whose
@@ -388,7 +389,10 @@ pub(crate) fn prepare(
             let clear = run::pipeline_entry(gpu, spec, wgsl, "clear", &named);
             let absmax = run::pipeline_entry(gpu, spec, wgsl, "absmax", &named);
             let main = run::pipeline(gpu, spec, wgsl, &named);
+            // Written out, the staging loop runs about twice as fast (BENCHMARKS.md): say so.
+            let (_, loops) = crate::unroll::expand_counted(wgsl, &named);
             constants.push(("BR".to_string(), br as f64));
+            constants.push(("loops_written_out".to_string(), loops as f64));
             let params = run::params_buffer(gpu, &[seq, bh as u32, causal as u32, scale.to_bits()]);
             let amax = run::output_bytes(gpu, "max |Q|, |K|, |V|", &[0; 12]);
             let vec4s = bh * n * d / 4;
@@ -541,6 +545,25 @@ mod tests {
         assert_eq!(flash_tile(128, 32 << 10), Some(16));
         assert_eq!(flash_tile(64, 32 << 10), Some(32));
         assert_eq!(flash_tile(128, 4 << 10), None);
+    }
+
+    #[test]
+    fn split_tiles_fit_the_workgroup_memory() {
+        // d = 128, 32 keys, 4 subgroups: K/V hi and lo, 4·32 rows of 34 vec4<f16>s = 34,816
+        // bytes (the 64-row Q block staged there needs as much); scores 4·16 rows of 9
+        // vec4<f32>s = 9,216; the flag 16. 44,048 bytes is what the H100's driver reported for
+        // this kernel (bench/results/h100-2026-11-22-flash-split-b/variants/vk.txt).
+        assert_eq!(split_tile_bytes(128, 32, 4), 44_048);
+        assert_eq!(split_block(128, 48 << 10), Some((32, 4)));
+        // 32 KiB fits neither four subgroups nor 32 keys at d = 128.
+        assert_eq!(split_tile_bytes(128, 16, 4), 39_952);
+        assert_eq!(split_tile_bytes(128, 32, 2), 39_440);
+        assert_eq!(split_block(128, 32 << 10), Some((16, 2)));
+        assert_eq!(split_block(128, 16 << 10), None);
+        // At d = 16 a 16-key tile is 64 groups of 16 bytes, fewer than 128 threads: skipped.
+        assert_eq!(split_block(16, 48 << 10), Some((32, 4)));
+        assert_eq!(split_tile_bytes(16, 16, 4), 12_816);
+        assert_eq!(split_block(16, 13 << 10), Some((32, 2)));
     }
 
     #[test]

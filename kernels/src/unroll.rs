@@ -401,15 +401,15 @@ fn main() {
             .collect();
         assert!(marked.iter().any(|s| s.id() == "matmul/unrolled"));
         for spec in marked {
-            let out = expand(spec.source, &[("BK", 8.0)]);
-            assert_eq!(
-                marks(&out),
-                out.matches("let p = 7u;").count(),
-                "{}",
-                spec.id()
-            );
+            // Each with the constants that bound its marked loops, as its host passes them:
+            // the matmul's depth BK, the split attention's staging count KV_LOADS.
+            let (out, loops) = expand_counted(spec.source, &[("BK", 8.0), ("KV_LOADS", 8.0)]);
+            assert_eq!(loops, marks(spec.source), "{}", spec.id());
+            assert!(out.contains("= 7u;"), "{}", spec.id());
             assert!(!out.contains("let p = 8u;"), "{}", spec.id());
+            assert!(!out.contains("let i = 8u;"), "{}", spec.id());
             assert!(!out.contains("for (var p = 0u; p < BK"), "{}", spec.id());
+            assert!(!out.contains("i < KV_LOADS"), "{}", spec.id());
         }
     }
 }
