@@ -560,10 +560,78 @@ def flash():
     }
 
 
+# attention/flash_split: the score phase's chains and the staging loop (BENCHMARKS.md, "FP32
+# attention on the tensor cores"). All verify; only their speed differs.
+def flash_split():
+    s = read("attention/flash_split.wgsl")
+    start = s.index("        // Scores: 16 rows × BC keys per subgroup")
+    end = s.index("        workgroupBarrier();\n\n        // Softmax")
+    qs = [(f"qh{i}", f"ql{i}", 4 * i) for i in range(8)]
+
+    def guarded(i, line):
+        return f"        {line}\n" if i == 0 else f"        if (D > {16 * i}u) {{ {line} }}\n"
+
+    # The first version: the two 16-key blocks one after the other, each one chain.
+    serial = "        for (var c = 0u; c < BC / FRAG; c++) {\n            var s: coop_mat16x16<f32, C>;\n"
+    serial += "            let kb = c * FRAG * KS;\n"
+    serial += "".join("    " + guarded(i, f"s = qk(s, {h}, {l}, kb + {o}u);") for i, (h, l, o) in enumerate(qs))
+    serial += "            let sp = &s_tile[s_at + c * 4u];\n            coopStoreT(s, sp, SS);\n        }\n"
+    # Four chains: each block's hi·hi products apart from its cross products.
+    four = "".join(f"        var {v}: coop_mat16x16<f32, C>;\n" for v in ("s0h", "s0x", "s1h", "s1x"))
+    four += "        let kb1 = FRAG * KS;\n"
+    for i, (h, l, o) in enumerate(qs):
+        four += guarded(i, f"s0h = qkh(s0h, {h}, {o}u); s0x = qkx(s0x, {h}, {l}, {o}u); "
+                        f"if (BC > 16u) {{ s1h = qkh(s1h, {h}, kb1 + {o}u); s1x = qkx(s1x, {h}, {l}, kb1 + {o}u); }}")
+    four += "        let sp0 = &s_tile[s_at];\n        coopStoreT(s0h + s0x, sp0, SS);\n"
+    four += "        if (BC > 16u) {\n            let sp1 = &s_tile[s_at + 4u];\n"
+    four += "            coopStoreT(s1h + s1x, sp1, SS);\n        }\n"
+    helpers = """fn qkh(s: coop_mat16x16<f32, C>, qh: coop_mat16x16<f16, A>, at: u32) -> coop_mat16x16<f32, C> {
+    let ph = &kv[at];
+    let kh = coopLoad<coop_mat16x16<f16, B>>(ph, KS);
+    return coopMultiplyAdd(qh, kh, s);
+}
+
+fn qkx(s: coop_mat16x16<f32, C>, qh: coop_mat16x16<f16, A>, ql: coop_mat16x16<f16, A>,
+       at: u32) -> coop_mat16x16<f32, C> {
+    let ph = &kv[at];
+    let pl = &kv[at + BC * KS];
+    let kh = coopLoad<coop_mat16x16<f16, B>>(ph, KS);
+    let kl = coopLoad<coop_mat16x16<f16, B>>(pl, KS);
+    return coopMultiplyAdd(ql, kh, coopMultiplyAdd(qh, kl, s));
+}
+
+"""
+    four_src = replace(s[:start] + four + s[end:], "// One output matrix gets the products",
+                       helpers + "// One output matrix gets the products")
+    # K and V staged by two loops instead of one.
+    stage = s.index("        // @unroll\n        for (var i = 0u; i < KV_LOADS; i++) {")
+    stage_end = s.index("        workgroupBarrier();\n\n        // Scores")
+    two = ""
+    for t, dst in (("k", "r * KS + c"), ("v", "V_OFF + r * KS + c")):
+        two += f"""        // @unroll
+        for (var i = 0u; i < KV_LOADS; i++) {{
+            let e = tid + i * THREADS;
+            let r = e / D4;
+            let c = e % D4;
+            var x = vec4<f32>();
+            if (t0 + r < n) {{
+                x = {t}[(base + t0 + r) * D4 + c];
+            }}
+            put({dst}, BC * KS, x * s{t});
+        }}
+"""
+    return {
+        "fs_serial.wgsl": s[:start] + serial + s[end:],
+        "fs_four.wgsl": four_src,
+        "fs_kvs.wgsl": s[:stage] + two + s[stage_end:],
+        "fs_nounroll.wgsl": replace(s, "        // @unroll\n        for (var i = 0u; i < KV_LOADS", "        for (var i = 0u; i < KV_LOADS"),
+    }
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "out/experiments"
     os.makedirs(out, exist_ok=True)
-    for group in (gemv, vec4, coop, flash):
+    for group in (gemv, vec4, coop, flash, flash_split):
         for name, text in group().items():
             with open(os.path.join(out, name), "w") as f:
                 f.write(text)
