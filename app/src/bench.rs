@@ -100,6 +100,15 @@ pub fn suite(software: bool, binding_cap: u64) -> Vec<(&'static KernelSpec, Shap
     peaks.chain(sweeps).chain(rest).collect()
 }
 
+/// What a skipped step lacks, and where it runs instead when no browser could run it.
+fn skip_note(lacking: Option<(String, bool)>) -> String {
+    match lacking {
+        Some((names, true)) => format!("{names}; native only: lab bench --experimental"),
+        Some((names, false)) => names,
+        None => String::new(),
+    }
+}
+
 /// Where one step of a run stands.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StepState {
@@ -169,7 +178,7 @@ pub fn BenchPage() -> impl IntoView {
                     state: if g.has(s.features) {
                         StepState::Pending
                     } else {
-                        StepState::Skipped(kernels::gpu::feature_names(s.features).join(", "))
+                        StepState::Skipped(skip_note(g.lacking(s.features)))
                     },
                 })
                 .collect(),
@@ -351,6 +360,15 @@ pub fn BenchPage() -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn skipped_steps_say_what_they_lack_and_where_they_run() {
+        assert_eq!(skip_note(Some(("SHADER_F16".into(), false))), "SHADER_F16");
+        assert_eq!(
+            skip_note(Some(("EXPERIMENTAL_COOPERATIVE_MATRIX".into(), true))),
+            "EXPERIMENTAL_COOPERATIVE_MATRIX; native only: lab bench --experimental"
+        );
+    }
 
     #[test]
     fn the_suite_runs_roofs_first_and_covers_the_registry() {

@@ -149,7 +149,18 @@ pub fn KernelPage() -> impl IntoView {
         ctx.status.track();
         let s = spec.get()?;
         let g = ctx.gpu.get_value()?;
-        (!g.has(s.features)).then(|| kernels::gpu::feature_names(s.features).join(", "))
+        g.lacking(s.features)
+    };
+    // The same variant in the native CLI, for those that need what no browser offers.
+    let native_command = move || {
+        let s = spec.get()?;
+        let (_, native_only) = missing()?;
+        native_only.then(|| {
+            format!(
+                "lab bench --kernel {} --variant {} --experimental",
+                s.kernel, s.variant
+            )
+        })
     };
 
     view! {
@@ -202,8 +213,14 @@ pub fn KernelPage() -> impl IntoView {
                 </button>
                 <Show when=move || missing().is_some()>
                     <p class="hint" data-testid="missing-feature">
-                        "This adapter lacks " {move || missing().unwrap_or_default()}
+                        "This adapter lacks " {move || missing().map(|(names, _)| names).unwrap_or_default()}
                         ", which this variant needs; the source and the cost model are here regardless."
+                    </p>
+                </Show>
+                <Show when=move || native_command().is_some()>
+                    <p class="hint" data-testid="native-only">
+                        "Browsers offer no cooperative matrices (tensor cores). This variant runs in the native CLI: "
+                        <code>{move || native_command().unwrap_or_default()}</code>
                     </p>
                 </Show>
                 <Show when=no_gpu>

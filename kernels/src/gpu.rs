@@ -119,6 +119,19 @@ pub struct DeviceOptions {
     pub experimental: bool,
 }
 
+/// What a variant that needs `needed` lacks on a device with `have`: the missing features by
+/// name, and whether it runs only natively (cooperative matrices, which browsers do not offer).
+/// `None` when nothing is missing.
+pub fn lacking(needed: wgpu::Features, have: wgpu::Features) -> Option<(String, bool)> {
+    let missing = needed - have;
+    (!missing.is_empty()).then(|| {
+        (
+            feature_names(missing).join(", "),
+            missing.contains(wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX),
+        )
+    })
+}
+
 /// The experimental features we use when the caller opts in.
 pub fn experimental_features() -> wgpu::Features {
     wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX
@@ -325,6 +338,11 @@ impl Gpu {
         self.device.features().contains(feature)
     }
 
+    /// [`lacking`] for this device.
+    pub fn lacking(&self, needed: wgpu::Features) -> Option<(String, bool)> {
+        lacking(needed, self.device.features())
+    }
+
     /// The device's limits.
     pub fn limits(&self) -> wgpu::Limits {
         self.device.limits()
@@ -449,6 +467,23 @@ mod tests {
             types,
             vec![DiscreteGpu, IntegratedGpu, VirtualGpu, Other, Cpu]
         );
+    }
+
+    #[test]
+    fn lacking_names_only_what_is_missing() {
+        let coop = crate::registry::find("attention", "flash_split").unwrap();
+        // A browser with shader-f16 and subgroups still lacks cooperative matrices.
+        let have = wgpu::Features::SHADER_F16 | wgpu::Features::SUBGROUP;
+        assert_eq!(
+            lacking(coop.features, have),
+            Some(("EXPERIMENTAL_COOPERATIVE_MATRIX".to_string(), true))
+        );
+        let f16 = crate::registry::find("attention", "flash_f16").unwrap();
+        assert_eq!(
+            lacking(f16.features, wgpu::Features::empty()),
+            Some(("SHADER_F16".to_string(), false))
+        );
+        assert_eq!(lacking(f16.features, have), None);
     }
 
     #[test]

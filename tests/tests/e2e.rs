@@ -84,6 +84,19 @@ fn the_benchmark_runs_every_kernel_verifies_it_and_plots_it() {
         "status {status:?}; page says: {:?}",
         browser.text("main")
     );
+    // A tensor-core variant says where it runs instead: no browser has cooperative matrices.
+    let coop = browser
+        .script(
+            "const s = document.querySelector('[data-testid=step][data-kernel=\"attention/flash_split\"]'); \
+             return s && [s.dataset.state, s.textContent]",
+        )
+        .unwrap();
+    assert_eq!(coop[0], json!("skipped"), "{coop:?}");
+    assert!(
+        coop[1].as_str().is_some_and(|t| t
+            .contains("EXPERIMENTAL_COOPERATIVE_MATRIX; native only: lab bench --experimental")),
+        "{coop:?}"
+    );
     let rows = browser
         .script("return [...document.querySelectorAll('[data-testid=results] tbody tr')].map(r => r.dataset.kernel)")
         .unwrap();
