@@ -68,10 +68,10 @@ pub async fn run_kernel(
     run_kernel_full(gpu, spec, spec.source, shape, opts, None, 1.0).await
 }
 
-/// As [`run_kernel`], with the attention inputs Q and K, or the matmul inputs A and B,
+/// As [`run_kernel`], with the attention inputs Q, K and V, or the matmul inputs A and B,
 /// multiplied by `input_scale`: large values give large logits, which is how the tests check that
 /// softmax stays finite, and values far outside f16's range check that the tensor-core FP32
-/// variant scales them.
+/// variants scale them.
 pub async fn run_kernel_scaled(
     gpu: &Gpu,
     spec: &KernelSpec,
