@@ -351,8 +351,21 @@ def coop():
 """, "        let more = t + BK < params.k;\n")
     nopre = replace(nopre, "stash(tid, row0, col0, t + BK, 1u - buf, next);",
                     "stash(tid, row0, col0, t + BK, 1u - buf, fetch(tid, row0, col0, t + BK));")
+    # A read as if it were stored K×M: a warp's 32 loads cover 512 contiguous bytes instead of
+    # 32 bytes of 16 rows (wrong results; the same bytes per step, only their addresses differ).
+    acoal = replace(s, """    let r = row0 + e / (BK / 8u);
+    let q = t / 8u + e % (BK / 8u);
+    let row = params.a_row / 2u;
+    var v = vec4<u32>();
+    // q < row: the row's padding is zeros already, past it is the next row.
+    if (e < BM * BK / 8u && r < params.m && q < row) {""", """    let r = t + e / (BM / 8u);
+    let q = row0 / 8u + e % (BM / 8u);
+    let row = params.a_row / 2u;
+    var v = vec4<u32>();
+    // q < row: the row's padding is zeros already, past it is the next row.
+    if (e < BM * BK / 8u && r < params.k && q < row) {""")
     return {"coop_noconv.wgsl": noconv, "coop_pair.wgsl": pair, "coop_split3.wgsl": coop_split3(s),
-            "coop_nopre.wgsl": nopre}
+            "coop_nopre.wgsl": nopre, "coop_acoal.wgsl": acoal}
 
 
 def coop_split3(s):
