@@ -386,38 +386,25 @@ pub(crate) fn prepare(
                 ),
             ];
             let named: Vec<(&str, f64)> = constants.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-            let clear = run::pipeline_entry(gpu, spec, wgsl, "clear", &named);
-            let absmax = run::pipeline_entry(gpu, spec, wgsl, "absmax", &named);
             let main = run::pipeline(gpu, spec, wgsl, &named);
+            let amax = run::output_bytes(gpu, "max |Q|, |K|, |V|", &[0; 12]);
+            let [clear, absmax] = run::scale_steps(
+                gpu,
+                spec,
+                wgsl,
+                &named,
+                (5, &amax),
+                &[vec![(1, &q_buf), (2, &k_buf), (3, &v_buf)]],
+                bh * n * d / 4,
+            );
             // Written out, the staging loop runs about twice as fast (BENCHMARKS.md): say so.
             let (_, loops) = crate::unroll::expand_counted(wgsl, &named);
             constants.push(("BR".to_string(), br as f64));
             constants.push(("loops_written_out".to_string(), loops as f64));
             let params = run::params_buffer(gpu, &[seq, bh as u32, causal as u32, scale.to_bits()]);
-            let amax = run::output_bytes(gpu, "max |Q|, |K|, |V|", &[0; 12]);
-            let vec4s = bh * n * d / 4;
             vec![
-                Step {
-                    bind_groups: vec![run::bind_group_at(gpu, &clear, &[(5, &amax)])],
-                    pipeline: clear,
-                    workgroups: [1, 1, 1],
-                },
-                Step {
-                    bind_groups: vec![run::bind_group_at(
-                        gpu,
-                        &absmax,
-                        &[(1, &q_buf), (2, &k_buf), (3, &v_buf), (5, &amax)],
-                    )],
-                    pipeline: absmax,
-                    workgroups: [
-                        vec4s
-                            .div_ceil(256)
-                            .clamp(1, crate::matmul::SPLIT_SCALE_GROUPS)
-                            as u32,
-                        1,
-                        1,
-                    ],
-                },
+                clear,
+                absmax,
                 Step {
                     bind_groups: vec![run::bind_group(
                         gpu,

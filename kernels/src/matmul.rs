@@ -90,9 +90,6 @@ const COOP_ROW_ALIGN: u64 = 8;
 /// The block of C one subgroup of the split layout owns: 4×2 fragments, each with two
 /// accumulators.
 const SPLIT_WARP_BLOCK: (u32, u32) = (64, 32);
-/// Workgroups of the split layout's scale pass (`absmax`), which walks A and B with the grid's
-/// stride: enough to fill a large GPU, few enough that their atomics do not queue.
-pub(crate) const SPLIT_SCALE_GROUPS: u64 = 264;
 
 /// What decides whether a block shape fits a device: its limits, and for the subgroup layouts
 /// the subgroup sizes the adapter reports (wgpu keeps those in `AdapterInfo`, not in `Limits`).
@@ -774,28 +771,20 @@ pub(crate) fn prepare(
     let mut steps = Vec::new();
     if let Some(amax) = &amax {
         // Zero the maxima, find them (the same input set as the product's), then multiply.
-        let clear = run::pipeline_entry(gpu, spec, wgsl, "clear", &constants);
-        steps.push(run::Step {
-            bind_groups: vec![run::bind_group_at(gpu, &clear, &[(4, amax)])],
-            pipeline: clear,
-            workgroups: [1, 1, 1],
-        });
-        let absmax = run::pipeline_entry(gpu, spec, wgsl, "absmax", &constants);
+        let inputs: Vec<_> = scale_groups
+            .iter()
+            .map(|(a_buf, b_buf)| vec![(1, a_buf), (2, b_buf)])
+            .collect();
         let vec4s = (mu * k_stride).max(ku * n_stride) / 4;
-        steps.push(run::Step {
-            bind_groups: scale_groups
-                .iter()
-                .map(|(a_buf, b_buf)| {
-                    run::bind_group_at(gpu, &absmax, &[(1, a_buf), (2, b_buf), (4, amax)])
-                })
-                .collect(),
-            pipeline: absmax,
-            workgroups: [
-                vec4s.div_ceil(256).clamp(1, SPLIT_SCALE_GROUPS) as u32,
-                1,
-                1,
-            ],
-        });
+        steps.extend(run::scale_steps(
+            gpu,
+            spec,
+            wgsl,
+            &constants,
+            (4, amax),
+            &inputs,
+            vec4s,
+        ));
     }
     steps.push(run::Step {
         pipeline,

@@ -433,6 +433,45 @@ pub(crate) fn bind_group_at(
     })
 }
 
+/// Workgroups of a scale pass (`absmax`), which walks its inputs with the grid's stride: enough
+/// to fill a large GPU, few enough that their atomics do not queue.
+const SCALE_GROUPS: u64 = 264;
+
+/// The scale pass of the FP32 tensor-core kernels (`matmul/coop_split`, `attention/flash_split`):
+/// their `clear` entry point zeroes the maxima bound at `amax`, then `absmax` finds them over the
+/// inputs, one bind group per input set in `inputs`; `vec4s` is the longest input in vec4s.
+pub(crate) fn scale_steps(
+    gpu: &Gpu,
+    spec: &KernelSpec,
+    wgsl: &str,
+    constants: &[(&str, f64)],
+    amax: (u32, &wgpu::Buffer),
+    inputs: &[Vec<(u32, &wgpu::Buffer)>],
+    vec4s: u64,
+) -> [Step; 2] {
+    let clear = pipeline_entry(gpu, spec, wgsl, "clear", constants);
+    let absmax = pipeline_entry(gpu, spec, wgsl, "absmax", constants);
+    [
+        Step {
+            bind_groups: vec![bind_group_at(gpu, &clear, &[amax])],
+            pipeline: clear,
+            workgroups: [1, 1, 1],
+        },
+        Step {
+            bind_groups: inputs
+                .iter()
+                .map(|set| {
+                    let mut bound = set.clone();
+                    bound.push(amax);
+                    bind_group_at(gpu, &absmax, &bound)
+                })
+                .collect(),
+            pipeline: absmax,
+            workgroups: [vec4s.div_ceil(256).clamp(1, SCALE_GROUPS) as u32, 1, 1],
+        },
+    ]
+}
+
 /// A bind group with `buffers` at bindings 0, 1, 2, … of group 0.
 pub(crate) fn bind_group(
     gpu: &Gpu,
