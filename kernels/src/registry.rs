@@ -135,6 +135,13 @@ impl KernelSpec {
     }
 }
 
+/// What every cooperative-matrix (tensor-core) variant needs: wgpu's experimental cooperative
+/// matrices, with f16 fragments and the subgroup builtins. Each also runs only where the adapter
+/// lists 16×16×16 f16 → f32 (`matmul::coop_shape_supported`).
+const TENSOR_CORES: wgpu::Features = wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX
+    .union(wgpu::Features::SHADER_F16)
+    .union(wgpu::Features::SUBGROUP);
+
 /// Every kernel variant Roofline Lab knows, in ladder order within each kernel. A variant that
 /// needs a feature the adapter lacks is reported "unsupported on this adapter" (a
 /// [`KernelError::MissingFeature`]) rather than run; `features` is what the device must have.
@@ -278,9 +285,7 @@ pub const REGISTRY: &[KernelSpec] = &[
         dtype: Dtype::F16,
         // Native only, experimental in wgpu (`lab bench --experimental`), and only where the
         // adapter lists the 16×16×16 f16 → f32 shape (`matmul::coop_shape_supported`).
-        features: wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX
-            .union(wgpu::Features::SHADER_F16)
-            .union(wgpu::Features::SUBGROUP),
+        features: TENSOR_CORES,
         family: Family::Matmul,
         summary: "tensor cores: 16×16×16 cooperative-matrix fragments, f16 inputs, f32 sums and output",
         default_shape: MATMUL_DEFAULT,
@@ -294,9 +299,7 @@ pub const REGISTRY: &[KernelSpec] = &[
         source: include_str!("../wgsl/matmul/coop_split.wgsl"),
         dtype: Dtype::F32,
         // As coop_f16: native only, experimental, and only where 16×16×16 f16 → f32 is listed.
-        features: wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX
-            .union(wgpu::Features::SHADER_F16)
-            .union(wgpu::Features::SUBGROUP),
+        features: TENSOR_CORES,
         family: Family::Matmul,
         summary: "FP32 on the tensor cores: each f32 split into two f16 halves, three fragment products, f32 sums",
         default_shape: MATMUL_DEFAULT,
@@ -336,9 +339,7 @@ pub const REGISTRY: &[KernelSpec] = &[
         source: include_str!("../wgsl/peak/coop_f16.wgsl"),
         dtype: Dtype::F16,
         // Native only, as matmul/coop_f16; runs only where the adapter lists 16×16×16 f16 → f32.
-        features: wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX
-            .union(wgpu::Features::SHADER_F16)
-            .union(wgpu::Features::SUBGROUP),
+        features: TENSOR_CORES,
         family: Family::Peak,
         summary: "independent cooperative-matrix multiply-adds (16×16×16, f16 in, f32 sums): the tensor-core ceiling",
         default_shape: Shape::Peak { threads: 1 << 20 },
@@ -476,9 +477,7 @@ pub const REGISTRY: &[KernelSpec] = &[
         dtype: Dtype::F32,
         // As matmul/coop_split: native only, experimental, 16×16×16 f16 → f32 listed, and
         // subgroups of 32 lanes (each lane owns half a row of a 16-row score block).
-        features: wgpu::Features::EXPERIMENTAL_COOPERATIVE_MATRIX
-            .union(wgpu::Features::SHADER_F16)
-            .union(wgpu::Features::SUBGROUP),
+        features: TENSOR_CORES,
         family: Family::Attention(AttentionKind::FlashSplit),
         summary: "FP32 FlashAttention on the tensor cores: both products from f16 halves, three fragment products each",
         default_shape: Shape::Attention {
