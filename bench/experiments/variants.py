@@ -364,8 +364,34 @@ def coop():
     var v = vec4<u32>();
     // q < row: the row's padding is zeros already, past it is the next row.
     if (e < BM * BK / 8u && r < params.k && q < row) {""")
+    # Each workgroup starts its walk along K at its own step and wraps around (right results,
+    # summed in another order): workgroups that share blocks of A or B no longer ask L2 for the
+    # same lines at the same moment.
+    kstag = replace(s, """    stash(tid, row0, col0, 0u, 0u, fetch(tid, row0, col0, 0u));
+    workgroupBarrier();
+
+    var buf = 0u;
+    for (var t = 0u; t < params.k; t += BK) {""", """    let steps = (params.k + BK - 1u) / BK;
+    let off = (wid.x * 7u + wid.y * 3u) % steps;
+    stash(tid, row0, col0, off * BK, 0u, fetch(tid, row0, col0, off * BK));
+    workgroupBarrier();
+
+    var buf = 0u;
+    for (var s = 0u; s < steps; s++) {
+        let tn = ((s + 1u + off) % steps) * BK;""")
+    kstag = replace(kstag, "        let more = t + BK < params.k;\n", "        let more = s + 1u < steps;\n")
+    kstag = replace(kstag, "            next = fetch(tid, row0, col0, t + BK);", "            next = fetch(tid, row0, col0, tn);")
+    kstag = replace(kstag, "stash(tid, row0, col0, t + BK, 1u - buf, next);", "stash(tid, row0, col0, tn, 1u - buf, next);")
+    # The next step's loads issued unconditionally (past K they return zeros), so no merge of
+    # loaded and unloaded registers after a branch (right results).
+    always = replace(s, """        var next: Next;
+        if (more) {
+            next = fetch(tid, row0, col0, t + BK);
+        }
+""", "        let next = fetch(tid, row0, col0, t + BK);\n")
     return {"coop_noconv.wgsl": noconv, "coop_pair.wgsl": pair, "coop_split3.wgsl": coop_split3(s),
-            "coop_nopre.wgsl": nopre, "coop_acoal.wgsl": acoal}
+            "coop_nopre.wgsl": nopre, "coop_acoal.wgsl": acoal, "coop_kstag.wgsl": kstag,
+            "coop_always.wgsl": always}
 
 
 def coop_split3(s):
@@ -641,10 +667,84 @@ fn qkx(s: coop_mat16x16<f32, C>, qh: coop_mat16x16<f16, A>, ql: coop_mat16x16<f1
     }
 
 
+# Prefetches issued unconditionally. Where a kernel loads the next step's data under a branch
+# (`if (more)`), the loaded registers merge with their old values after it, and the driver may
+# wait for the loads right there instead of at their first use, so nothing is in flight across
+# the multiplies. Each variant loads every step (past the end, the loads are clamped or read
+# zeros) and keeps results right. `*_base.wgsl` are the kernels as they are, for side-by-side
+# runs.
+def coop_deep(a, d):
+    """`d` steps of loads in flight: d register sets taking turns, the loop written out d times
+    (the workgroup copy still alternating at run time). Up to d − 1 extra steps at the end
+    multiply zeros."""
+    i = a.index("    var buf = 0u;\n    for (var t = 0u; t < params.k; t += BK) {")
+    j = a.index("    let direct = ")
+    loop = a[i:j]
+    compute = loop[loop.index("        let a_base = buf * BM * A_STRIDE;"):loop.index("        // Into the other copy.")]
+    out = "".join(f"    var n{k} = fetch(tid, row0, col0, {k}u * BK);\n" for k in range(1, d))
+    out += f"    var buf = 0u;\n    for (var t = 0u; t < params.k; t += {d}u * BK) {{\n"
+    for k in range(d):
+        # Sub-step k computes step t + k, stashes step t + k + 1 (set (k + 1) % d) and issues
+        # the loads of step t + k + d into set k's place (set d when k = 0 on the first pass).
+        fetch = f"fetch(tid, row0, col0, t + {k + d}u * BK)"
+        out += f"        let n{d} = {fetch};\n" if k == 0 else f"        n{k} = {fetch};\n"
+        out += "        {\n" + "".join("    " + x + "\n" if x else "\n" for x in compute.rstrip("\n").split("\n")) + "        }\n"
+        src = (k + 1) % d or d
+        out += (f"        stash(tid, row0, col0, t + {k + 1}u * BK, 1u - buf, n{src});\n"
+                "        workgroupBarrier();\n        buf = 1u - buf;\n")
+    return a[:i] + out + "    }\n\n" + a[j:]
+
+
+def always():
+    out = {}
+    for name in ("vec4", "unrolled", "f16"):
+        s = read(f"matmul/{name}.wgsl")
+        out[f"{name}_base.wgsl"] = s
+        out[f"{name}_always.wgsl"] = replace(s, "        let fetch = t < params.k;\n        if (fetch) {\n            na0",
+                                             "        let fetch = t < params.k;\n        {\n            na0")
+    c = read("matmul/coop_f16.wgsl")
+    out["coop_base.wgsl"] = c
+    out["coop_always.wgsl"] = coop()["coop_always.wgsl"]
+    # ... and the loads themselves unconditional too: an index that is always valid (0 outside
+    # A or B), and the zeros put in when the registers are written to workgroup memory.
+    sel = out["coop_always.wgsl"]
+    for x, lim in (("a", "r < params.m && q < row"), ("b", "kk < params.k && q < row")):
+        size = "BM * BK" if x == "a" else "BK * BN"
+        sig = f"fn load_{x}({'row0' if x == 'a' else 'col0'}: u32, t: u32, e: u32) -> vec4<u32> {{"
+        i = sel.index(sig)
+        j = sel.index("\n}\n", i) + 3
+        body = sel[i:j]
+        cond = f"e < {size} / 8u && {lim}"
+        idx = "r * row + q" if x == "a" else "kk * row + q"
+        ok = (body.replace(sig, f"fn ok_{x}({'row0' if x == 'a' else 'col0'}: u32, t: u32, e: u32) -> bool {{")
+              .split("    var v = vec4<u32>();")[0] + f"    return {cond};\n}}\n")
+        raw = (body.replace(sig, sig.replace(f"load_{x}", f"raw_{x}"))
+               .split("    var v = vec4<u32>();")[0]
+               + f"    return {x}[select(0u, {idx}, {cond})];\n}}\n")
+        sel = sel[:j] + "\n" + ok + "\n" + raw + sel[j:]
+        first = "row0" if x == "a" else "col0"
+        fi = sel.index("fn fetch(")
+        fj = sel.index("\n}\n", fi)
+        sel = sel[:fi] + sel[fi:fj].replace(f"load_{x}(", f"raw_{x}(") + sel[fj:]
+        for k in range(4):
+            e = "tid" if k == 0 else ("tid + THREADS" if k == 1 else f"tid + {k}u * THREADS")
+            old = f"put_{x}(buf, {e}, n.{x}{k});"
+            sel = replace(sel, old, f"put_{x}(buf, {e}, select(vec4<u32>(), n.{x}{k}, ok_{x}({first}, t, {e})));")
+    out["coop_sel.wgsl"] = sel
+    for d in (2, 3, 4, 6, 8):
+        out[f"coop_deep{d}.wgsl"] = coop_deep(out["coop_always.wgsl"], d)
+    g = read("gemv/q4_0_dp4a.wgsl")
+    out["dp4a_base.wgsl"] = g
+    ga = replace(g, "    if (j < pairs) { win = load_window(row, j); }", "    win = load_window(row, j);")
+    out["dp4a_always.wgsl"] = replace(ga, "        if (p + LANES < pairs) { win = load_window(row, p + LANES); }",
+                                      "        win = load_window(row, p + LANES);")
+    return out
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "out/experiments"
     os.makedirs(out, exist_ok=True)
-    for group in (gemv, vec4, coop, flash, flash_split):
+    for group in (gemv, vec4, coop, flash, flash_split, always):
         for name, text in group().items():
             with open(os.path.join(out, name), "w") as f:
                 f.write(text)
