@@ -18,7 +18,8 @@
 //! ```
 //!
 //! becomes `BK` blocks `{ let p = 0u; body }`, `{ let p = 1u; body }`, …; a body that declares
-//! its own `p` (legal in the loop, where the body is a scope of its own) is left as a loop.
+//! its own `p` (legal in the loop, where the body is a scope of its own) is left as a loop. The
+//! bound may also be a module-scope `const NAME: u32 = 4u;` (or `const NAME = 4u;`) of the file.
 
 use std::borrow::Cow;
 
@@ -40,6 +41,10 @@ pub fn expand_counted<'a>(wgsl: &'a str, constants: &[(&str, f64)]) -> (Cow<'a, 
     if !wgsl.contains(MARKER) {
         return (Cow::Borrowed(wgsl), 0);
     }
+    // The file's own integer consts count as bounds too.
+    let mut known = constants.to_vec();
+    known.extend(module_consts(wgsl));
+    let constants = &known[..];
     let mut out = String::with_capacity(wgsl.len() * 4);
     let mut rest = wgsl;
     let mut loops = 0;
@@ -58,6 +63,21 @@ pub fn expand_counted<'a>(wgsl: &'a str, constants: &[(&str, f64)]) -> (Cow<'a, 
     }
     out.push_str(rest);
     (Cow::Owned(out), loops)
+}
+
+/// The module-scope `const NAME: u32 = Nu;` and `const NAME = Nu;` lines of `wgsl` (at the start
+/// of a line, unindented), as (NAME, N).
+fn module_consts(wgsl: &str) -> Vec<(&str, f64)> {
+    wgsl.lines()
+        .filter_map(|line| {
+            let (lhs, rhs) = line.strip_prefix("const ")?.split_once('=')?;
+            let name = lhs.split(':').next()?.trim();
+            let ty_ok = lhs.split_once(':').is_none_or(|(_, ty)| ty.trim() == "u32");
+            let value = rhs.trim().strip_suffix(';')?.trim();
+            let n = value.strip_suffix('u').unwrap_or(value).parse::<u32>().ok()?;
+            (is_ident(name) && ty_ok).then_some((name, f64::from(n)))
+        })
+        .collect()
 }
 
 /// The byte offset of the line after the first marker line in `s`.
@@ -294,6 +314,20 @@ fn f() {
         let want =
             format!("fn f() {{\n    var s = 0u;\n    // @unroll\n{copies}    let t = s;\n}}\n");
         assert_eq!(out, want);
+    }
+
+    #[test]
+    fn a_module_const_bound_works() {
+        let src = "const DEPTH: u32 = 2u;\nconst F = 1.5;\nfn f() {\n    // @unroll\n    \
+                   for (var j = 0u; j < DEPTH; j++) {\n        x[j] = 1.0;\n    }\n}\n";
+        let want = "const DEPTH: u32 = 2u;\nconst F = 1.5;\nfn f() {\n    // @unroll\n    {\n        \
+                    let j = 0u;\n        x[j] = 1.0;\n    }\n    {\n        let j = 1u;\n        \
+                    x[j] = 1.0;\n    }\n}\n";
+        assert_eq!(expand(src, &[]), want);
+        assert_eq!(module_consts(src), vec![("DEPTH", 2.0)]);
+        // An f32 const, an indented (function-scope) const and a non-literal are not bounds.
+        let other = "const D: f32 = 2.0;\nfn g() {\n    const E = 3u;\n}\nconst G = D + 1u;\n";
+        assert!(module_consts(other).is_empty());
     }
 
     #[test]
