@@ -283,7 +283,7 @@ def unrolled_nopre():
     """`unrolled` with block t's global loads issued after the multiplies of block t − BK
     instead of before them (nothing carried across the multiplies in registers)."""
     u = read("matmul/unrolled.wgsl")
-    i = u.index("        let fetch = t < params.k;\n        if (fetch) {\n            na0 =")
+    i = u.index("        let fetch = t < params.k;\n        {\n            na0 =")
     j = u.index("        // ... while they travel")
     loads = u[i:j]
     u = u[:i] + "        let fetch = t < params.k;\n" + u[j:]
@@ -341,16 +341,6 @@ def coop():
                        f"        {x}_tile[i] = v.lo;\n        {x}_tile[i + 1u] = v.hi;")
         for k in range(4):
             pair = replace(pair, f"    {x}{k}: vec4<u32>,", f"    {x}{k}: Pair,")
-    # The next step's loads issued after the multiplies, not carried across them in registers
-    # (what made coop_split faster).
-    nopre = replace(s, """        let more = t + BK < params.k;
-        var next: Next;
-        if (more) {
-            next = fetch(tid, row0, col0, t + BK);
-        }
-""", "        let more = t + BK < params.k;\n")
-    nopre = replace(nopre, "stash(tid, row0, col0, t + BK, 1u - buf, next);",
-                    "stash(tid, row0, col0, t + BK, 1u - buf, fetch(tid, row0, col0, t + BK));")
     # A read as if it were stored K×M: a warp's 32 loads cover 512 contiguous bytes instead of
     # 32 bytes of 16 rows (wrong results; the same bytes per step, only their addresses differ).
     acoal = replace(s, """    let r = row0 + e / (BK / 8u);
@@ -364,140 +354,12 @@ def coop():
     var v = vec4<u32>();
     // q < row: the row's padding is zeros already, past it is the next row.
     if (e < BM * BK / 8u && r < params.k && q < row) {""")
-    # Each workgroup starts its walk along K at its own step and wraps around (right results,
-    # summed in another order): workgroups that share blocks of A or B no longer ask L2 for the
-    # same lines at the same moment.
-    kstag = replace(s, """    stash(tid, row0, col0, 0u, 0u, fetch(tid, row0, col0, 0u));
-    workgroupBarrier();
-
-    var buf = 0u;
-    for (var t = 0u; t < params.k; t += BK) {""", """    let steps = (params.k + BK - 1u) / BK;
-    let off = (wid.x * 7u + wid.y * 3u) % steps;
-    stash(tid, row0, col0, off * BK, 0u, fetch(tid, row0, col0, off * BK));
-    workgroupBarrier();
-
-    var buf = 0u;
-    for (var s = 0u; s < steps; s++) {
-        let tn = ((s + 1u + off) % steps) * BK;""")
-    kstag = replace(kstag, "        let more = t + BK < params.k;\n", "        let more = s + 1u < steps;\n")
-    kstag = replace(kstag, "            next = fetch(tid, row0, col0, t + BK);", "            next = fetch(tid, row0, col0, tn);")
-    kstag = replace(kstag, "stash(tid, row0, col0, t + BK, 1u - buf, next);", "stash(tid, row0, col0, tn, 1u - buf, next);")
-    # The next step's loads issued unconditionally (past K they return zeros), so no merge of
-    # loaded and unloaded registers after a branch (right results).
-    always = replace(s, """        var next: Next;
-        if (more) {
-            next = fetch(tid, row0, col0, t + BK);
-        }
-""", "        let next = fetch(tid, row0, col0, t + BK);\n")
-    return {"coop_noconv.wgsl": noconv, "coop_pair.wgsl": pair, "coop_split3.wgsl": coop_split3(s),
-            "coop_nopre.wgsl": nopre, "coop_acoal.wgsl": acoal, "coop_kstag.wgsl": kstag,
-            "coop_always.wgsl": always}
-
-
-def coop_split3(s):
-    """The cost of FP32 by three f16 products on the tensor cores (a = hi + lo, each f16;
-    a·b ~ hi·hi + hi·lo + lo·hi, summed in f32), as a timing of its data movement and its
-    multiply-adds only: each block of A and of B is staged twice, the "lo" half read from the
-    other half of the matrix (rows m/2 away, depths k/2 away) so that it costs its own trips to
-    memory, and every fragment product becomes three. Wrong results; the edge staging is cut to
-    one fragment to fit 48 KiB (valid only where every block is whole, as at 4096³)."""
-    s = replace(s, "var<workgroup> a_tile: array<vec4<f16>, 2 * BM * A_STRIDE>;",
-                "var<workgroup> a_tile: array<vec4<f16>, 4 * BM * A_STRIDE>;")
-    s = replace(s, "var<workgroup> b_tile: array<vec4<f16>, 2 * BK * B_STRIDE>;",
-                "var<workgroup> b_tile: array<vec4<f16>, 4 * BK * B_STRIDE>;")
-    s = replace(s, "var<workgroup> c_stage: array<f32, WARPS * FRAG * FRAG>;",
-                "var<workgroup> c_stage: array<f32, FRAG * FRAG>;")
-    s = replace(s, "c[r * params.c_row + cc] = c_stage[sg * FRAG * FRAG + e];", "c[r * params.c_row + cc] = c_stage[e];")
-    s = replace(s, "let stage = &c_stage[sg * FRAG * FRAG];", "let stage = &c_stage[0];")
-    for x, size in (("A", "BM * BK"), ("B", "BK * BN")):
-        s = replace(s, f"override {x}_LOADS: u32 = ({size} / 8u + THREADS - 1u) / THREADS;",
-                    f"override {x}_LOADS: u32 = (2u * {size} / 8u + THREADS - 1u) / THREADS;")
-    i, j = s.index("fn load_a("), s.index("// The 8 f16 in `v`")
-    s = s[:i] + """fn load_a(row0: u32, t: u32, e0: u32) -> vec4<u32> {
-    let part = e0 / (BM * BK / 8u);
-    let e = e0 % (BM * BK / 8u);
-    let r1 = row0 + e / (BK / 8u);
-    let half = params.m / 2u;
-    let r = select(r1, select(r1 - half, r1 + half, r1 < half), part == 1u);
-    let q = t / 8u + e % (BK / 8u);
-    let row = params.a_row / 2u;
-    var v = vec4<u32>();
-    if (e0 < 2u * BM * BK / 8u && r < params.m && q < row) {
-        v = a[r * row + q];
-    }
-    return v;
-}
-
-fn load_b(col0: u32, t: u32, e0: u32) -> vec4<u32> {
-    let part = e0 / (BK * BN / 8u);
-    let e = e0 % (BK * BN / 8u);
-    let k1 = t + e / (BN / 8u);
-    let half = params.k / 2u;
-    let kk = select(k1, select(k1 - half, k1 + half, k1 < half), part == 1u);
-    let q = col0 / 8u + e % (BN / 8u);
-    let row = params.b_row / 2u;
-    var v = vec4<u32>();
-    if (e0 < 2u * BK * BN / 8u && kk < params.k && q < row) {
-        v = b[kk * row + q];
-    }
-    return v;
-}
-
-""" + s[j:]
-    i, j = s.index("// Writes element e of a block"), s.index("// A thread's share")
-    s = s[:i] + """fn put_a(buf: u32, e0: u32, v: vec4<u32>) {
-    if (e0 < 2u * BM * BK / 8u) {
-        let part = e0 / (BM * BK / 8u);
-        let e = e0 % (BM * BK / 8u);
-        let i = (buf * 2u + part) * BM * A_STRIDE + (e / (BK / 8u)) * A_STRIDE + 2u * (e % (BK / 8u));
-        a_tile[i] = lo(v);
-        a_tile[i + 1u] = hi(v);
-    }
-}
-
-fn put_b(buf: u32, e0: u32, v: vec4<u32>) {
-    if (e0 < 2u * BK * BN / 8u) {
-        let part = e0 / (BK * BN / 8u);
-        let e = e0 % (BK * BN / 8u);
-        let i = (buf * 2u + part) * BK * B_STRIDE + (e / (BN / 8u)) * B_STRIDE + 2u * (e % (BN / 8u));
-        b_tile[i] = lo(v);
-        b_tile[i + 1u] = hi(v);
-    }
-}
-
-""" + s[j:]
-    s = replace(s, "    var b3: coop_mat16x16<f16, B>;\n",
-                "    var b3: coop_mat16x16<f16, B>;\n    var l2: coop_mat16x16<f16, B>;\n    var l3: coop_mat16x16<f16, B>;\n")
-    i = s.index("        let a_base = buf * BM * A_STRIDE;")
-    j = s.index("        // Into the other copy.")
-    body = ["        let a_base = buf * 2u * BM * A_STRIDE;",
-            "        let b_base = buf * 2u * BK * B_STRIDE;",
-            "        for (var kk = 0u; kk < BK; kk += FRAG) {"]
-    for q in range(4):
-        col = f"(wc + {q}u * FRAG) / 4u"
-        ind, dec = ("            ", "let ") if q < 2 else ("                ", "")
-        if q == 2:
-            body.append("            if (WIDE) {")
-        body.append(f"{ind}{dec}b{q} = coopLoadT<coop_mat16x16<f16, B>>(&b_tile[b_base + kk * B_STRIDE + {col}], B_STRIDE);")
-        body.append(f"{ind}{dec}l{q} = coopLoadT<coop_mat16x16<f16, B>>(&b_tile[b_base + BK * B_STRIDE + kk * B_STRIDE + {col}], B_STRIDE);")
-        if q == 3:
-            body.append("            }")
-    for r in range(4):
-        rows = f"(wr + {r}u * FRAG) * A_STRIDE + kk / 4u"
-        body.append(f"            let a{r} = coopLoadT<coop_mat16x16<f16, A>>(&a_tile[a_base + {rows}], A_STRIDE);")
-        body.append(f"            let h{r} = coopLoadT<coop_mat16x16<f16, A>>(&a_tile[a_base + BM * A_STRIDE + {rows}], A_STRIDE);")
-        for q in range(4):
-            acc = f"acc{r}{q}"
-            ind = "            " if q < 2 else "                "
-            if q == 2:
-                body.append("            if (WIDE) {")
-            body.append(f"{ind}{acc} = coopMultiplyAdd(a{r}, b{q}, {acc});")
-            body.append(f"{ind}{acc} = coopMultiplyAdd(a{r}, l{q}, {acc});")
-            body.append(f"{ind}{acc} = coopMultiplyAdd(h{r}, b{q}, {acc});")
-            if q == 3:
-                body.append("            }")
-    body.append("        }")
-    return s[:i] + "\n".join(body) + "\n" + s[j:]
+    # Experiments on the kernel before it kept four steps in flight: the data movement of three
+    # products per fragment (`coop_split3`), the next step's loads issued after the multiplies
+    # (`coop_nopre`), each workgroup walking K from its own step (`coop_kstag`), and the
+    # prefetches issued with no branch around them (`*_always`, `coop_sel`, `coop_deep*`).
+    # This file at commit 2ec8700 writes them from the kernels of that commit.
+    return {"coop_noconv.wgsl": noconv, "coop_pair.wgsl": pair, "coop_acoal.wgsl": acoal}
 
 
 # FlashAttention f32.
@@ -667,84 +529,43 @@ fn qkx(s: coop_mat16x16<f32, C>, qh: coop_mat16x16<f16, A>, ql: coop_mat16x16<f1
     }
 
 
-# Prefetches issued unconditionally. Where a kernel loads the next step's data under a branch
-# (`if (more)`), the loaded registers merge with their old values after it, and the driver may
-# wait for the loads right there instead of at their first use, so nothing is in flight across
-# the multiplies. Each variant loads every step (past the end, the loads are clamped or read
-# zeros) and keeps results right. `*_base.wgsl` are the kernels as they are, for side-by-side
-# runs.
-def coop_deep(a, d):
-    """`d` steps of loads in flight: d register sets taking turns, the loop written out d times
-    (the workgroup copy still alternating at run time). Up to d − 1 extra steps at the end
-    multiply zeros."""
-    i = a.index("    var buf = 0u;\n    for (var t = 0u; t < params.k; t += BK) {")
-    j = a.index("    let direct = ")
-    loop = a[i:j]
-    compute = loop[loop.index("        let a_base = buf * BM * A_STRIDE;"):loop.index("        // Into the other copy.")]
-    out = "".join(f"    var n{k} = fetch(tid, row0, col0, {k}u * BK);\n" for k in range(1, d))
-    out += f"    var buf = 0u;\n    for (var t = 0u; t < params.k; t += {d}u * BK) {{\n"
-    for k in range(d):
-        # Sub-step k computes step t + k, stashes step t + k + 1 (set (k + 1) % d) and issues
-        # the loads of step t + k + d into set k's place (set d when k = 0 on the first pass).
-        fetch = f"fetch(tid, row0, col0, t + {k + d}u * BK)"
-        out += f"        let n{d} = {fetch};\n" if k == 0 else f"        n{k} = {fetch};\n"
-        out += "        {\n" + "".join("    " + x + "\n" if x else "\n" for x in compute.rstrip("\n").split("\n")) + "        }\n"
-        src = (k + 1) % d or d
-        out += (f"        stash(tid, row0, col0, t + {k + 1}u * BK, 1u - buf, n{src});\n"
-                "        workgroupBarrier();\n        buf = 1u - buf;\n")
-    return a[:i] + out + "    }\n\n" + a[j:]
-
-
-def always():
-    out = {}
-    for name in ("vec4", "unrolled", "f16"):
-        s = read(f"matmul/{name}.wgsl")
-        out[f"{name}_base.wgsl"] = s
-        out[f"{name}_always.wgsl"] = replace(s, "        let fetch = t < params.k;\n        if (fetch) {\n            na0",
-                                             "        let fetch = t < params.k;\n        {\n            na0")
-    c = read("matmul/coop_f16.wgsl")
-    out["coop_base.wgsl"] = c
-    out["coop_always.wgsl"] = coop()["coop_always.wgsl"]
-    # ... and the loads themselves unconditional too: an index that is always valid (0 outside
-    # A or B), and the zeros put in when the registers are written to workgroup memory.
-    sel = out["coop_always.wgsl"]
-    for x, lim in (("a", "r < params.m && q < row"), ("b", "kk < params.k && q < row")):
-        size = "BM * BK" if x == "a" else "BK * BN"
-        sig = f"fn load_{x}({'row0' if x == 'a' else 'col0'}: u32, t: u32, e: u32) -> vec4<u32> {{"
-        i = sel.index(sig)
-        j = sel.index("\n}\n", i) + 3
-        body = sel[i:j]
-        cond = f"e < {size} / 8u && {lim}"
-        idx = "r * row + q" if x == "a" else "kk * row + q"
-        ok = (body.replace(sig, f"fn ok_{x}({'row0' if x == 'a' else 'col0'}: u32, t: u32, e: u32) -> bool {{")
-              .split("    var v = vec4<u32>();")[0] + f"    return {cond};\n}}\n")
-        raw = (body.replace(sig, sig.replace(f"load_{x}", f"raw_{x}"))
-               .split("    var v = vec4<u32>();")[0]
-               + f"    return {x}[select(0u, {idx}, {cond})];\n}}\n")
-        sel = sel[:j] + "\n" + ok + "\n" + raw + sel[j:]
-        first = "row0" if x == "a" else "col0"
-        fi = sel.index("fn fetch(")
-        fj = sel.index("\n}\n", fi)
-        sel = sel[:fi] + sel[fi:fj].replace(f"load_{x}(", f"raw_{x}(") + sel[fj:]
-        for k in range(4):
-            e = "tid" if k == 0 else ("tid + THREADS" if k == 1 else f"tid + {k}u * THREADS")
-            old = f"put_{x}(buf, {e}, n.{x}{k});"
-            sel = replace(sel, old, f"put_{x}(buf, {e}, select(vec4<u32>(), n.{x}{k}, ok_{x}({first}, t, {e})));")
-    out["coop_sel.wgsl"] = sel
-    for d in (2, 3, 4, 6, 8):
-        out[f"coop_deep{d}.wgsl"] = coop_deep(out["coop_always.wgsl"], d)
-    g = read("gemv/q4_0_dp4a.wgsl")
-    out["dp4a_base.wgsl"] = g
-    ga = replace(g, "    if (j < pairs) { win = load_window(row, j); }", "    win = load_window(row, j);")
-    out["dp4a_always.wgsl"] = replace(ga, "        if (p + LANES < pairs) { win = load_window(row, p + LANES); }",
-                                      "        win = load_window(row, p + LANES);")
+# FP32 on the tensor cores: the next steps' loads in flight across the multiplies, as
+# `coop_f16` now keeps them (right results). `split_pre`: one step, issued before the multiplies
+# with no branch around it; `split_ringD`: D steps, a ring written out by the host.
+def split():
+    s = read("matmul/coop_split.wgsl")
+    i = s.index("    var buf = 0u;\n    for (var t = 0u; t < params.k; t += BK) {\n")
+    j = s.index("    let ua = ldexp(1.0, -ea);")
+    loop = s[i:j]
+    ci = loop.index("        // Copy `buf`'s hi tiles")
+    cj = loop.index("        // The next step's blocks into the other copy")
+    compute = loop[ci:cj]
+    pre = ("    var buf = 0u;\n    for (var t = 0u; t < params.k; t += BK) {\n"
+           "        let next = fetch(tid, row0, col0, t + BK);\n" + compute +
+           "        stash(tid, row0, col0, t + BK, 1u - buf, next, sa, sb);\n"
+           "        workgroupBarrier();\n        buf = 1u - buf;\n    }\n\n")
+    out = {"split_base.wgsl": s, "split_pre.wgsl": s[:i] + pre + s[j:]}
+    p0 = s.index("    stash(tid, row0, col0, 0u, 0u, fetch(tid, row0, col0, 0u), sa, sb);\n")
+    for d in (2, 3):
+        ring = (f"    var ring: array<Next, RING>;\n    // @unroll\n    for (var r = 0u; r < RING; r++) {{\n"
+                "        ring[r] = fetch(tid, row0, col0, r * BK);\n    }\n"
+                "    stash(tid, row0, col0, 0u, 0u, ring[0], sa, sb);\n    workgroupBarrier();\n\n"
+                "    var buf = 0u;\n    for (var t = 0u; t < params.k; t += RING * BK) {\n"
+                "        // @unroll\n        for (var q = 0u; q < RING; q++) {\n"
+                "            ring[q] = fetch(tid, row0, col0, t + (q + RING) * BK);\n"
+                + "".join("    " + x + "\n" if x else "\n" for x in compute.rstrip("\n").split("\n")) +
+                "            stash(tid, row0, col0, t + (q + 1u) * BK, 1u - buf, ring[(q + 1u) % RING], sa, sb);\n"
+                "            workgroupBarrier();\n            buf = 1u - buf;\n        }\n    }\n\n")
+        v = s[:p0] + ring + s[j:]
+        v = replace(v, "const FRAG: u32 = 16u;", f"const FRAG: u32 = 16u;\nconst RING: u32 = {d}u;")
+        out[f"split_ring{d}.wgsl"] = v
     return out
 
 
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "out/experiments"
     os.makedirs(out, exist_ok=True)
-    for group in (gemv, vec4, coop, flash, flash_split, always):
+    for group in (gemv, vec4, coop, flash, flash_split, split):
         for name, text in group().items():
             with open(os.path.join(out, name), "w") as f:
                 f.write(text)

@@ -28,12 +28,14 @@
 //   writes zeros outside A and B. That zero padding is how
 //   ragged M, N and K work: a fragment that hangs over an edge multiplies zeros, and the tensor
 //   cores never see a partial fragment.
-// - Software pipelining: two copies of each block live in workgroup memory. At the start of
-//   step t every thread issues the global loads of its share of step t + 1's blocks into
-//   registers (`fetch`), the subgroups multiply the blocks of step t out of one copy, and only
-//   then does each thread write the registers into the other copy (`stash`): the loads' latency
-//   hides behind the multiplies, and one barrier per step is enough instead of two. Many
-//   subgroups per workgroup help too: one waiting on memory leaves the tensor cores to others.
+// - Software pipelining: two copies of each block live in workgroup memory, and DEPTH steps'
+//   blocks are on their way from global memory at any time, in a ring of registers. In step t
+//   every thread issues the global loads of its share of step t + DEPTH's blocks (`fetch`),
+//   the subgroups multiply the blocks of step t out of one copy, and only then does each thread
+//   write step t + 1's registers, loaded DEPTH − 1 steps ago, into the other copy (`stash`):
+//   the loads' latency hides behind several steps of multiplies, and one barrier per step is
+//   enough instead of two. Many subgroups per workgroup help too: one waiting on memory leaves
+//   the tensor cores to others.
 // - At the end a workgroup whose whole block lies inside C stores its fragments straight to C.
 //   One on an edge stores each fragment into its subgroup's own 16×16 f32 staging area in
 //   workgroup memory, and its lanes copy the elements that lie inside C to global memory with
@@ -97,6 +99,12 @@ override B_STRIDE: u32 = BN / 4u + 2u;
 override A_LOADS: u32 = (BM * BK / 8u + THREADS - 1u) / THREADS;
 override B_LOADS: u32 = (BK * BN / 8u + THREADS - 1u) / THREADS;
 const SLOTS: u32 = 4u;
+// Steps of blocks in flight. Every load is issued unconditionally, with no branch around it:
+// loaded under `if (more_steps)`, the registers merge with their old values after the branch,
+// and the driver waited for the loads right there, so nothing was in flight across the
+// multiplies (H100, 4096³ unchecked: 145 TFLOP/s; loaded unconditionally 171; two steps in
+// flight 217, four 253, six 239, eight 228; BENCHMARKS.md).
+const DEPTH: u32 = 4u;
 
 // Workgroup memory: two copies (0 and 1) of the f16 blocks of A (BM rows of A_STRIDE) and of B
 // (BK rows of B_STRIDE): 2·(BM·A_STRIDE + BK·B_STRIDE)·8 bytes, 29 KiB at 128, 256, 16. And one
@@ -273,78 +281,85 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     var b2: coop_mat16x16<f16, B>;
     var b3: coop_mat16x16<f16, B>;
 
-    // Prologue: step 0's blocks into copy 0, complete before any subgroup reads them.
-    stash(tid, row0, col0, 0u, 0u, fetch(tid, row0, col0, 0u));
+    // Prologue: the loads of steps 0 .. DEPTH − 1 (ring[j] holds the step ≡ j mod DEPTH), and
+    // step 0's blocks into copy 0, complete before any subgroup reads them.
+    var ring: array<Next, DEPTH>;
+    // @unroll
+    for (var j = 0u; j < DEPTH; j++) {
+        ring[j] = fetch(tid, row0, col0, j * BK);
+    }
+    stash(tid, row0, col0, 0u, 0u, ring[0]);
     workgroupBarrier();
 
+    // DEPTH steps per trip, written out by the host so that every ring index is a constant and
+    // the ring stays in registers. Past K the loads read zeros (`load_a`, `load_b`), so the
+    // last trip's extra steps, up to DEPTH − 1 of them, multiply zeros.
     var buf = 0u;
-    for (var t = 0u; t < params.k; t += BK) {
-        // Issue the loads of the next step's blocks now: they travel while the tensor cores
-        // work on this step, and nothing waits for them until the stash below.
-        let more = t + BK < params.k;
-        var next: Next;
-        if (more) {
-            next = fetch(tid, row0, col0, t + BK);
+    for (var t = 0u; t < params.k; t += DEPTH * BK) {
+        // @unroll
+        for (var s = 0u; s < DEPTH; s++) {
+            // Step t + s. Its registers went to workgroup memory in the step before, so its
+            // slot takes the loads of step t + s + DEPTH, which travel while the tensor cores
+            // work on this step and the next DEPTH − 1.
+            ring[s] = fetch(tid, row0, col0, t + (s + DEPTH) * BK);
+            let a_base = buf * BM * A_STRIDE;
+            let b_base = buf * BK * B_STRIDE;
+            for (var kk = 0u; kk < BK; kk += FRAG) {
+                // Four fragments of A (rows wr + 16i, depths kk..kk+15) and four (two) of B
+                // (depths kk..kk+15, columns wc + 16j): eight loads for sixteen multiply-adds (six
+                // for eight). Strides are in vec4<f16>s, the pointers' element type.
+                let pa0 = &a_tile[a_base + wr * A_STRIDE + kk / 4u];
+                let pa1 = &a_tile[a_base + (wr + FRAG) * A_STRIDE + kk / 4u];
+                let pa2 = &a_tile[a_base + (wr + 2u * FRAG) * A_STRIDE + kk / 4u];
+                let pa3 = &a_tile[a_base + (wr + 3u * FRAG) * A_STRIDE + kk / 4u];
+                let pb0 = &b_tile[b_base + kk * B_STRIDE + wc / 4u];
+                let pb1 = &b_tile[b_base + kk * B_STRIDE + (wc + FRAG) / 4u];
+                let b0 = coopLoadT<coop_mat16x16<f16, B>>(pb0, B_STRIDE);
+                let b1 = coopLoadT<coop_mat16x16<f16, B>>(pb1, B_STRIDE);
+                if (WIDE) {
+                    let pb2 = &b_tile[b_base + kk * B_STRIDE + (wc + 2u * FRAG) / 4u];
+                    let pb3 = &b_tile[b_base + kk * B_STRIDE + (wc + 3u * FRAG) / 4u];
+                    b2 = coopLoadT<coop_mat16x16<f16, B>>(pb2, B_STRIDE);
+                    b3 = coopLoadT<coop_mat16x16<f16, B>>(pb3, B_STRIDE);
+                }
+                let a0 = coopLoadT<coop_mat16x16<f16, A>>(pa0, A_STRIDE);
+                acc00 = coopMultiplyAdd(a0, b0, acc00);
+                acc01 = coopMultiplyAdd(a0, b1, acc01);
+                if (WIDE) {
+                    acc02 = coopMultiplyAdd(a0, b2, acc02);
+                    acc03 = coopMultiplyAdd(a0, b3, acc03);
+                }
+                let a1 = coopLoadT<coop_mat16x16<f16, A>>(pa1, A_STRIDE);
+                acc10 = coopMultiplyAdd(a1, b0, acc10);
+                acc11 = coopMultiplyAdd(a1, b1, acc11);
+                if (WIDE) {
+                    acc12 = coopMultiplyAdd(a1, b2, acc12);
+                    acc13 = coopMultiplyAdd(a1, b3, acc13);
+                }
+                let a2 = coopLoadT<coop_mat16x16<f16, A>>(pa2, A_STRIDE);
+                acc20 = coopMultiplyAdd(a2, b0, acc20);
+                acc21 = coopMultiplyAdd(a2, b1, acc21);
+                if (WIDE) {
+                    acc22 = coopMultiplyAdd(a2, b2, acc22);
+                    acc23 = coopMultiplyAdd(a2, b3, acc23);
+                }
+                let a3 = coopLoadT<coop_mat16x16<f16, A>>(pa3, A_STRIDE);
+                acc30 = coopMultiplyAdd(a3, b0, acc30);
+                acc31 = coopMultiplyAdd(a3, b1, acc31);
+                if (WIDE) {
+                    acc32 = coopMultiplyAdd(a3, b2, acc32);
+                    acc33 = coopMultiplyAdd(a3, b3, acc33);
+                }
+            }
+            // Step t + s + 1's registers into the other copy. It was last read in step
+            // t + s − 1, which every subgroup finished before the barrier that ended it.
+            stash(tid, row0, col0, t + (s + 1u) * BK, 1u - buf, ring[(s + 1u) % DEPTH]);
+            // One barrier per step: the next step's copy must be complete before anyone reads
+            // it, and nobody may start overwriting this step's copy (in the next step) while a
+            // subgroup still reads it (now).
+            workgroupBarrier();
+            buf = 1u - buf;
         }
-        let a_base = buf * BM * A_STRIDE;
-        let b_base = buf * BK * B_STRIDE;
-        for (var kk = 0u; kk < BK; kk += FRAG) {
-            // Four fragments of A (rows wr + 16i, depths kk..kk+15) and four (two) of B
-            // (depths kk..kk+15, columns wc + 16j): eight loads for sixteen multiply-adds (six
-            // for eight). Strides are in vec4<f16>s, the pointers' element type.
-            let pa0 = &a_tile[a_base + wr * A_STRIDE + kk / 4u];
-            let pa1 = &a_tile[a_base + (wr + FRAG) * A_STRIDE + kk / 4u];
-            let pa2 = &a_tile[a_base + (wr + 2u * FRAG) * A_STRIDE + kk / 4u];
-            let pa3 = &a_tile[a_base + (wr + 3u * FRAG) * A_STRIDE + kk / 4u];
-            let pb0 = &b_tile[b_base + kk * B_STRIDE + wc / 4u];
-            let pb1 = &b_tile[b_base + kk * B_STRIDE + (wc + FRAG) / 4u];
-            let b0 = coopLoadT<coop_mat16x16<f16, B>>(pb0, B_STRIDE);
-            let b1 = coopLoadT<coop_mat16x16<f16, B>>(pb1, B_STRIDE);
-            if (WIDE) {
-                let pb2 = &b_tile[b_base + kk * B_STRIDE + (wc + 2u * FRAG) / 4u];
-                let pb3 = &b_tile[b_base + kk * B_STRIDE + (wc + 3u * FRAG) / 4u];
-                b2 = coopLoadT<coop_mat16x16<f16, B>>(pb2, B_STRIDE);
-                b3 = coopLoadT<coop_mat16x16<f16, B>>(pb3, B_STRIDE);
-            }
-            let a0 = coopLoadT<coop_mat16x16<f16, A>>(pa0, A_STRIDE);
-            acc00 = coopMultiplyAdd(a0, b0, acc00);
-            acc01 = coopMultiplyAdd(a0, b1, acc01);
-            if (WIDE) {
-                acc02 = coopMultiplyAdd(a0, b2, acc02);
-                acc03 = coopMultiplyAdd(a0, b3, acc03);
-            }
-            let a1 = coopLoadT<coop_mat16x16<f16, A>>(pa1, A_STRIDE);
-            acc10 = coopMultiplyAdd(a1, b0, acc10);
-            acc11 = coopMultiplyAdd(a1, b1, acc11);
-            if (WIDE) {
-                acc12 = coopMultiplyAdd(a1, b2, acc12);
-                acc13 = coopMultiplyAdd(a1, b3, acc13);
-            }
-            let a2 = coopLoadT<coop_mat16x16<f16, A>>(pa2, A_STRIDE);
-            acc20 = coopMultiplyAdd(a2, b0, acc20);
-            acc21 = coopMultiplyAdd(a2, b1, acc21);
-            if (WIDE) {
-                acc22 = coopMultiplyAdd(a2, b2, acc22);
-                acc23 = coopMultiplyAdd(a2, b3, acc23);
-            }
-            let a3 = coopLoadT<coop_mat16x16<f16, A>>(pa3, A_STRIDE);
-            acc30 = coopMultiplyAdd(a3, b0, acc30);
-            acc31 = coopMultiplyAdd(a3, b1, acc31);
-            if (WIDE) {
-                acc32 = coopMultiplyAdd(a3, b2, acc32);
-                acc33 = coopMultiplyAdd(a3, b3, acc33);
-            }
-        }
-        // Into the other copy. It was last read in step t - 1, which every subgroup finished
-        // before the barrier that ended it.
-        if (more) {
-            stash(tid, row0, col0, t + BK, 1u - buf, next);
-        }
-        // One barrier per step: the next step's copy must be complete before anyone reads it,
-        // and nobody may start overwriting this step's copy (in step t + 1) while a subgroup
-        // still reads it (now).
-        workgroupBarrier();
-        buf = 1u - buf;
     }
 
     let direct = row0 + BM <= params.m && col0 + BN <= params.n;

@@ -30,12 +30,13 @@
 // - Every thread helps stage the blocks: it loads 4 f32 at a time (16 bytes), scales and splits
 //   them, and writes the hi and lo halves into their own tiles of workgroup memory. Loads
 //   outside A and B give zeros, which is how ragged M, N and K work.
-// - Double-buffered tiles and one barrier per step: after its multiplies on one copy, a thread
-//   loads its share of the next step's blocks and writes them, split, into the other copy.
-//   Unlike coop_f16, it does not issue those loads before the multiplies to carry them in
-//   registers across them: here that cost more than it hid (H100, 4096³, 128×128×16: 53.9
-//   against 58.5 TFLOP/s unchecked, 38.0 against 47.5 with wgpu's checks, where the registers
-//   it held pushed the kernel to 255 and into spilling).
+// - Double-buffered tiles and one barrier per step, with DEPTH steps' loads in flight in a ring
+//   of registers, as in coop_f16: a thread issues step t + DEPTH's loads before the multiplies
+//   of step t, and afterwards writes step t + 1's, split, into the other copy. The loads are
+//   issued with no branch around them: a build that loaded the next step under
+//   `if (t + BK < K)` and carried it across the multiplies ran slower than loading after them
+//   (53.9 against 58.5 TFLOP/s at 4096³, unchecked), because the driver waited for the loads
+//   where the branch ended. Unconditional, one step ahead: 72.9; two: 84.4 (three: 84.0).
 // - C's buffer is padded by the host to whole BM×BN blocks, so every fragment is stored
 //   straight to it (no staging for the edges: its 8 KiB would not fit next to the tiles).
 //
@@ -86,6 +87,8 @@ override B_STRIDE: u32 = BN / 4u + 2u;
 override A_LOADS: u32 = (BM * BK / 4u + THREADS - 1u) / THREADS;
 override B_LOADS: u32 = (BK * BN / 4u + THREADS - 1u) / THREADS;
 const SLOTS: u32 = 4u;
+// Steps of blocks in flight (the ring in `main`).
+const DEPTH: u32 = 2u;
 
 // The weight of the lo halves: lo = (x − hi)·2¹¹.
 const LO: f32 = 2048.0;
@@ -207,8 +210,8 @@ fn put_b(buf: u32, e: u32, v: vec4<f32>, s: f32) {
     }
 }
 
-// A thread's share of the next step's blocks: its first SLOTS elements of each block, in named
-// fields so they stay in registers, all loads issued before any is used.
+// A thread's share of one step's blocks: its first SLOTS elements of each block, in named fields
+// so they stay in registers, all loads issued before any is used.
 struct Next {
     a0: vec4<f32>,
     a1: vec4<f32>,
@@ -297,74 +300,87 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     var x30: coop_mat16x16<f32, C>;
     var x31: coop_mat16x16<f32, C>;
 
-    stash(tid, row0, col0, 0u, 0u, fetch(tid, row0, col0, 0u), sa, sb);
+    // The loads of steps 0 .. DEPTH − 1 (ring[j] holds the step ≡ j mod DEPTH), and step 0's
+    // blocks into copy 0, complete before any subgroup reads them.
+    var ring: array<Next, DEPTH>;
+    // @unroll
+    for (var j = 0u; j < DEPTH; j++) {
+        ring[j] = fetch(tid, row0, col0, j * BK);
+    }
+    stash(tid, row0, col0, 0u, 0u, ring[0], sa, sb);
     workgroupBarrier();
 
+    // DEPTH steps per trip, written out by the host so that every ring index is a constant. Past
+    // K the loads read zeros, so the last trip's extra steps multiply zeros.
     var buf = 0u;
-    for (var t = 0u; t < params.k; t += BK) {
-        // Copy `buf`'s hi tiles, and their lo tiles right after them.
-        let a_hi = buf * 2u * BM * A_STRIDE;
-        let a_lo = a_hi + BM * A_STRIDE;
-        let b_hi = buf * 2u * BK * B_STRIDE;
-        let b_lo = b_hi + BK * B_STRIDE;
-        for (var kk = 0u; kk < BK; kk += FRAG) {
-            let pb0 = &b_tile[b_hi + kk * B_STRIDE + wc / 4u];
-            let pb1 = &b_tile[b_hi + kk * B_STRIDE + (wc + FRAG) / 4u];
-            let pl0 = &b_tile[b_lo + kk * B_STRIDE + wc / 4u];
-            let pl1 = &b_tile[b_lo + kk * B_STRIDE + (wc + FRAG) / 4u];
-            let b0 = coopLoadT<coop_mat16x16<f16, B>>(pb0, B_STRIDE);
-            let b1 = coopLoadT<coop_mat16x16<f16, B>>(pb1, B_STRIDE);
-            let l0 = coopLoadT<coop_mat16x16<f16, B>>(pl0, B_STRIDE);
-            let l1 = coopLoadT<coop_mat16x16<f16, B>>(pl1, B_STRIDE);
-            // Per fragment row of A: its hi and lo fragments, six multiply-adds.
-            let pa0 = &a_tile[a_hi + wr * A_STRIDE + kk / 4u];
-            let pq0 = &a_tile[a_lo + wr * A_STRIDE + kk / 4u];
-            let a0 = coopLoadT<coop_mat16x16<f16, A>>(pa0, A_STRIDE);
-            let q0 = coopLoadT<coop_mat16x16<f16, A>>(pq0, A_STRIDE);
-            h00 = coopMultiplyAdd(a0, b0, h00);
-            x00 = coopMultiplyAdd(a0, l0, x00);
-            x00 = coopMultiplyAdd(q0, b0, x00);
-            h01 = coopMultiplyAdd(a0, b1, h01);
-            x01 = coopMultiplyAdd(a0, l1, x01);
-            x01 = coopMultiplyAdd(q0, b1, x01);
-            let pa1 = &a_tile[a_hi + (wr + FRAG) * A_STRIDE + kk / 4u];
-            let pq1 = &a_tile[a_lo + (wr + FRAG) * A_STRIDE + kk / 4u];
-            let a1 = coopLoadT<coop_mat16x16<f16, A>>(pa1, A_STRIDE);
-            let q1 = coopLoadT<coop_mat16x16<f16, A>>(pq1, A_STRIDE);
-            h10 = coopMultiplyAdd(a1, b0, h10);
-            x10 = coopMultiplyAdd(a1, l0, x10);
-            x10 = coopMultiplyAdd(q1, b0, x10);
-            h11 = coopMultiplyAdd(a1, b1, h11);
-            x11 = coopMultiplyAdd(a1, l1, x11);
-            x11 = coopMultiplyAdd(q1, b1, x11);
-            let pa2 = &a_tile[a_hi + (wr + 2u * FRAG) * A_STRIDE + kk / 4u];
-            let pq2 = &a_tile[a_lo + (wr + 2u * FRAG) * A_STRIDE + kk / 4u];
-            let a2 = coopLoadT<coop_mat16x16<f16, A>>(pa2, A_STRIDE);
-            let q2 = coopLoadT<coop_mat16x16<f16, A>>(pq2, A_STRIDE);
-            h20 = coopMultiplyAdd(a2, b0, h20);
-            x20 = coopMultiplyAdd(a2, l0, x20);
-            x20 = coopMultiplyAdd(q2, b0, x20);
-            h21 = coopMultiplyAdd(a2, b1, h21);
-            x21 = coopMultiplyAdd(a2, l1, x21);
-            x21 = coopMultiplyAdd(q2, b1, x21);
-            let pa3 = &a_tile[a_hi + (wr + 3u * FRAG) * A_STRIDE + kk / 4u];
-            let pq3 = &a_tile[a_lo + (wr + 3u * FRAG) * A_STRIDE + kk / 4u];
-            let a3 = coopLoadT<coop_mat16x16<f16, A>>(pa3, A_STRIDE);
-            let q3 = coopLoadT<coop_mat16x16<f16, A>>(pq3, A_STRIDE);
-            h30 = coopMultiplyAdd(a3, b0, h30);
-            x30 = coopMultiplyAdd(a3, l0, x30);
-            x30 = coopMultiplyAdd(q3, b0, x30);
-            h31 = coopMultiplyAdd(a3, b1, h31);
-            x31 = coopMultiplyAdd(a3, l1, x31);
-            x31 = coopMultiplyAdd(q3, b1, x31);
+    for (var t = 0u; t < params.k; t += DEPTH * BK) {
+        // @unroll
+        for (var s = 0u; s < DEPTH; s++) {
+            // Step t + s, whose registers went to workgroup memory in the step before: its slot
+            // takes step t + s + DEPTH's loads, in flight across this step and the next.
+            ring[s] = fetch(tid, row0, col0, t + (s + DEPTH) * BK);
+            // Copy `buf`'s hi tiles, and their lo tiles right after them.
+            let a_hi = buf * 2u * BM * A_STRIDE;
+            let a_lo = a_hi + BM * A_STRIDE;
+            let b_hi = buf * 2u * BK * B_STRIDE;
+            let b_lo = b_hi + BK * B_STRIDE;
+            for (var kk = 0u; kk < BK; kk += FRAG) {
+                let pb0 = &b_tile[b_hi + kk * B_STRIDE + wc / 4u];
+                let pb1 = &b_tile[b_hi + kk * B_STRIDE + (wc + FRAG) / 4u];
+                let pl0 = &b_tile[b_lo + kk * B_STRIDE + wc / 4u];
+                let pl1 = &b_tile[b_lo + kk * B_STRIDE + (wc + FRAG) / 4u];
+                let b0 = coopLoadT<coop_mat16x16<f16, B>>(pb0, B_STRIDE);
+                let b1 = coopLoadT<coop_mat16x16<f16, B>>(pb1, B_STRIDE);
+                let l0 = coopLoadT<coop_mat16x16<f16, B>>(pl0, B_STRIDE);
+                let l1 = coopLoadT<coop_mat16x16<f16, B>>(pl1, B_STRIDE);
+                // Per fragment row of A: its hi and lo fragments, six multiply-adds.
+                let pa0 = &a_tile[a_hi + wr * A_STRIDE + kk / 4u];
+                let pq0 = &a_tile[a_lo + wr * A_STRIDE + kk / 4u];
+                let a0 = coopLoadT<coop_mat16x16<f16, A>>(pa0, A_STRIDE);
+                let q0 = coopLoadT<coop_mat16x16<f16, A>>(pq0, A_STRIDE);
+                h00 = coopMultiplyAdd(a0, b0, h00);
+                x00 = coopMultiplyAdd(a0, l0, x00);
+                x00 = coopMultiplyAdd(q0, b0, x00);
+                h01 = coopMultiplyAdd(a0, b1, h01);
+                x01 = coopMultiplyAdd(a0, l1, x01);
+                x01 = coopMultiplyAdd(q0, b1, x01);
+                let pa1 = &a_tile[a_hi + (wr + FRAG) * A_STRIDE + kk / 4u];
+                let pq1 = &a_tile[a_lo + (wr + FRAG) * A_STRIDE + kk / 4u];
+                let a1 = coopLoadT<coop_mat16x16<f16, A>>(pa1, A_STRIDE);
+                let q1 = coopLoadT<coop_mat16x16<f16, A>>(pq1, A_STRIDE);
+                h10 = coopMultiplyAdd(a1, b0, h10);
+                x10 = coopMultiplyAdd(a1, l0, x10);
+                x10 = coopMultiplyAdd(q1, b0, x10);
+                h11 = coopMultiplyAdd(a1, b1, h11);
+                x11 = coopMultiplyAdd(a1, l1, x11);
+                x11 = coopMultiplyAdd(q1, b1, x11);
+                let pa2 = &a_tile[a_hi + (wr + 2u * FRAG) * A_STRIDE + kk / 4u];
+                let pq2 = &a_tile[a_lo + (wr + 2u * FRAG) * A_STRIDE + kk / 4u];
+                let a2 = coopLoadT<coop_mat16x16<f16, A>>(pa2, A_STRIDE);
+                let q2 = coopLoadT<coop_mat16x16<f16, A>>(pq2, A_STRIDE);
+                h20 = coopMultiplyAdd(a2, b0, h20);
+                x20 = coopMultiplyAdd(a2, l0, x20);
+                x20 = coopMultiplyAdd(q2, b0, x20);
+                h21 = coopMultiplyAdd(a2, b1, h21);
+                x21 = coopMultiplyAdd(a2, l1, x21);
+                x21 = coopMultiplyAdd(q2, b1, x21);
+                let pa3 = &a_tile[a_hi + (wr + 3u * FRAG) * A_STRIDE + kk / 4u];
+                let pq3 = &a_tile[a_lo + (wr + 3u * FRAG) * A_STRIDE + kk / 4u];
+                let a3 = coopLoadT<coop_mat16x16<f16, A>>(pa3, A_STRIDE);
+                let q3 = coopLoadT<coop_mat16x16<f16, A>>(pq3, A_STRIDE);
+                h30 = coopMultiplyAdd(a3, b0, h30);
+                x30 = coopMultiplyAdd(a3, l0, x30);
+                x30 = coopMultiplyAdd(q3, b0, x30);
+                h31 = coopMultiplyAdd(a3, b1, h31);
+                x31 = coopMultiplyAdd(a3, l1, x31);
+                x31 = coopMultiplyAdd(q3, b1, x31);
+            }
+            // Step t + s + 1's blocks into the other copy, last read in step t + s − 1, which
+            // every subgroup finished before the barrier that ended it.
+            stash(tid, row0, col0, t + (s + 1u) * BK, 1u - buf, ring[(s + 1u) % DEPTH], sa, sb);
+            workgroupBarrier();
+            buf = 1u - buf;
         }
-        // The next step's blocks into the other copy, last read in step t − 1, which every
-        // subgroup finished before the barrier that ended it.
-        if (t + BK < params.k) {
-            stash(tid, row0, col0, t + BK, 1u - buf, fetch(tid, row0, col0, t + BK), sa, sb);
-        }
-        workgroupBarrier();
-        buf = 1u - buf;
     }
 
     let ua = ldexp(1.0, -ea);

@@ -119,10 +119,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
 
     var buf = 0u;
     for (var t = 0u; t < params.k + BK; t += BK) {
-        // Step t: first fetch block t into registers (not for the final step, which only
-        // finishes the last block), ...
+        // Step t: first fetch block t into registers, in every step: in the final one, which
+        // only finishes the last block, they read zeros past K. (Loaded under `if (fetch)`, the
+        // registers merged with their old values after the branch, and the H100's driver
+        // waited for the loads there rather than at the stores below; BENCHMARKS.md.) ...
         let fetch = t < params.k;
-        if (fetch) {
+        {
             na0 = load_a(0u, tid, row0, t);
             nb0 = load_b(0u, tid, col0, t);
             if (LOADS_A > 1u) { na1 = load_a(1u, tid, row0, t); }
