@@ -33,7 +33,7 @@ both "matmul/unrolled 256x128x16" $M/unrolled.wgsl BM=256 BN=128 BK=16
 both "matmul/unrolled 128x128x16" $M/unrolled.wgsl BM=128 BN=128 BK=16
 both "matmul/unrolled 128x128x8" $M/unrolled.wgsl BM=128 BN=128 BK=8
 both "matmul/f16 256x128x16" $M/f16.wgsl BM=256 BN=128 BK=16
-both "matmul/coop_f16 256x128x16" $M/coop_f16.wgsl BM=256 BN=128 BK=16 SG=32 WN=64
+both "matmul/coop_f16 128x256x16" $M/coop_f16.wgsl BM=128 BN=256 BK=16 SG=32 WN=64
 both "matmul/coop_split 128x128x16" $M/coop_split.wgsl BM=128 BN=128 BK=16 SG=32
 both "attention/flash d128" kernels/wgsl/attention/flash.wgsl D=128 BC=32
 both "attention/flash_f16 d128" kernels/wgsl/attention/flash_f16.wgsl D=128 BC=32
