@@ -529,43 +529,32 @@ fn qkx(s: coop_mat16x16<f32, C>, qh: coop_mat16x16<f16, A>, ql: coop_mat16x16<f1
     }
 
 
-# FP32 on the tensor cores: the next steps' loads in flight across the multiplies, as
-# `coop_f16` now keeps them (right results). `split_pre`: one step, issued before the multiplies
-# with no branch around it; `split_ringD`: D steps, a ring written out by the host.
+# `coop_f16` with four subgroups of 64×64 at 128×128 (the host gives that block eight of
+# 64×32): at 255 registers or fewer, two such workgroups fit an SM, so one can multiply while
+# the other waits at its barrier. `coop_wide_dD`: D steps of loads in flight.
+def coop_wide():
+    s = read("matmul/coop_f16.wgsl")
+    s = replace(s, "override WIDE: bool = WN == 64u;", "override WIDE: bool = true;")
+    s = replace(s, "override WARPS: u32 = (BM / WM) * (BN / WN);", "override WARPS: u32 = (BM / WM) * (BN / 64u);")
+    s = replace(s, "    let wr = (sg / (BN / WN)) * WM;\n    let wc = (sg % (BN / WN)) * WN;",
+                "    let wr = (sg / (BN / 64u)) * WM;\n    let wc = (sg % (BN / 64u)) * 64u;")
+    return {f"coop_wide_d{d}.wgsl": replace(s, "const DEPTH: u32 = 4u;", f"const DEPTH: u32 = {d}u;")
+            for d in (1, 2, 4)}
+
+
+# FP32 on the tensor cores with D steps of loads in flight (the kernel keeps two):
+# `split_depth1` is the schedule measured as `split_pre`, `split_depth3` the one measured as
+# `split_ring3` (2026-11-22, 15:51 UTC), written then from the kernel before it had a ring.
 def split():
     s = read("matmul/coop_split.wgsl")
-    i = s.index("    var buf = 0u;\n    for (var t = 0u; t < params.k; t += BK) {\n")
-    j = s.index("    let ua = ldexp(1.0, -ea);")
-    loop = s[i:j]
-    ci = loop.index("        // Copy `buf`'s hi tiles")
-    cj = loop.index("        // The next step's blocks into the other copy")
-    compute = loop[ci:cj]
-    pre = ("    var buf = 0u;\n    for (var t = 0u; t < params.k; t += BK) {\n"
-           "        let next = fetch(tid, row0, col0, t + BK);\n" + compute +
-           "        stash(tid, row0, col0, t + BK, 1u - buf, next, sa, sb);\n"
-           "        workgroupBarrier();\n        buf = 1u - buf;\n    }\n\n")
-    out = {"split_base.wgsl": s, "split_pre.wgsl": s[:i] + pre + s[j:]}
-    p0 = s.index("    stash(tid, row0, col0, 0u, 0u, fetch(tid, row0, col0, 0u), sa, sb);\n")
-    for d in (2, 3):
-        ring = (f"    var ring: array<Next, RING>;\n    // @unroll\n    for (var r = 0u; r < RING; r++) {{\n"
-                "        ring[r] = fetch(tid, row0, col0, r * BK);\n    }\n"
-                "    stash(tid, row0, col0, 0u, 0u, ring[0], sa, sb);\n    workgroupBarrier();\n\n"
-                "    var buf = 0u;\n    for (var t = 0u; t < params.k; t += RING * BK) {\n"
-                "        // @unroll\n        for (var q = 0u; q < RING; q++) {\n"
-                "            ring[q] = fetch(tid, row0, col0, t + (q + RING) * BK);\n"
-                + "".join("    " + x + "\n" if x else "\n" for x in compute.rstrip("\n").split("\n")) +
-                "            stash(tid, row0, col0, t + (q + 1u) * BK, 1u - buf, ring[(q + 1u) % RING], sa, sb);\n"
-                "            workgroupBarrier();\n            buf = 1u - buf;\n        }\n    }\n\n")
-        v = s[:p0] + ring + s[j:]
-        v = replace(v, "const FRAG: u32 = 16u;", f"const FRAG: u32 = 16u;\nconst RING: u32 = {d}u;")
-        out[f"split_ring{d}.wgsl"] = v
-    return out
+    return {f"split_depth{d}.wgsl": replace(s, "const DEPTH: u32 = 2u;", f"const DEPTH: u32 = {d}u;")
+            for d in (1, 3)}
 
 
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "out/experiments"
     os.makedirs(out, exist_ok=True)
-    for group in (gemv, vec4, coop, flash, flash_split, split):
+    for group in (gemv, vec4, coop, coop_wide, flash, flash_split, split):
         for name, text in group().items():
             with open(os.path.join(out, name), "w") as f:
                 f.write(text)
