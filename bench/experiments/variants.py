@@ -538,8 +538,23 @@ def coop_wide():
     s = replace(s, "override WARPS: u32 = (BM / WM) * (BN / WN);", "override WARPS: u32 = (BM / WM) * (BN / 64u);")
     s = replace(s, "    let wr = (sg / (BN / WN)) * WM;\n    let wc = (sg % (BN / WN)) * WN;",
                 "    let wr = (sg / (BN / 64u)) * WM;\n    let wc = (sg % (BN / 64u)) * 64u;")
-    return {f"coop_wide_d{d}.wgsl": replace(s, "const DEPTH: u32 = 4u;", f"const DEPTH: u32 = {d}u;")
-            for d in (1, 2, 4)}
+    out = {f"coop_wide_d{d}.wgsl": replace(s, "const DEPTH: u32 = 4u;", f"const DEPTH: u32 = {d}u;")
+           for d in (1, 2, 4)}
+    # The shipped kernel with each workgroup walking K from its own step (valid only where the
+    # steps are a multiple of DEPTH, as at 4096³ and 8192³; summed in another order).
+    k = read("matmul/coop_f16.wgsl")
+    k = replace(k, "    var ring: array<Next, DEPTH>;\n",
+                "    let steps = (params.k + BK - 1u) / BK;\n    let off = (wid.x * 7u + wid.y * 3u) % steps;\n"
+                "    var ring: array<Next, DEPTH>;\n")
+    k = replace(k, "        ring[j] = fetch(tid, row0, col0, j * BK);",
+                "        ring[j] = fetch(tid, row0, col0, ((j + off) % steps) * BK);")
+    k = replace(k, "    stash(tid, row0, col0, 0u, 0u, ring[0]);", "    stash(tid, row0, col0, off * BK, 0u, ring[0]);")
+    k = replace(k, "            ring[s] = fetch(tid, row0, col0, t + (s + DEPTH) * BK);",
+                "            ring[s] = fetch(tid, row0, col0, ((t / BK + s + DEPTH + off) % steps) * BK);")
+    k = replace(k, "            stash(tid, row0, col0, t + (s + 1u) * BK, 1u - buf, ring[(s + 1u) % DEPTH]);",
+                "            stash(tid, row0, col0, ((t / BK + s + 1u + off) % steps) * BK, 1u - buf, ring[(s + 1u) % DEPTH]);")
+    out["coop_kstag4.wgsl"] = k
+    return out
 
 
 # FP32 on the tensor cores with D steps of loads in flight (the kernel keeps two):
