@@ -102,8 +102,9 @@ const SLOTS: u32 = 4u;
 // Steps of blocks in flight. Every load is issued unconditionally, with no branch around it:
 // loaded under `if (more_steps)`, the registers merge with their old values after the branch,
 // and the driver waited for the loads right there, so nothing was in flight across the
-// multiplies (H100, 4096³ unchecked: 145 TFLOP/s; loaded unconditionally 171; two steps in
-// flight 217, four 253, six 239, eight 228; BENCHMARKS.md).
+// multiplies (H100, 4096³ unchecked, 256×128×16: 142 TFLOP/s under the branch, 167 without it,
+// 197 with two steps in flight, 222 with four; at 128×256×16 four steps gave 247, against 212
+// for two and 228 for eight; BENCHMARKS.md).
 const DEPTH: u32 = 4u;
 
 // Workgroup memory: two copies (0 and 1) of the f16 blocks of A (BM rows of A_STRIDE) and of B
