@@ -7,6 +7,11 @@ which keeps the variant's buffers, grid and cost model, so times compare directl
 usage: python3 bench/experiments/variants.py OUT_DIR   (from the repository root)
 Every edit asserts that its anchor text is found, so a change to a kernel fails loudly here
 instead of producing a silently unmodified "variant".
+
+Each variant is written from the kernel as it is in the same commit. A figure measured before a
+kernel changed came from that kernel's variants: to write them again, check out a commit from
+before the change (BENCHMARKS.md names one where it matters, e.g. 2ec8700 for the experiments
+on `coop_f16` and `coop_split` before they kept several steps of loads in flight).
 """
 import os
 import re
