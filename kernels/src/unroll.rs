@@ -441,7 +441,7 @@ fn main() {
         for spec in marked {
             // Each with the constants that bound its marked loops, as its host passes them:
             // the matmul's depth BK, the split attention's staging count KV_LOADS.
-            // (`coop_f16`'s ring is bounded by its own const DEPTH.)
+            // (The tensor-core matmuls' rings are bounded by each file's own const DEPTH.)
             let (out, loops) = expand_counted(spec.source, &[("BK", 8.0), ("KV_LOADS", 8.0)]);
             assert_eq!(loops, marks(spec.source), "{}", spec.id());
             let lines: Vec<_> = out.lines().collect();
