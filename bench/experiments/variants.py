@@ -562,6 +562,23 @@ def coop_wide():
     return out
 
 
+# `coop_f16` at BK = 32 in six 64×64 subgroups (192×128 or 128×192), half the barriers per
+# multiply-add of BK = 16. It fits 48 KiB only with one staging fragment for C's edges instead
+# of one per subgroup: valid only where every block is whole. Needs a
+# host that gives six-subgroup blocks 64×64 each and leaves that staging out of its fit check
+# (bench/results/h100-2026-11-22-coop-bk32/host.patch, a throwaway build).
+def coop_bk32():
+    s = read("matmul/coop_f16.wgsl")
+    # One staging fragment instead of one per subgroup (1 KiB: 48 KiB in all at 192×128×32). A
+    # one-element array with the staging branch forced off gave wrong results at 4096³, where
+    # that branch never runs.
+    s = replace(s, "var<workgroup> c_stage: array<f32, WARPS * FRAG * FRAG>;", "var<workgroup> c_stage: array<f32, FRAG * FRAG>;")
+    s = replace(s, "c[r * params.c_row + cc] = c_stage[sg * FRAG * FRAG + e];", "c[r * params.c_row + cc] = c_stage[e];")
+    s = replace(s, "let stage = &c_stage[sg * FRAG * FRAG];", "let stage = &c_stage[0];")
+    return {f"coop_bk32_d{d}.wgsl": replace(s, "const DEPTH: u32 = 4u;", f"const DEPTH: u32 = {d}u;")
+            for d in (2, 3)}
+
+
 # FP32 on the tensor cores with D steps of loads in flight (the kernel keeps two):
 # `split_depth1` is the schedule measured as `split_pre`, `split_depth3` the one measured as
 # `split_ring3` (2026-11-22, 15:51 UTC), written then from the kernel before it had a ring.
@@ -574,7 +591,7 @@ def split():
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "out/experiments"
     os.makedirs(out, exist_ok=True)
-    for group in (gemv, vec4, coop, coop_wide, flash, flash_split, split):
+    for group in (gemv, vec4, coop, coop_wide, coop_bk32, flash, flash_split, split):
         for name, text in group().items():
             with open(os.path.join(out, name), "w") as f:
                 f.write(text)
