@@ -50,6 +50,34 @@ def gemv():
     }
 
 
+# `q4_0_dp4a` with two pairs per loop trip and their next two in flight, no branch around any
+# load (right results): a pair past the row's end reads clamped words and x, and adds zero.
+def gemv_deep():
+    g = read("gemv/q4_0_dp4a.wgsl")
+    g = replace(g, """fn pair_dot(q: Pair, m: u32, p: u32, pairs: u32) -> f32 {
+    let sc""", """fn pair_dot(q: Pair, m: u32, p0: u32, pairs: u32) -> f32 {
+    let p = min(p0, pairs - 1u);
+    let sc""")
+    g = replace(g, "    return q.d0 * b0 + q.d1 * b1;\n}", "    return select(0.0, q.d0 * b0 + q.d1 * b1, p0 < pairs);\n}")
+    g = replace(g, """    var win: Window;
+    if (j < pairs) { win = load_window(row, j); }
+    for (var p = j; p < pairs; p += LANES) {
+        let cur = win;
+        if (p + LANES < pairs) { win = load_window(row, p + LANES); }
+        accumulate(cur, half, p, pairs, &s);
+    }""", """    var w0 = load_window(row, j);
+    var w1 = load_window(row, j + LANES);
+    for (var p = j; p < pairs; p += 2u * LANES) {
+        let c0 = w0;
+        let c1 = w1;
+        w0 = load_window(row, p + 2u * LANES);
+        w1 = load_window(row, p + 3u * LANES);
+        accumulate(c0, half, p, pairs, &s);
+        accumulate(c1, half, p + LANES, pairs, &s);
+    }""")
+    return {"dp4a_ring2.wgsl": g}
+
+
 # vec4 FP32 matmul.
 def vec4_noload(s):
     for fn, scale in (("load_a", "1e-3"), ("load_b", "2e-3")):
@@ -591,7 +619,7 @@ def split():
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "out/experiments"
     os.makedirs(out, exist_ok=True)
-    for group in (gemv, vec4, coop, coop_wide, coop_bk32, flash, flash_split, split):
+    for group in (gemv, gemv_deep, vec4, coop, coop_wide, coop_bk32, flash, flash_split, split):
         for name, text in group().items():
             with open(os.path.join(out, name), "w") as f:
                 f.write(text)
