@@ -444,6 +444,16 @@ fn main() {
             // (The tensor-core matmuls' rings are bounded by each file's own const DEPTH.)
             let (out, loops) = expand_counted(spec.source, &[("BK", 8.0), ("KV_LOADS", 8.0)]);
             assert_eq!(loops, marks(spec.source), "{}", spec.id());
+            // The last copy is there: index 7 of the eight BK or KV_LOADS trips, or DEPTH − 1
+            // of a ring (the copy `let s = …` of its main loop).
+            let last = match module_consts(spec.source)
+                .iter()
+                .find(|(k, _)| *k == "DEPTH")
+            {
+                Some((_, depth)) => format!("let s = {}u;", depth - 1.0),
+                None => "= 7u;".to_string(),
+            };
+            assert!(out.contains(&last), "{}: no {last}", spec.id());
             let lines: Vec<_> = out.lines().collect();
             for (i, line) in lines.iter().enumerate() {
                 if line.trim() == MARKER {
