@@ -10,8 +10,10 @@ instead of producing a silently unmodified "variant".
 
 Each variant is written from the kernel as it is in the same commit. A figure measured before a
 kernel changed came from that kernel's variants: to write them again, check out a commit from
-before the change (BENCHMARKS.md names one where it matters, e.g. 2ec8700 for the experiments
-on `coop_f16` and `coop_split` before they kept several steps of loads in flight).
+before the change (BENCHMARKS.md names one where it matters: 2ec8700 for the experiments on
+`coop_f16` and `coop_split` before they kept several steps of loads in flight; dc862c3 for
+those on `coop_f16` before it loaded its fragments a step ahead, including the groups
+`coop_bk32`, `coop_fpre`, `coop_fpre3` and the variant `coop_kstag4`, since removed).
 """
 import os
 import re
@@ -382,10 +384,7 @@ def as_matrix(s):
 def coop():
     s = read("matmul/coop_f16.wgsl")
     # The staged words choose between two constants: no f32 round trip (wrong results).
-    noconv = replace(s, "    return vec4<f16>(vec2<f16>(unpack2x16float(v.x)), vec2<f16>(unpack2x16float(v.y)));",
-                     "    return select(vec4<f16>(1.0h), vec4<f16>(0.5h), (v.x ^ v.y) == 0u);")
-    noconv = replace(noconv, "    return vec4<f16>(vec2<f16>(unpack2x16float(v.z)), vec2<f16>(unpack2x16float(v.w)));",
-                     "    return select(vec4<f16>(1.0h), vec4<f16>(0.5h), (v.z ^ v.w) == 0u);")
+    noconv = no_round_trip(s)
     # Each 16 bytes loaded as a struct of two vec4<f16>: no conversion at all (right results).
     pair = replace(s, "@group(0) @binding(1) var<storage, read> a: array<vec4<u32>>;\n"
                       "@group(0) @binding(2) var<storage, read> b: array<vec4<u32>>;",
@@ -591,47 +590,16 @@ fn qkx(s: coop_mat16x16<f32, C>, qh: coop_mat16x16<f16, A>, ql: coop_mat16x16<f1
 
 # `coop_f16` with four subgroups of 64×64 at 128×128 (the host gives that block eight of
 # 64×32): at 255 registers or fewer, two such workgroups fit an SM, so one can multiply while
-# the other waits at its barrier. `coop_wide_dD`: D steps of loads in flight.
+# the other waits at its barrier. `coop_wide_dD`: D steps of loads in flight. (Measured at
+# 16:12 UTC from the kernel of commit dc862c3, before its fragments were loaded a step ahead.)
 def coop_wide():
     s = read("matmul/coop_f16.wgsl")
     s = replace(s, "override WIDE: bool = WN == 64u;", "override WIDE: bool = true;")
     s = replace(s, "override WARPS: u32 = (BM / WM) * (BN / WN);", "override WARPS: u32 = (BM / WM) * (BN / 64u);")
     s = replace(s, "    let wr = (sg / (BN / WN)) * WM;\n    let wc = (sg % (BN / WN)) * WN;",
                 "    let wr = (sg / (BN / 64u)) * WM;\n    let wc = (sg % (BN / 64u)) * 64u;")
-    out = {f"coop_wide_d{d}.wgsl": replace(s, "const DEPTH: u32 = 4u;", f"const DEPTH: u32 = {d}u;")
-           for d in (1, 2, 4)}
-    # The shipped kernel with each workgroup walking K from its own step (valid only where the
-    # steps are a multiple of DEPTH, as at 4096³ and 8192³; summed in another order).
-    k = read("matmul/coop_f16.wgsl")
-    k = replace(k, "    var ring: array<Next, DEPTH>;\n",
-                "    let steps = (params.k + BK - 1u) / BK;\n    let off = (wid.x * 7u + wid.y * 3u) % steps;\n"
-                "    var ring: array<Next, DEPTH>;\n")
-    k = replace(k, "        ring[j] = fetch(tid, row0, col0, j * BK);",
-                "        ring[j] = fetch(tid, row0, col0, ((j + off) % steps) * BK);")
-    k = replace(k, "    stash(tid, row0, col0, 0u, 0u, ring[0]);", "    stash(tid, row0, col0, off * BK, 0u, ring[0]);")
-    k = replace(k, "            ring[s] = fetch(tid, row0, col0, t + (s + DEPTH) * BK);",
-                "            ring[s] = fetch(tid, row0, col0, ((t / BK + s + DEPTH + off) % steps) * BK);")
-    k = replace(k, "            stash(tid, row0, col0, t + (s + 1u) * BK, 1u - buf, ring[(s + 1u) % DEPTH]);",
-                "            stash(tid, row0, col0, ((t / BK + s + 1u + off) % steps) * BK, 1u - buf, ring[(s + 1u) % DEPTH]);")
-    out["coop_kstag4.wgsl"] = k
-    return out
-
-
-# `coop_f16` at BK = 32 in six 64×64 subgroups (192×128 or 128×192), half the barriers per
-# multiply-add of BK = 16. It fits 48 KiB only with one staging fragment for C's edges instead
-# of one per subgroup: valid only where every block is whole. Needs a
-# host that gives six-subgroup blocks 64×64 each and leaves that staging out of its fit check
-# (bench/results/h100-2026-11-22-coop-bk32/host.patch, a throwaway build).
-def coop_bk32():
-    s = read("matmul/coop_f16.wgsl")
-    # One staging fragment instead of one per subgroup (1 KiB: 48 KiB in all at 192×128×32). A
-    # one-element array with the staging branch forced off gave wrong results at 4096³, where
-    # that branch never runs.
-    s = replace(s, "var<workgroup> c_stage: array<f32, WARPS * FRAG * FRAG>;", "var<workgroup> c_stage: array<f32, FRAG * FRAG>;")
-    s = replace(s, "c[r * params.c_row + cc] = c_stage[sg * FRAG * FRAG + e];", "c[r * params.c_row + cc] = c_stage[e];")
-    s = replace(s, "let stage = &c_stage[sg * FRAG * FRAG];", "let stage = &c_stage[0];")
-    return {f"coop_bk32_d{d}.wgsl": replace(s, "const DEPTH: u32 = 4u;", f"const DEPTH: u32 = {d}u;")
-            for d in (2, 3)}
+    return {f"coop_wide_d{d}.wgsl": replace(s, "const DEPTH: u32 = 4u;", f"const DEPTH: u32 = {d}u;")
+            for d in (1, 2, 4)}
 
 
 # FP32 on the tensor cores with D steps of loads in flight (the kernel keeps two):
@@ -642,302 +610,36 @@ def split():
     return {f"split_depth{d}.wgsl": replace(s, "const DEPTH: u32 = 2u;", f"const DEPTH: u32 = {d}u;")
             for d in (1, 3)}
 
-# `coop_f16` with each step's fragments loaded from workgroup memory during the step before,
-# so that after each barrier the tensor cores can start at once instead of waiting for the
-# first fragment loads. The blocks are written two steps ahead (copy `buf` is free as soon as
-# its fragments are in registers), so two copies still suffice. BK = 16 only (one fragment deep
-# per step). `coop_fpre_dD`: a step's blocks written after its multiply-adds, D steps of loads
-# in flight; `coop_fpre_early_dD`: written before them; `coop_fpre_late_dD`: written after
-# them and the next loads issued only then. (As first run, 17:21 UTC, the variants lacked the barrier
-# after the prologue's fragment loads, and one of them once failed its check.)
-FPRE = """    // Fragments of the step being multiplied (ca*, cb*), loaded during the step before.
-    var ca0: coop_mat16x16<f16, A>;
-    var ca1: coop_mat16x16<f16, A>;
-    var ca2: coop_mat16x16<f16, A>;
-    var ca3: coop_mat16x16<f16, A>;
-    var cb0: coop_mat16x16<f16, B>;
-    var cb1: coop_mat16x16<f16, B>;
-    var cb2: coop_mat16x16<f16, B>;
-    var cb3: coop_mat16x16<f16, B>;
-    var nb2: coop_mat16x16<f16, B>;
-    var nb3: coop_mat16x16<f16, B>;
-
-    // Prologue: steps 0 and 1 into copies 0 and 1, steps 2 .. DEPTH + 1 in flight (step j in
-    // ring[j % DEPTH]), then step 0's fragments.
-    stash(tid, row0, col0, 0u, 0u, fetch(tid, row0, col0, 0u));
-    stash(tid, row0, col0, BK, 1u, fetch(tid, row0, col0, BK));
-    var ring: array<Next, DEPTH>;
-    // @unroll
-    for (var j = 0u; j < DEPTH; j++) {
-        ring[(j + 2u) % DEPTH] = fetch(tid, row0, col0, (j + 2u) * BK);
-    }
-    workgroupBarrier();
-    {
-        let pa0 = &a_tile[wr * A_STRIDE];
-        let pa1 = &a_tile[(wr + FRAG) * A_STRIDE];
-        let pa2 = &a_tile[(wr + 2u * FRAG) * A_STRIDE];
-        let pa3 = &a_tile[(wr + 3u * FRAG) * A_STRIDE];
-        let pb0 = &b_tile[wc / 4u];
-        let pb1 = &b_tile[(wc + FRAG) / 4u];
-        ca0 = coopLoadT<coop_mat16x16<f16, A>>(pa0, A_STRIDE);
-        ca1 = coopLoadT<coop_mat16x16<f16, A>>(pa1, A_STRIDE);
-        ca2 = coopLoadT<coop_mat16x16<f16, A>>(pa2, A_STRIDE);
-        ca3 = coopLoadT<coop_mat16x16<f16, A>>(pa3, A_STRIDE);
-        cb0 = coopLoadT<coop_mat16x16<f16, B>>(pb0, B_STRIDE);
-        cb1 = coopLoadT<coop_mat16x16<f16, B>>(pb1, B_STRIDE);
-        if (WIDE) {
-            let pb2 = &b_tile[(wc + 2u * FRAG) / 4u];
-            let pb3 = &b_tile[(wc + 3u * FRAG) / 4u];
-            cb2 = coopLoadT<coop_mat16x16<f16, B>>(pb2, B_STRIDE);
-            cb3 = coopLoadT<coop_mat16x16<f16, B>>(pb3, B_STRIDE);
-        }
-    }
-    // Step 2 goes into copy 0 in the first step: nobody may still be reading step 0 there.
-    workgroupBarrier();
-
-    var buf = 0u;
-    for (var t = 0u; t < params.k; t += DEPTH * BK) {
-        // @unroll
-        for (var s = 0u; s < DEPTH; s++) {
-            // Step t + s: its fragments are in ca*, cb*; copy 1 - buf holds step t + s + 1;
-            // copy buf is free.
-@EARLY@            let a_base = (1u - buf) * BM * A_STRIDE;
-            let b_base = (1u - buf) * BK * B_STRIDE;
-            let pa0 = &a_tile[a_base + wr * A_STRIDE];
-            let pa1 = &a_tile[a_base + (wr + FRAG) * A_STRIDE];
-            let pa2 = &a_tile[a_base + (wr + 2u * FRAG) * A_STRIDE];
-            let pa3 = &a_tile[a_base + (wr + 3u * FRAG) * A_STRIDE];
-            let pb0 = &b_tile[b_base + wc / 4u];
-            let pb1 = &b_tile[b_base + (wc + FRAG) / 4u];
-            let nb0 = coopLoadT<coop_mat16x16<f16, B>>(pb0, B_STRIDE);
-            let nb1 = coopLoadT<coop_mat16x16<f16, B>>(pb1, B_STRIDE);
-            if (WIDE) {
-                let pb2 = &b_tile[b_base + (wc + 2u * FRAG) / 4u];
-                let pb3 = &b_tile[b_base + (wc + 3u * FRAG) / 4u];
-                nb2 = coopLoadT<coop_mat16x16<f16, B>>(pb2, B_STRIDE);
-                nb3 = coopLoadT<coop_mat16x16<f16, B>>(pb3, B_STRIDE);
-            }
-            let na0 = coopLoadT<coop_mat16x16<f16, A>>(pa0, A_STRIDE);
-            acc00 = coopMultiplyAdd(ca0, cb0, acc00);
-            acc01 = coopMultiplyAdd(ca0, cb1, acc01);
-            if (WIDE) {
-                acc02 = coopMultiplyAdd(ca0, cb2, acc02);
-                acc03 = coopMultiplyAdd(ca0, cb3, acc03);
-            }
-            let na1 = coopLoadT<coop_mat16x16<f16, A>>(pa1, A_STRIDE);
-            acc10 = coopMultiplyAdd(ca1, cb0, acc10);
-            acc11 = coopMultiplyAdd(ca1, cb1, acc11);
-            if (WIDE) {
-                acc12 = coopMultiplyAdd(ca1, cb2, acc12);
-                acc13 = coopMultiplyAdd(ca1, cb3, acc13);
-            }
-            let na2 = coopLoadT<coop_mat16x16<f16, A>>(pa2, A_STRIDE);
-            acc20 = coopMultiplyAdd(ca2, cb0, acc20);
-            acc21 = coopMultiplyAdd(ca2, cb1, acc21);
-            if (WIDE) {
-                acc22 = coopMultiplyAdd(ca2, cb2, acc22);
-                acc23 = coopMultiplyAdd(ca2, cb3, acc23);
-            }
-            let na3 = coopLoadT<coop_mat16x16<f16, A>>(pa3, A_STRIDE);
-            acc30 = coopMultiplyAdd(ca3, cb0, acc30);
-            acc31 = coopMultiplyAdd(ca3, cb1, acc31);
-            if (WIDE) {
-                acc32 = coopMultiplyAdd(ca3, cb2, acc32);
-                acc33 = coopMultiplyAdd(ca3, cb3, acc33);
-            }
-            ca0 = na0;
-            ca1 = na1;
-            ca2 = na2;
-            ca3 = na3;
-            cb0 = nb0;
-            cb1 = nb1;
-            cb2 = nb2;
-            cb3 = nb3;
-@LATE@            workgroupBarrier();
-            buf = 1u - buf;
-        }
-    }
-
-"""
-# The loads of step t + s + 2 + DEPTH go out at the top of the step either way.
-FPRE_EARLY = """            stash(tid, row0, col0, t + (s + 2u) * BK, buf, ring[(s + 2u) % DEPTH]);
-            ring[(s + 2u) % DEPTH] = fetch(tid, row0, col0, t + (s + 2u + DEPTH) * BK);
-"""
-FPRE_LATE_TOP = """            let fresh = fetch(tid, row0, col0, t + (s + 2u + DEPTH) * BK);
-"""
-FPRE_LATE = """            stash(tid, row0, col0, t + (s + 2u) * BK, buf, ring[(s + 2u) % DEPTH]);
-            ring[(s + 2u) % DEPTH] = fresh;
-"""
 
 
-def coop_fpre():
-    s = read("matmul/coop_f16.wgsl")
-    s = replace(s, "    var b2: coop_mat16x16<f16, B>;\n    var b3: coop_mat16x16<f16, B>;\n", "")
-    i = s.index("    // Prologue: the loads of steps 0 .. DEPTH")
-    j = s.index("    let direct = row0 + BM <= params.m")
-    out = {}
-    for d in (2, 3, 4):
-        for early in (False, True):
-            body = FPRE.replace("@EARLY@", FPRE_EARLY if early else FPRE_LATE_TOP)
-            body = body.replace("@LATE@", "" if early else FPRE_LATE)
-            v = replace(s[:i] + body + s[j:], "const DEPTH: u32 = 4u;", f"const DEPTH: u32 = {d}u;")
-            out[f"coop_fpre{'_early' if early else ''}_d{d}.wgsl"] = v
-        body = FPRE.replace("@EARLY@", "").replace("@LATE@", FPRE_EARLY)
-        v = replace(s[:i] + body + s[j:], "const DEPTH: u32 = 4u;", f"const DEPTH: u32 = {d}u;")
-        out[f"coop_fpre_late_d{d}.wgsl"] = v
-    # Where the time goes in `coop_fpre_d2` (wrong results): the ring never refilled (no global
-    # loads in the loop); nothing written to workgroup memory either; and no barrier in the loop.
-    d2 = out["coop_fpre_d2.wgsl"]
+# Where the time goes in `coop_f16` (wrong results except `mat`): the ring never refilled (no
+# global loads in the loop, `noload`); nothing written to workgroup memory either (`nostash`);
+# no barrier in the loop (`nobar`); every step reloading step 0's blocks, which stay in the
+# SM's L1 (`same`: the kernel's instructions and registers without L2's bandwidth or latency;
+# t / k is 0 in the loop, but the compiler cannot know it, so it cannot hoist the loads); the
+# staged words choosing between two constants (`noconv`, no f32 round trip); A and B read as
+# mat2x4<f16>, 16 bytes that are already two vec4<f16> (`mat`, right results). The same
+# parts of the kernel before it loaded its fragments a step ahead were measured as
+# `coop_fpre_*_d2` and `_d4` (written by this file at commit dc862c3).
+def coop_parts():
+    k = read("matmul/coop_f16.wgsl")
     fetch = "            let fresh = fetch(tid, row0, col0, t + (s + 2u + DEPTH) * BK);\n"
-    noload = replace(d2, fetch, "            let fresh = ring[(s + 2u) % DEPTH];\n")
-    out["coop_fpre_noload_d2.wgsl"] = noload
-    out["coop_fpre_nostash_d2.wgsl"] = replace(
-        noload, "            stash(tid, row0, col0, t + (s + 2u) * BK, buf, ring[(s + 2u) % DEPTH]);\n", "")
-    out["coop_fpre_nobar_d2.wgsl"] = replace(
-        d2, "            ring[(s + 2u) % DEPTH] = fresh;\n            workgroupBarrier();\n",
-        "            ring[(s + 2u) % DEPTH] = fresh;\n")
-    out["coop_fpre_d1.wgsl"] = replace(d2, "const DEPTH: u32 = 2u;", "const DEPTH: u32 = 1u;")
-    # Every step's loads ask for step 0's blocks again, which stay in the SM's L1: the same
-    # instructions and registers as the kernel, without L2's bandwidth or latency. (t / k is 0
-    # in the loop, but the compiler cannot know it, so it cannot hoist the loads.)
-    for d in (2, 4):
-        k = out[f"coop_fpre_d{d}.wgsl"]
-        out[f"coop_fpre_same_d{d}.wgsl"] = replace(k, fetch, "            let fresh = fetch(tid, row0, col0, (t / params.k) * BK);\n")
-        # Without the f32 round trip of every staged word: the words only choosing between two
-        # constants (wrong results), or loaded as mat2x4<f16>, 16 bytes that are already two
-        # vec4<f16> (right results).
-        out[f"coop_fpre_noconv_d{d}.wgsl"] = no_round_trip(k)
-        out[f"coop_fpre_mat_d{d}.wgsl"] = as_matrix(k)
-    return out
-
-# `coop_fpre` with three copies of A's block (workgroup memory: 43.5 KiB at 128×256×16): only
-# the fragments of B and A's first fragment are loaded in the step before; A's other three are
-# loaded in their own step, from a copy that is not overwritten until the step after. Twelve
-# registers fewer than `coop_fpre`. `coop_fpre3_dD`: D steps of loads in flight.
-FPRE3 = """    var ca0: coop_mat16x16<f16, A>;
-    var cb0: coop_mat16x16<f16, B>;
-    var cb1: coop_mat16x16<f16, B>;
-    var cb2: coop_mat16x16<f16, B>;
-    var cb3: coop_mat16x16<f16, B>;
-    var nb2: coop_mat16x16<f16, B>;
-    var nb3: coop_mat16x16<f16, B>;
-
-    // Step j's block of A in A copy j % 3, of B in B copy j % 2.
-    stash(tid, row0, col0, 0u, 0u, 0u, fetch(tid, row0, col0, 0u));
-    stash(tid, row0, col0, BK, 1u, 1u, fetch(tid, row0, col0, BK));
-    var ring: array<Next, DEPTH>;
-    // @unroll
-    for (var j = 0u; j < DEPTH; j++) {
-        ring[(j + 2u) % DEPTH] = fetch(tid, row0, col0, (j + 2u) * BK);
+    noload = replace(k, fetch, "            let fresh = ring[(s + 2u) % DEPTH];\n")
+    return {
+        "coop_noload.wgsl": noload,
+        "coop_nostash.wgsl": replace(
+            noload, "            stash(tid, row0, col0, t + (s + 2u) * BK, buf, ring[(s + 2u) % DEPTH]);\n", ""),
+        "coop_nobar.wgsl": replace(
+            k, "            workgroupBarrier();\n            buf = 1u - buf;\n", "            buf = 1u - buf;\n"),
+        "coop_same.wgsl": replace(k, fetch, "            let fresh = fetch(tid, row0, col0, (t / params.k) * BK);\n"),
+        "coop_mat.wgsl": as_matrix(k),
     }
-    workgroupBarrier();
-    {
-        let pa0 = &a_tile[wr * A_STRIDE];
-        let pb0 = &b_tile[wc / 4u];
-        let pb1 = &b_tile[(wc + FRAG) / 4u];
-        ca0 = coopLoadT<coop_mat16x16<f16, A>>(pa0, A_STRIDE);
-        cb0 = coopLoadT<coop_mat16x16<f16, B>>(pb0, B_STRIDE);
-        cb1 = coopLoadT<coop_mat16x16<f16, B>>(pb1, B_STRIDE);
-        if (WIDE) {
-            let pb2 = &b_tile[(wc + 2u * FRAG) / 4u];
-            let pb3 = &b_tile[(wc + 3u * FRAG) / 4u];
-            cb2 = coopLoadT<coop_mat16x16<f16, B>>(pb2, B_STRIDE);
-            cb3 = coopLoadT<coop_mat16x16<f16, B>>(pb3, B_STRIDE);
-        }
-    }
-    workgroupBarrier();
-
-    var buf = 0u;
-    var a_cur = 0u;
-    var a_next = 1u;
-    var a_free = 2u;
-    for (var t = 0u; t < params.k; t += DEPTH * BK) {
-        // @unroll
-        for (var s = 0u; s < DEPTH; s++) {
-            let fresh = fetch(tid, row0, col0, t + (s + 2u + DEPTH) * BK);
-            let a_base = a_cur * BM * A_STRIDE;
-            let n_base = a_next * BM * A_STRIDE;
-            let b_base = (1u - buf) * BK * B_STRIDE;
-            let pa1 = &a_tile[a_base + (wr + FRAG) * A_STRIDE];
-            let pa2 = &a_tile[a_base + (wr + 2u * FRAG) * A_STRIDE];
-            let pa3 = &a_tile[a_base + (wr + 3u * FRAG) * A_STRIDE];
-            let pn0 = &a_tile[n_base + wr * A_STRIDE];
-            let pb0 = &b_tile[b_base + wc / 4u];
-            let pb1 = &b_tile[b_base + (wc + FRAG) / 4u];
-            let a1 = coopLoadT<coop_mat16x16<f16, A>>(pa1, A_STRIDE);
-            let nb0 = coopLoadT<coop_mat16x16<f16, B>>(pb0, B_STRIDE);
-            let nb1 = coopLoadT<coop_mat16x16<f16, B>>(pb1, B_STRIDE);
-            if (WIDE) {
-                let pb2 = &b_tile[b_base + (wc + 2u * FRAG) / 4u];
-                let pb3 = &b_tile[b_base + (wc + 3u * FRAG) / 4u];
-                nb2 = coopLoadT<coop_mat16x16<f16, B>>(pb2, B_STRIDE);
-                nb3 = coopLoadT<coop_mat16x16<f16, B>>(pb3, B_STRIDE);
-            }
-            acc00 = coopMultiplyAdd(ca0, cb0, acc00);
-            acc01 = coopMultiplyAdd(ca0, cb1, acc01);
-            if (WIDE) {
-                acc02 = coopMultiplyAdd(ca0, cb2, acc02);
-                acc03 = coopMultiplyAdd(ca0, cb3, acc03);
-            }
-            let a2 = coopLoadT<coop_mat16x16<f16, A>>(pa2, A_STRIDE);
-            acc10 = coopMultiplyAdd(a1, cb0, acc10);
-            acc11 = coopMultiplyAdd(a1, cb1, acc11);
-            if (WIDE) {
-                acc12 = coopMultiplyAdd(a1, cb2, acc12);
-                acc13 = coopMultiplyAdd(a1, cb3, acc13);
-            }
-            let a3 = coopLoadT<coop_mat16x16<f16, A>>(pa3, A_STRIDE);
-            acc20 = coopMultiplyAdd(a2, cb0, acc20);
-            acc21 = coopMultiplyAdd(a2, cb1, acc21);
-            if (WIDE) {
-                acc22 = coopMultiplyAdd(a2, cb2, acc22);
-                acc23 = coopMultiplyAdd(a2, cb3, acc23);
-            }
-            ca0 = coopLoadT<coop_mat16x16<f16, A>>(pn0, A_STRIDE);
-            acc30 = coopMultiplyAdd(a3, cb0, acc30);
-            acc31 = coopMultiplyAdd(a3, cb1, acc31);
-            if (WIDE) {
-                acc32 = coopMultiplyAdd(a3, cb2, acc32);
-                acc33 = coopMultiplyAdd(a3, cb3, acc33);
-            }
-            cb0 = nb0;
-            cb1 = nb1;
-            cb2 = nb2;
-            cb3 = nb3;
-            stash(tid, row0, col0, t + (s + 2u) * BK, buf, a_free, ring[(s + 2u) % DEPTH]);
-            ring[(s + 2u) % DEPTH] = fresh;
-            workgroupBarrier();
-            buf = 1u - buf;
-            let a_was = a_cur;
-            a_cur = a_next;
-            a_next = a_free;
-            a_free = a_was;
-        }
-    }
-
-"""
-
-
-def coop_fpre3():
-    s = read("matmul/coop_f16.wgsl")
-    s = replace(s, "    var b2: coop_mat16x16<f16, B>;\n    var b3: coop_mat16x16<f16, B>;\n", "")
-    s = replace(s, "var<workgroup> a_tile: array<vec4<f16>, 2 * BM * A_STRIDE>;",
-                "var<workgroup> a_tile: array<vec4<f16>, 3 * BM * A_STRIDE>;")
-    s = replace(s, "fn stash(tid: u32, row0: u32, col0: u32, t: u32, buf: u32, n: Next) {",
-                "fn stash(tid: u32, row0: u32, col0: u32, t: u32, buf: u32, abuf: u32, n: Next) {")
-    i = s.index("fn stash(")
-    j = s.index("\n}\n", i)
-    s = s[:i] + s[i:j].replace("put_a(buf, ", "put_a(abuf, ") + s[j:]
-    i = s.index("    // Prologue: the loads of steps 0 .. DEPTH")
-    j = s.index("    let direct = row0 + BM <= params.m")
-    return {f"coop_fpre3_d{d}.wgsl": replace(s[:i] + FPRE3 + s[j:], "const DEPTH: u32 = 4u;", f"const DEPTH: u32 = {d}u;")
-            for d in (2, 3, 4)}
 
 
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "out/experiments"
     os.makedirs(out, exist_ok=True)
-    for group in (gemv, gemv_deep, vec4, coop, coop_wide, coop_bk32, coop_fpre, coop_fpre3, flash, flash_split, split):
+    for group in (gemv, gemv_deep, vec4, coop, coop_wide, coop_parts, flash, flash_split, split):
         for name, text in group().items():
             with open(os.path.join(out, name), "w") as f:
                 f.write(text)

@@ -82,8 +82,9 @@ usage: lab bench --kernel <name> [--variant <v>] [--size <s>[,<s>…]] [--adapte
   --causal     attention only: mask keys after each query
   --quick      short timing (for software adapters and smoke tests)
   --tiles      matmul: run with this workgroup block (BMxBNxBK) instead of the default
-               (subgroup: BK is unused, the subgroup walks K by its own size; coop_f16 and
-               coop_split: BM a multiple of 64, BN of 32, BK of 16)
+               (subgroup: BK is unused, the subgroup walks K by its own size; coop_f16:
+               BM a multiple of 64, BN of 32, BK = 16; coop_split: the same but BK a
+               multiple of 16)
   --autotune   matmul: first try each candidate block at the first size, keep the
                fastest verified one for the session, and record every trial in the JSON
                (tuning timing: warm-up, then three short samples)

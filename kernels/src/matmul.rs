@@ -238,15 +238,15 @@ impl Layout {
             t(64, 256, 1),
             t(64, 64, 1),
         ];
-        // H100, 4096³, four steps in flight: 255, 230, 214 TFLOP/s for the first three
-        // unchecked (8 subgroups each), 189, 197, 171 checked; BK = 32 does not fit 48 KiB of
-        // workgroup memory at 256×128.
+        // BK is always 16: the kernel's main loop multiplies one fragment deep per step.
+        // H100, 4096³ (BENCHMARKS.md), TFLOP/s unchecked / checked: 128×256×16 264 / 222,
+        // 256×128×16 239 / 218, 128×128×16 185 / 172; the smaller ones are for devices with
+        // less workgroup memory.
         const COOP: &[Tiles] = &[
             t(128, 256, 16),
             t(256, 128, 16),
-            t(128, 128, 32),
             t(128, 128, 16),
-            t(64, 128, 32),
+            t(64, 128, 16),
             t(64, 64, 16),
         ];
         // H100, 4096³ (BENCHMARKS.md, 2026-11-22): 128×128×16 ran at 58.5 TFLOP/s unchecked
@@ -325,14 +325,18 @@ impl Layout {
                 } else {
                     SPLIT_WARP_BLOCK
                 };
+                // coop_f16 walks K one fragment deep per step.
+                let (bk_ok, bk_rule) = if self == Layout::Coop {
+                    (t.bk == COOP_FRAGMENT, format!("BK = {COOP_FRAGMENT}"))
+                } else {
+                    (
+                        t.bk.is_multiple_of(COOP_FRAGMENT),
+                        format!("BK of {COOP_FRAGMENT}"),
+                    )
+                };
                 (
-                    t.bm.is_multiple_of(wm)
-                        && t.bn.is_multiple_of(wn)
-                        && t.bk.is_multiple_of(COOP_FRAGMENT)
-                        && nonzero,
-                    format!(
-                        "BM a multiple of {wm}, BN of {wn} and BK of {COOP_FRAGMENT}, none zero"
-                    ),
+                    t.bm.is_multiple_of(wm) && t.bn.is_multiple_of(wn) && bk_ok && nonzero,
+                    format!("BM a multiple of {wm}, BN of {wn} and {bk_rule}, none zero"),
                 )
             }
         };
@@ -931,6 +935,24 @@ mod tests {
             .unwrap_err();
         assert!(e.contains("16 to 32"), "{e}");
         let limits = fit(32, 32);
+        // coop_f16 multiplies one fragment deep per step: any other BK is refused by name.
+        let e = Layout::Coop
+            .check(
+                Tiles {
+                    bm: 128,
+                    bn: 128,
+                    bk: 32,
+                },
+                &limits,
+            )
+            .unwrap_err();
+        assert!(e.contains("BK = 16"), "{e}");
+        assert!(
+            Layout::Coop
+                .candidates()
+                .iter()
+                .all(|t| t.bk == COOP_FRAGMENT)
+        );
         let e = Layout::Reg2d
             .check(
                 Tiles {

@@ -13,29 +13,35 @@
 // them sits under a branch that depends on the lane.
 //
 // Who owns what.
-// - A workgroup owns a BM×BN block of C (256×128 by default on an H100) and walks K in steps
-//   of BK. It has (BM/64)·(BN/WN) subgroups: 8 at 256×128 or 128×256, 256 threads.
+// - A workgroup owns a BM×BN block of C (128×256 by default on an H100) and walks K in steps
+//   of BK = 16, one fragment deep. It has (BM/64)·(BN/WN) subgroups: 8 at 256×128 or 128×256,
+//   256 threads.
 // - Each subgroup owns a 64×WN sub-block of C, WN = 64 (the host's choice where that still
 //   leaves 8 subgroups) or 32: 4×4 (or 4×2) fragments of 16×16, held in sixteen (eight) f32
-//   accumulator matrices that stay in registers for the whole walk along K. Per 16-deep slice
-//   of K it loads four fragments of A and four (two) of B from workgroup memory and does
-//   sixteen (eight) multiply-adds: each fragment it loads feeds four (two) of them, which is
-//   what keeps the tensor cores fed rather than waiting on workgroup memory. (A 32×32
-//   sub-block, 2×2, loads four fragments for four multiply-adds.)
+//   accumulator matrices that stay in registers for the whole walk along K. Per step it loads
+//   four fragments of A and four (two) of B from workgroup memory and does sixteen (eight)
+//   multiply-adds: each fragment it loads feeds four (two) of them, which is what keeps the
+//   tensor cores fed rather than waiting on workgroup memory. (A 32×32 sub-block, 2×2, loads
+//   four fragments for four multiply-adds.)
 // - Every thread of the workgroup helps stage the BM×BK block of A and the BK×BN block of B in
 //   workgroup memory, eight f16 at a time (one 16-byte load per element; the host pads the
 //   rows of A, B and C to a multiple of 8 elements so every row starts 16-byte aligned), and
 //   writes zeros outside A and B. That zero padding is how
 //   ragged M, N and K work: a fragment that hangs over an edge multiplies zeros, and the tensor
 //   cores never see a partial fragment.
-// - Software pipelining: two copies of each block live in workgroup memory, and DEPTH steps'
-//   blocks are on their way from global memory at any time, in a ring of registers. In step t
-//   every thread issues the global loads of its share of step t + DEPTH's blocks (`fetch`),
-//   the subgroups multiply the blocks of step t out of one copy, and only then does each thread
-//   write step t + 1's registers, loaded DEPTH − 1 steps ago, into the other copy (`stash`):
-//   the loads' latency hides behind several steps of multiplies, and one barrier per step is
-//   enough instead of two. Many subgroups per workgroup help too: one waiting on memory leaves
-//   the tensor cores to others.
+// - Software pipelining, three stages. In step t:
+//   - every thread issues the global loads of its share of step t + 2 + DEPTH's blocks
+//     (`fetch`) into a ring of registers, where they travel while DEPTH steps are multiplied;
+//   - each subgroup loads step t + 1's fragments from workgroup memory and multiplies step t's,
+//     which it loaded in step t − 1;
+//   - each thread writes its registers of step t + 2 (fetched DEPTH steps ago) into workgroup
+//     memory (`stash`); then comes the step's one barrier.
+//   Two copies of each block suffice: in step t the subgroups read step t + 1's copy, and step
+//   t's copy, whose fragments are already in registers, takes step t + 2. With the next
+//   fragments in registers before the barrier, the tensor cores start at once after it rather
+//   than after a round trip to workgroup memory (H100, 4096³, checked: 221 TFLOP/s against 188
+//   with the fragments loaded after the barrier). Many subgroups per workgroup help too: one
+//   waiting on memory leaves the tensor cores to others.
 // - At the end a workgroup whose whole block lies inside C stores its fragments straight to C.
 //   One on an edge stores each fragment into its subgroup's own 16×16 f32 staging area in
 //   workgroup memory, and its lanes copy the elements that lie inside C to global memory with
@@ -71,8 +77,9 @@ struct Params {
 
 // The fragment shape (M = N = K = 16).
 const FRAG: u32 = 16u;
-// Workgroup block, pipeline-overridable: BM a multiple of 64, BN of 32, BK of 16, chosen by the
-// host from the adapter's limits. SG is the adapter's subgroup size (the host refuses adapters
+// Workgroup block, pipeline-overridable: BM a multiple of 64, BN of 32, BK = 16 (the main loop
+// multiplies one fragment deep per step; the host refuses any other BK), chosen by the host
+// from the adapter's limits. SG is the adapter's subgroup size (the host refuses adapters
 // where it varies), so the workgroup is exactly WARPS whole subgroups.
 override BM: u32 = 128u;
 override BN: u32 = 256u;
@@ -99,16 +106,19 @@ override B_STRIDE: u32 = BN / 4u + 2u;
 override A_LOADS: u32 = (BM * BK / 8u + THREADS - 1u) / THREADS;
 override B_LOADS: u32 = (BK * BN / 8u + THREADS - 1u) / THREADS;
 const SLOTS: u32 = 4u;
-// Steps of blocks in flight. Every load is issued unconditionally, with no branch around it:
-// loaded under `if (more_steps)`, the registers merge with their old values after the branch,
-// and the driver waited for the loads right there, so nothing was in flight across the
-// multiplies (H100, 4096³ unchecked, 256×128×16: 142 TFLOP/s under the branch, 167 without it,
-// 197 with two steps in flight, 222 with four; at 128×256×16 four steps gave 247, against 212
-// for two and 228 for eight; BENCHMARKS.md).
+// Steps of blocks in flight from global memory. Every load is issued unconditionally, with no
+// branch around it: loaded under `if (more_steps)`, the registers merge with their old values
+// after the branch, and the driver waited for the loads right there, so nothing was in flight
+// across the multiplies (H100, 4096³ unchecked, 256×128×16: 142 TFLOP/s under the branch, 167
+// without it). At 128×256×16, TFLOP/s at 4096³ unchecked / checked: 265 / 221 with four steps,
+// 247 / 227 with two, 234 / 251 with three; at 8192³ 291 / 242 with four, 259 / 279 with three
+// (BENCHMARKS.md). The driver gives every depth all 255 registers a thread may have (two steps
+// unchecked: 242), and how it spends them moves these figures by ±10 %: four steps is the one
+// depth faster than fragments loaded after the barrier in all four.
 const DEPTH: u32 = 4u;
 
 // Workgroup memory: two copies (0 and 1) of the f16 blocks of A (BM rows of A_STRIDE) and of B
-// (BK rows of B_STRIDE): 2·(BM·A_STRIDE + BK·B_STRIDE)·8 bytes, 29 KiB at 128, 256, 16. And one
+// (BK rows of B_STRIDE), step j's blocks in copy j % 2: 2·(BM·A_STRIDE + BK·B_STRIDE)·8 bytes, 29 KiB at 128, 256, 16. And one
 // 16×16 f32 staging fragment per subgroup for the stores on the edges of C: 1 KiB per subgroup.
 var<workgroup> a_tile: array<vec4<f16>, 2 * BM * A_STRIDE>;
 var<workgroup> b_tile: array<vec4<f16>, 2 * BK * B_STRIDE>;
@@ -279,17 +289,52 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     var acc23: coop_mat16x16<f32, C>;
     var acc32: coop_mat16x16<f32, C>;
     var acc33: coop_mat16x16<f32, C>;
-    var b2: coop_mat16x16<f16, B>;
-    var b3: coop_mat16x16<f16, B>;
 
-    // Prologue: the loads of steps 0 .. DEPTH − 1 (ring[j] holds the step ≡ j mod DEPTH), and
-    // step 0's blocks into copy 0, complete before any subgroup reads them.
+    // The fragments of the step being multiplied, loaded in the step before: four of A, four
+    // (two) of B. nb2 and nb3 are declared here because they are set under `if (WIDE)`.
+    var ca0: coop_mat16x16<f16, A>;
+    var ca1: coop_mat16x16<f16, A>;
+    var ca2: coop_mat16x16<f16, A>;
+    var ca3: coop_mat16x16<f16, A>;
+    var cb0: coop_mat16x16<f16, B>;
+    var cb1: coop_mat16x16<f16, B>;
+    var cb2: coop_mat16x16<f16, B>;
+    var cb3: coop_mat16x16<f16, B>;
+    var nb2: coop_mat16x16<f16, B>;
+    var nb3: coop_mat16x16<f16, B>;
+
+    // Prologue: steps 0 and 1 into copies 0 and 1; the loads of steps 2 .. DEPTH + 1 on their
+    // way (step j in ring[j % DEPTH]); step 0's fragments.
+    stash(tid, row0, col0, 0u, 0u, fetch(tid, row0, col0, 0u));
+    stash(tid, row0, col0, BK, 1u, fetch(tid, row0, col0, BK));
     var ring: array<Next, DEPTH>;
     // @unroll
     for (var j = 0u; j < DEPTH; j++) {
-        ring[j] = fetch(tid, row0, col0, j * BK);
+        ring[(j + 2u) % DEPTH] = fetch(tid, row0, col0, (j + 2u) * BK);
     }
-    stash(tid, row0, col0, 0u, 0u, ring[0]);
+    workgroupBarrier();
+    {
+        let pa0 = &a_tile[wr * A_STRIDE];
+        let pa1 = &a_tile[(wr + FRAG) * A_STRIDE];
+        let pa2 = &a_tile[(wr + 2u * FRAG) * A_STRIDE];
+        let pa3 = &a_tile[(wr + 3u * FRAG) * A_STRIDE];
+        let pb0 = &b_tile[wc / 4u];
+        let pb1 = &b_tile[(wc + FRAG) / 4u];
+        ca0 = coopLoadT<coop_mat16x16<f16, A>>(pa0, A_STRIDE);
+        ca1 = coopLoadT<coop_mat16x16<f16, A>>(pa1, A_STRIDE);
+        ca2 = coopLoadT<coop_mat16x16<f16, A>>(pa2, A_STRIDE);
+        ca3 = coopLoadT<coop_mat16x16<f16, A>>(pa3, A_STRIDE);
+        cb0 = coopLoadT<coop_mat16x16<f16, B>>(pb0, B_STRIDE);
+        cb1 = coopLoadT<coop_mat16x16<f16, B>>(pb1, B_STRIDE);
+        if (WIDE) {
+            let pb2 = &b_tile[(wc + 2u * FRAG) / 4u];
+            let pb3 = &b_tile[(wc + 3u * FRAG) / 4u];
+            cb2 = coopLoadT<coop_mat16x16<f16, B>>(pb2, B_STRIDE);
+            cb3 = coopLoadT<coop_mat16x16<f16, B>>(pb3, B_STRIDE);
+        }
+    }
+    // The first step writes step 2 into copy 0: every subgroup must have its step 0 fragments
+    // first. (Without this barrier one run in three at 4096³ returned wrong results.)
     workgroupBarrier();
 
     // DEPTH steps per trip, written out by the host so that every ring index is a constant and
@@ -299,65 +344,72 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     for (var t = 0u; t < params.k; t += DEPTH * BK) {
         // @unroll
         for (var s = 0u; s < DEPTH; s++) {
-            // Step t + s. Its registers went to workgroup memory in the step before, so its
-            // slot takes the loads of step t + s + DEPTH, which travel while the tensor cores
-            // work on this step and the next DEPTH − 1.
-            ring[s] = fetch(tid, row0, col0, t + (s + DEPTH) * BK);
-            let a_base = buf * BM * A_STRIDE;
-            let b_base = buf * BK * B_STRIDE;
-            for (var kk = 0u; kk < BK; kk += FRAG) {
-                // Four fragments of A (rows wr + 16i, depths kk..kk+15) and four (two) of B
-                // (depths kk..kk+15, columns wc + 16j): eight loads for sixteen multiply-adds (six
-                // for eight). Strides are in vec4<f16>s, the pointers' element type.
-                let pa0 = &a_tile[a_base + wr * A_STRIDE + kk / 4u];
-                let pa1 = &a_tile[a_base + (wr + FRAG) * A_STRIDE + kk / 4u];
-                let pa2 = &a_tile[a_base + (wr + 2u * FRAG) * A_STRIDE + kk / 4u];
-                let pa3 = &a_tile[a_base + (wr + 3u * FRAG) * A_STRIDE + kk / 4u];
-                let pb0 = &b_tile[b_base + kk * B_STRIDE + wc / 4u];
-                let pb1 = &b_tile[b_base + kk * B_STRIDE + (wc + FRAG) / 4u];
-                let b0 = coopLoadT<coop_mat16x16<f16, B>>(pb0, B_STRIDE);
-                let b1 = coopLoadT<coop_mat16x16<f16, B>>(pb1, B_STRIDE);
-                if (WIDE) {
-                    let pb2 = &b_tile[b_base + kk * B_STRIDE + (wc + 2u * FRAG) / 4u];
-                    let pb3 = &b_tile[b_base + kk * B_STRIDE + (wc + 3u * FRAG) / 4u];
-                    b2 = coopLoadT<coop_mat16x16<f16, B>>(pb2, B_STRIDE);
-                    b3 = coopLoadT<coop_mat16x16<f16, B>>(pb3, B_STRIDE);
-                }
-                let a0 = coopLoadT<coop_mat16x16<f16, A>>(pa0, A_STRIDE);
-                acc00 = coopMultiplyAdd(a0, b0, acc00);
-                acc01 = coopMultiplyAdd(a0, b1, acc01);
-                if (WIDE) {
-                    acc02 = coopMultiplyAdd(a0, b2, acc02);
-                    acc03 = coopMultiplyAdd(a0, b3, acc03);
-                }
-                let a1 = coopLoadT<coop_mat16x16<f16, A>>(pa1, A_STRIDE);
-                acc10 = coopMultiplyAdd(a1, b0, acc10);
-                acc11 = coopMultiplyAdd(a1, b1, acc11);
-                if (WIDE) {
-                    acc12 = coopMultiplyAdd(a1, b2, acc12);
-                    acc13 = coopMultiplyAdd(a1, b3, acc13);
-                }
-                let a2 = coopLoadT<coop_mat16x16<f16, A>>(pa2, A_STRIDE);
-                acc20 = coopMultiplyAdd(a2, b0, acc20);
-                acc21 = coopMultiplyAdd(a2, b1, acc21);
-                if (WIDE) {
-                    acc22 = coopMultiplyAdd(a2, b2, acc22);
-                    acc23 = coopMultiplyAdd(a2, b3, acc23);
-                }
-                let a3 = coopLoadT<coop_mat16x16<f16, A>>(pa3, A_STRIDE);
-                acc30 = coopMultiplyAdd(a3, b0, acc30);
-                acc31 = coopMultiplyAdd(a3, b1, acc31);
-                if (WIDE) {
-                    acc32 = coopMultiplyAdd(a3, b2, acc32);
-                    acc33 = coopMultiplyAdd(a3, b3, acc33);
-                }
+            // Step t + s: its fragments are in ca*, cb*; copy 1 − buf holds step t + s + 1, and
+            // copy buf is free. First the loads of step t + s + 2 + DEPTH, which travel while
+            // the tensor cores work on this step and the next DEPTH.
+            let fresh = fetch(tid, row0, col0, t + (s + 2u + DEPTH) * BK);
+            // The next step's fragments (rows wr + 16i and columns wc + 16j of its blocks),
+            // loaded while this step's are multiplied. Strides are in vec4<f16>s, the
+            // pointers' element type.
+            let a_base = (1u - buf) * BM * A_STRIDE;
+            let b_base = (1u - buf) * BK * B_STRIDE;
+            let pa0 = &a_tile[a_base + wr * A_STRIDE];
+            let pa1 = &a_tile[a_base + (wr + FRAG) * A_STRIDE];
+            let pa2 = &a_tile[a_base + (wr + 2u * FRAG) * A_STRIDE];
+            let pa3 = &a_tile[a_base + (wr + 3u * FRAG) * A_STRIDE];
+            let pb0 = &b_tile[b_base + wc / 4u];
+            let pb1 = &b_tile[b_base + (wc + FRAG) / 4u];
+            let nb0 = coopLoadT<coop_mat16x16<f16, B>>(pb0, B_STRIDE);
+            let nb1 = coopLoadT<coop_mat16x16<f16, B>>(pb1, B_STRIDE);
+            if (WIDE) {
+                let pb2 = &b_tile[b_base + (wc + 2u * FRAG) / 4u];
+                let pb3 = &b_tile[b_base + (wc + 3u * FRAG) / 4u];
+                nb2 = coopLoadT<coop_mat16x16<f16, B>>(pb2, B_STRIDE);
+                nb3 = coopLoadT<coop_mat16x16<f16, B>>(pb3, B_STRIDE);
             }
-            // Step t + s + 1's registers into the other copy. It was last read in step
-            // t + s − 1, which every subgroup finished before the barrier that ended it.
-            stash(tid, row0, col0, t + (s + 1u) * BK, 1u - buf, ring[(s + 1u) % DEPTH]);
-            // One barrier per step: the next step's copy must be complete before anyone reads
-            // it, and nobody may start overwriting this step's copy (in the next step) while a
-            // subgroup still reads it (now).
+            let na0 = coopLoadT<coop_mat16x16<f16, A>>(pa0, A_STRIDE);
+            acc00 = coopMultiplyAdd(ca0, cb0, acc00);
+            acc01 = coopMultiplyAdd(ca0, cb1, acc01);
+            if (WIDE) {
+                acc02 = coopMultiplyAdd(ca0, cb2, acc02);
+                acc03 = coopMultiplyAdd(ca0, cb3, acc03);
+            }
+            let na1 = coopLoadT<coop_mat16x16<f16, A>>(pa1, A_STRIDE);
+            acc10 = coopMultiplyAdd(ca1, cb0, acc10);
+            acc11 = coopMultiplyAdd(ca1, cb1, acc11);
+            if (WIDE) {
+                acc12 = coopMultiplyAdd(ca1, cb2, acc12);
+                acc13 = coopMultiplyAdd(ca1, cb3, acc13);
+            }
+            let na2 = coopLoadT<coop_mat16x16<f16, A>>(pa2, A_STRIDE);
+            acc20 = coopMultiplyAdd(ca2, cb0, acc20);
+            acc21 = coopMultiplyAdd(ca2, cb1, acc21);
+            if (WIDE) {
+                acc22 = coopMultiplyAdd(ca2, cb2, acc22);
+                acc23 = coopMultiplyAdd(ca2, cb3, acc23);
+            }
+            let na3 = coopLoadT<coop_mat16x16<f16, A>>(pa3, A_STRIDE);
+            acc30 = coopMultiplyAdd(ca3, cb0, acc30);
+            acc31 = coopMultiplyAdd(ca3, cb1, acc31);
+            if (WIDE) {
+                acc32 = coopMultiplyAdd(ca3, cb2, acc32);
+                acc33 = coopMultiplyAdd(ca3, cb3, acc33);
+            }
+            ca0 = na0;
+            ca1 = na1;
+            ca2 = na2;
+            ca3 = na3;
+            cb0 = nb0;
+            cb1 = nb1;
+            cb2 = nb2;
+            cb3 = nb3;
+            // Step t + s + 2 into copy buf. Its fragments of step t + s were loaded in the step
+            // before, which every subgroup finished before the barrier that ended it.
+            stash(tid, row0, col0, t + (s + 2u) * BK, buf, ring[(s + 2u) % DEPTH]);
+            ring[(s + 2u) % DEPTH] = fresh;
+            // One barrier per step: step t + s + 2's copy must be complete before anyone reads
+            // it (in the next step), and nobody may overwrite step t + s + 1's copy (in the
+            // next step) while a subgroup still reads its fragments (now).
             workgroupBarrier();
             buf = 1u - buf;
         }
