@@ -362,23 +362,30 @@ def no_round_trip(s):
                    "    return select(vec4<f16>(1.0h), vec4<f16>(0.5h), (v.z ^ v.w) == 0u);")
 
 
-def as_matrix(s):
-    """`coop_f16` (or a variant) reading A and B as mat2x4<f16>: the same 16 bytes per load,
-    whose two columns are the two vec4<f16> to stage, so no conversion is needed."""
+def staged_as(s, decl, ty, zero, first, second):
+    """`coop_f16` (or a variant) reading A and B as `ty` (declared by `decl`, which may be
+    empty), 16 bytes that hold the two vec4<f16> to stage (`first` and `second`, expressions
+    of `v`), so no conversion is needed."""
     s = replace(s, "@group(0) @binding(1) var<storage, read> a: array<vec4<u32>>;\n"
                    "@group(0) @binding(2) var<storage, read> b: array<vec4<u32>>;",
-                "@group(0) @binding(1) var<storage, read> a: array<mat2x4<f16>>;\n"
-                "@group(0) @binding(2) var<storage, read> b: array<mat2x4<f16>>;")
+                f"{decl}@group(0) @binding(1) var<storage, read> a: array<{ty}>;\n"
+                f"@group(0) @binding(2) var<storage, read> b: array<{ty}>;")
     for x in "ab":
         sig = f"fn load_{x}({'row0' if x == 'a' else 'col0'}: u32, t: u32, e: u32) -> vec4<u32> {{"
-        s = replace(s, sig, sig.replace("vec4<u32>", "mat2x4<f16>"))
-        s = replace(s, "    var v = vec4<u32>();\n", "    var v = mat2x4<f16>();\n")
-        s = replace(s, f"fn put_{x}(buf: u32, e: u32, v: vec4<u32>) {{", f"fn put_{x}(buf: u32, e: u32, v: mat2x4<f16>) {{")
+        s = replace(s, sig, sig.replace("vec4<u32>", ty))
+        s = replace(s, "    var v = vec4<u32>();\n", f"    var v = {zero};\n")
+        s = replace(s, f"fn put_{x}(buf: u32, e: u32, v: vec4<u32>) {{", f"fn put_{x}(buf: u32, e: u32, v: {ty}) {{")
         s = replace(s, f"        {x}_tile[i] = lo(v);\n        {x}_tile[i + 1u] = hi(v);",
-                    f"        {x}_tile[i] = v[0];\n        {x}_tile[i + 1u] = v[1];")
+                    f"        {x}_tile[i] = {first};\n        {x}_tile[i + 1u] = {second};")
         for k in range(4):
-            s = replace(s, f"    {x}{k}: vec4<u32>,", f"    {x}{k}: mat2x4<f16>,")
+            s = replace(s, f"    {x}{k}: vec4<u32>,", f"    {x}{k}: {ty},")
     return s
+
+
+def as_matrix(s):
+    """`coop_f16` (or a variant) reading A and B as mat2x4<f16>, whose columns are the two
+    vec4<f16>."""
+    return staged_as(s, "", "mat2x4<f16>", "mat2x4<f16>()", "v[0]", "v[1]")
 
 
 def coop():
@@ -386,20 +393,8 @@ def coop():
     # The staged words choose between two constants: no f32 round trip (wrong results).
     noconv = no_round_trip(s)
     # Each 16 bytes loaded as a struct of two vec4<f16>: no conversion at all (right results).
-    pair = replace(s, "@group(0) @binding(1) var<storage, read> a: array<vec4<u32>>;\n"
-                      "@group(0) @binding(2) var<storage, read> b: array<vec4<u32>>;",
-                   "struct Pair {\n    lo: vec4<f16>,\n    hi: vec4<f16>,\n}\n"
-                   "@group(0) @binding(1) var<storage, read> a: array<Pair>;\n"
-                   "@group(0) @binding(2) var<storage, read> b: array<Pair>;")
-    for x in "ab":
-        sig = f"fn load_{x}({'row0' if x == 'a' else 'col0'}: u32, t: u32, e: u32) -> vec4<u32> {{"
-        pair = replace(pair, sig, sig.replace("vec4<u32>", "Pair"))
-        pair = replace(pair, "    var v = vec4<u32>();\n", "    var v = Pair(vec4<f16>(), vec4<f16>());\n")
-        pair = replace(pair, f"fn put_{x}(buf: u32, e: u32, v: vec4<u32>) {{", f"fn put_{x}(buf: u32, e: u32, v: Pair) {{")
-        pair = replace(pair, f"        {x}_tile[i] = lo(v);\n        {x}_tile[i + 1u] = hi(v);",
-                       f"        {x}_tile[i] = v.lo;\n        {x}_tile[i + 1u] = v.hi;")
-        for k in range(4):
-            pair = replace(pair, f"    {x}{k}: vec4<u32>,", f"    {x}{k}: Pair,")
+    pair = staged_as(s, "struct Pair {\n    lo: vec4<f16>,\n    hi: vec4<f16>,\n}\n", "Pair",
+                     "Pair(vec4<f16>(), vec4<f16>())", "v.lo", "v.hi")
     # A read as if it were stored K×M: a warp's 32 loads cover 512 contiguous bytes instead of
     # 32 bytes of 16 rows (wrong results; the same bytes per step, only their addresses differ).
     acoal = replace(s, """    let r = row0 + e / (BK / 8u);
