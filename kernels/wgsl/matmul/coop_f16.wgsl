@@ -31,7 +31,8 @@
 //   cores never see a partial fragment.
 // - Software pipelining, three stages. In step t:
 //   - every thread issues the global loads of its share of step t + 2 + DEPTH's blocks
-//     (`fetch`) into a ring of registers, where they travel while DEPTH steps are multiplied;
+//     (`fetch`) into a ring of registers, where they travel while this step and the next
+//     DEPTH are multiplied;
 //   - each subgroup loads step t + 1's fragments from workgroup memory and multiplies step t's,
 //     which it loaded in step t − 1;
 //   - each thread writes its registers of step t + 2 (fetched DEPTH steps ago) into workgroup
@@ -118,8 +119,9 @@ const SLOTS: u32 = 4u;
 const DEPTH: u32 = 4u;
 
 // Workgroup memory: two copies (0 and 1) of the f16 blocks of A (BM rows of A_STRIDE) and of B
-// (BK rows of B_STRIDE), step j's blocks in copy j % 2: 2·(BM·A_STRIDE + BK·B_STRIDE)·8 bytes, 29 KiB at 128, 256, 16. And one
-// 16×16 f32 staging fragment per subgroup for the stores on the edges of C: 1 KiB per subgroup.
+// (BK rows of B_STRIDE), step j's blocks in copy j % 2: 2·(BM·A_STRIDE + BK·B_STRIDE)·8 bytes,
+// 29 KiB at 128, 256, 16. And one 16×16 f32 staging fragment per subgroup for the stores on the
+// edges of C: 1 KiB per subgroup.
 var<workgroup> a_tile: array<vec4<f16>, 2 * BM * A_STRIDE>;
 var<workgroup> b_tile: array<vec4<f16>, 2 * BK * B_STRIDE>;
 var<workgroup> c_stage: array<f32, WARPS * FRAG * FRAG>;
@@ -334,7 +336,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
         }
     }
     // The first step writes step 2 into copy 0: every subgroup must have its step 0 fragments
-    // first. (Without this barrier one run in three at 4096³ returned wrong results.)
+    // first. (Without this barrier, one of three runs of the first version at 4096³ returned
+    // wrong results.)
     workgroupBarrier();
 
     // DEPTH steps per trip, written out by the host so that every ring index is a constant and
