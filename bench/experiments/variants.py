@@ -606,14 +606,13 @@ def split():
             for d in (1, 3)}
 
 
-
 # Where the time goes in `coop_f16` (wrong results except `mat`): the ring never refilled (no
 # global loads in the loop, `noload`); nothing written to workgroup memory either (`nostash`);
 # no barrier in the loop (`nobar`); every step reloading step 0's blocks, which stay in the
 # SM's L1 (`same`: the kernel's instructions and registers without L2's bandwidth or latency;
-# t / k is 0 in the loop, but the compiler cannot know it, so it cannot hoist the loads); the
-# staged words choosing between two constants (`noconv`, no f32 round trip); A and B read as
-# mat2x4<f16>, 16 bytes that are already two vec4<f16> (`mat`, right results). The same
+# t / k is 0 in the loop, but the compiler cannot know it, so it cannot hoist the loads); A and
+# B read as mat2x4<f16>, 16 bytes that are already two vec4<f16> (`mat`, right results). The
+# `coop` group writes the other two measured beside them (`coop_noconv`, `coop_acoal`). The same
 # parts of the kernel before it loaded its fragments a step ahead were measured as
 # `coop_fpre_*_d2` and `_d4` (written by this file at commit dc862c3).
 def coop_parts():
