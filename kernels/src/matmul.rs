@@ -165,9 +165,9 @@ impl Layout {
 
     /// The block of C one subgroup of the cooperative-matrix layout owns (WM×WN in its WGSL):
     /// 64×64 (4×4 fragments) where the workgroup still has at least 8 subgroups that way, else
-    /// 64×32 (4×2). On the H100 at 4096³: 128×256×16 ran at 129 TFLOP/s with 8 subgroups of
-    /// 64×64 against 112 with 16 of 64×32, but 128×128×32 at 78 with 4 of 64×64 against 117
-    /// with 8 of 64×32.
+    /// 64×32 (4×2). On the H100 at 4096³ (an early build of the kernel, which still allowed
+    /// BK = 32): 128×256×16 ran at 129 TFLOP/s with 8 subgroups of 64×64 against 112 with 16
+    /// of 64×32, but 128×128×32 at 78 with 4 of 64×64 against 117 with 8 of 64×32.
     fn coop_warp_block(t: Tiles) -> (u32, u32) {
         let (wm, wn) = COOP_WARP_BLOCK;
         let wide = 2 * wn;
