@@ -630,10 +630,42 @@ def coop_parts():
     }
 
 
+# `coop_f16` with the bounds checks of its global loads taken out. `coop_nocheck_rows`: no row,
+# column or K check (the step is clamped to the last one inside K, so a load past K repeats it:
+# right results wherever every block is whole and K is a multiple of DEPTH·BK, as at 4096³ and
+# 8192³). `coop_nocheck`: no check of the slot against the block either (exact where each thread
+# has whole slots, as at 128×256 and 256×128).
+def coop_nocheck():
+    k = read("matmul/coop_f16.wgsl")
+    k = replace(k, """    let q = t / 8u + e % (BK / 8u);
+    let row = params.a_row / 2u;
+    var v = vec4<u32>();
+    // q < row: the row's padding is zeros already, past it is the next row.
+    if (e < BM * BK / 8u && r < params.m && q < row) {""", """    let q = min(t, params.k - BK) / 8u + e % (BK / 8u);
+    let row = params.a_row / 2u;
+    var v = vec4<u32>();
+    if (e < BM * BK / 8u) {""")
+    k = replace(k, """    let kk = t + e / (BN / 8u);
+    let q = col0 / 8u + e % (BN / 8u);
+    let row = params.b_row / 2u;
+    var v = vec4<u32>();
+    if (e < BK * BN / 8u && kk < params.k && q < row) {""", """    let kk = min(t, params.k - BK) + e / (BN / 8u);
+    let q = col0 / 8u + e % (BN / 8u);
+    let row = params.b_row / 2u;
+    var v = vec4<u32>();
+    if (e < BK * BN / 8u) {""")
+    rows = k
+    k = replace(k, "    if (e < BM * BK / 8u) {\n        v = a[r * row + q];\n    }", "    v = a[r * row + q];")
+    k = replace(k, "    if (e < BK * BN / 8u) {\n        v = b[kk * row + q];\n    }", "    v = b[kk * row + q];")
+    k = replace(k, "    if (e < BM * BK / 8u) {\n        let i = buf * BM * A_STRIDE", "    {\n        let i = buf * BM * A_STRIDE")
+    k = replace(k, "    if (e < BK * BN / 8u) {\n        let i = buf * BK * B_STRIDE", "    {\n        let i = buf * BK * B_STRIDE")
+    return {"coop_nocheck_rows.wgsl": rows, "coop_nocheck.wgsl": k}
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "out/experiments"
     os.makedirs(out, exist_ok=True)
-    for group in (gemv, gemv_deep, vec4, coop, coop_wide, coop_parts, flash, flash_split, split):
+    for group in (gemv, gemv_deep, vec4, coop, coop_wide, coop_parts, coop_nocheck, flash,
+                  flash_split, split):
         for name, text in group().items():
             with open(os.path.join(out, name), "w") as f:
                 f.write(text)
