@@ -115,7 +115,9 @@ const SLOTS: u32 = 4u;
 // 247 / 227 with two, 234 / 251 with three; at 8192³ 291 / 242 with four, 259 / 279 with three
 // (BENCHMARKS.md). The driver gives every depth all 255 registers a thread may have (two steps
 // unchecked: 242), and how it spends them moves these figures by ±10 %: four steps is the one
-// depth faster than fragments loaded after the barrier in all four.
+// depth faster than fragments loaded after the barrier in all four. Why so little: its machine
+// code (bench/sass_h100.sh) issues a trip's loads together on one scoreboard, and the first use
+// of any of them waits for all, so they travel one to two steps whatever DEPTH says.
 const DEPTH: u32 = 4u;
 
 // Workgroup memory: two copies (0 and 1) of the f16 blocks of A (BM rows of A_STRIDE) and of B
