@@ -661,11 +661,29 @@ def coop_nocheck():
     k = replace(k, "    if (e < BK * BN / 8u) {\n        let i = buf * BK * B_STRIDE", "    {\n        let i = buf * BK * B_STRIDE")
     return {"coop_nocheck_rows.wgsl": rows, "coop_nocheck.wgsl": k}
 
+# `coop_f16` with each step's new loads issued right after the stash of the ring slot they
+# replace, so that the ring needs no fifth set of registers (right results): at the end of the
+# step (`coop_late`), or with that stash moved to the top of the step, before the fragment
+# loads and multiplies (`coop_early`; the copy it writes holds a step whose fragments every
+# subgroup loaded before the last barrier).
+def coop_order():
+    k = read("matmul/coop_f16.wgsl")
+    fetch = "            let fresh = fetch(tid, row0, col0, t + (s + 2u + DEPTH) * BK);\n"
+    stash = ("            stash(tid, row0, col0, t + (s + 2u) * BK, buf, ring[(s + 2u) % DEPTH]);\n"
+             "            ring[(s + 2u) % DEPTH] = fresh;\n")
+    both = ("            stash(tid, row0, col0, t + (s + 2u) * BK, buf, ring[(s + 2u) % DEPTH]);\n"
+            "            ring[(s + 2u) % DEPTH] = fetch(tid, row0, col0, t + (s + 2u + DEPTH) * BK);\n")
+    late = replace(replace(k, fetch, ""), stash, both)
+    frags = "            // The next step's fragments (rows wr + 16i and columns wc + 16j of its blocks),"
+    early = replace(replace(replace(k, fetch, ""), stash, ""), frags, both + frags)
+    return {"coop_late.wgsl": late, "coop_early.wgsl": early}
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "out/experiments"
     os.makedirs(out, exist_ok=True)
-    for group in (gemv, gemv_deep, vec4, coop, coop_wide, coop_parts, coop_nocheck, flash,
-                  flash_split, split):
+    for group in (gemv, gemv_deep, vec4, coop, coop_wide, coop_parts, coop_nocheck, coop_order,
+                  flash, flash_split, split):
         for name, text in group().items():
             with open(os.path.join(out, name), "w") as f:
                 f.write(text)
