@@ -661,6 +661,7 @@ def coop_nocheck():
     k = replace(k, "    if (e < BK * BN / 8u) {\n        let i = buf * BK * B_STRIDE", "    {\n        let i = buf * BK * B_STRIDE")
     return {"coop_nocheck_rows.wgsl": rows, "coop_nocheck.wgsl": k}
 
+
 # `coop_f16` with each step's new loads issued right after the stash of the ring slot they
 # replace, so that the ring needs no fifth set of registers (right results): at the end of the
 # step (`coop_late`), or with that stash moved to the top of the step, before the fragment
