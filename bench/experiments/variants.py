@@ -680,11 +680,34 @@ def coop_order():
     return {"coop_late.wgsl": late, "coop_early.wgsl": early}
 
 
+# `coop_f16` with a ring of DEPTH + 1 register sets and DEPTH + 1 steps per trip, so that each
+# step's loads go straight into the slot that the step before wrote out, and the ring turns
+# without copies (right results; K past the last whole trip multiplies zeros, as in the kernel):
+# `coop_ring5` keeps four steps in flight, `coop_ring4` three.
+def coop_ring():
+    src = read("matmul/coop_f16.wgsl")
+
+    def ring(depth):
+        k = replace(src, "const DEPTH: u32 = 4u;",
+                    f"const DEPTH: u32 = {depth}u;\n// Ring slots and steps per trip: DEPTH + 1, so each step's loads land in the slot the step\n"
+                    f"// before wrote out, and the ring turns without copies.\nconst RING: u32 = {depth + 1}u;")
+        k = replace(k, "    var ring: array<Next, DEPTH>;", "    var ring: array<Next, RING>;")
+        k = replace(k, "        ring[(j + 2u) % DEPTH] = fetch(", "        ring[(j + 2u) % RING] = fetch(")
+        k = replace(k, "t < params.k; t += DEPTH * BK) {", "t < params.k; t += RING * BK) {")
+        k = replace(k, "        for (var s = 0u; s < DEPTH; s++) {", "        for (var s = 0u; s < RING; s++) {")
+        k = replace(k, "            let fresh = fetch(", "            ring[(s + 2u + DEPTH) % RING] = fetch(")
+        k = replace(k, """            stash(tid, row0, col0, t + (s + 2u) * BK, buf, ring[(s + 2u) % DEPTH]);
+            ring[(s + 2u) % DEPTH] = fresh;""", """            stash(tid, row0, col0, t + (s + 2u) * BK, buf, ring[(s + 2u) % RING]);""")
+        return k
+
+    return {"coop_ring5.wgsl": ring(4), "coop_ring4.wgsl": ring(3)}
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "out/experiments"
     os.makedirs(out, exist_ok=True)
     for group in (gemv, gemv_deep, vec4, coop, coop_wide, coop_parts, coop_nocheck, coop_order,
-                  flash, flash_split, split):
+                  coop_ring, flash, flash_split, split):
         for name, text in group().items():
             with open(os.path.join(out, name), "w") as f:
                 f.write(text)
