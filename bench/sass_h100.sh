@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The machine code the NVIDIA Vulkan driver made of coop_f16 and of the bisection variants that
-# BENCHMARKS.md compares it with: each pipeline is built once (a 1024³ run) with an empty shader
+# BENCHMARKS.md compares it with, and of `unrolled` at a fast and a slow block: each pipeline is
+# built once (a 1024³ run) with an empty shader
 # disk cache, cut out of the cache (bench/nvcache.py), disassembled with nvdisasm and summarized
 # (bench/sass_summary.py). Prints the table last; the listings go to OUT/sass.tar.gz.
 #
@@ -20,27 +21,30 @@ python3 bench/experiments/variants.py "$X" > /dev/null
 : > "$T"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader || true
 date -u
-one() { # LABEL, then the arguments for `lab bench --kernel matmul --variant coop_f16`
-  local label=$1; shift
+one() { # LABEL VARIANT, then more arguments for `lab bench --kernel matmul`
+  local label=$1 variant=$2; shift 2
   local dir=/tmp/nvcache/$label
   rm -rf "$dir"; mkdir -p "$dir"
   # Bisection variants return wrong results on purpose: only the build matters here.
   __GL_SHADER_DISK_CACHE=1 __GL_SHADER_DISK_CACHE_SKIP_CLEANUP=1 __GL_SHADER_DISK_CACHE_PATH=$dir \
-    "$LAB" bench --kernel matmul --variant coop_f16 --size 1024 --experimental "$@" > /dev/null 2>&1 || true
+    "$LAB" bench --kernel matmul --variant "$variant" --size 1024 --experimental "$@" > /dev/null 2>&1 || true
   python3 bench/nvcache.py "$dir" "$S/$label.code" > /dev/null
   nvdisasm -b SM90 "$S/$label.code" > "$S/$label.sass"
   python3 bench/sass_summary.py "$label" "$S/$label.code" "$S/$label.sass" >> "$T"
 }
-B="--tiles 128x256x16"
-one coop_f16 $B --unchecked
-one coop_f16_checked $B
-one noload $B --unchecked --wgsl "$X/coop_noload.wgsl"
-one nostash $B --unchecked --wgsl "$X/coop_nostash.wgsl"
-one same $B --unchecked --wgsl "$X/coop_same.wgsl"
-one nocheck $B --unchecked --wgsl "$X/coop_nocheck.wgsl"
-one nocheck_checked $B --wgsl "$X/coop_nocheck.wgsl"
-one apair $B --unchecked --wgsl bench/results/h100-2026-11-22-coop-apair/coop_apair.wgsl
+B="--tiles 128x256x16" C=coop_f16
+one coop_f16 $C $B --unchecked
+one coop_f16_checked $C $B
+one noload $C $B --unchecked --wgsl "$X/coop_noload.wgsl"
+one nostash $C $B --unchecked --wgsl "$X/coop_nostash.wgsl"
+one same $C $B --unchecked --wgsl "$X/coop_same.wgsl"
+one nocheck $C $B --unchecked --wgsl "$X/coop_nocheck.wgsl"
+one nocheck_checked $C $B --wgsl "$X/coop_nocheck.wgsl"
+one apair $C $B --unchecked --wgsl bench/results/h100-2026-11-22-coop-apair/coop_apair.wgsl
+# The FP32 ladder's `unrolled`: fast at 128×256×16, slow at 128×128×16 (BENCHMARKS.md).
+one unrolled_128x256 unrolled --tiles 128x256x16 --unchecked
+one unrolled_128x128 unrolled --tiles 128x128x16 --unchecked
 tar -czf "$OUT/sass.tar.gz" -C "$S" $(cd "$S" && ls *.sass)
 rm -rf "$X" "$S"
-printf 'label\tinstr\tHMMA\tLDSM\tLDG\tSTS\tBAR\tloop\tloop HMMA\tloop LDG\tLDG waits\tLDG scoreboards\n'
+printf 'label\tinstr\tHMMA\tLDSM\tLDG\tSTS\tBAR\tloop\tloop HMMA\tloop LDG\tLDG waits\tLDG scoreboards\tloop LDS\tloop FFMA\n'
 cat "$T"

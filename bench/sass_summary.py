@@ -8,7 +8,9 @@ consumers wait).
 
 usage: python3 bench/sass_summary.py LABEL FILE.code FILE.sass   (prints one TSV row)
 columns: label, instructions, HMMA, LDSM, LDG, STS, BAR, loop instructions, loop HMMA,
-loop LDG, loop instructions that wait for the loop's LDGs, the scoreboards those LDGs set
+loop LDG, loop instructions that wait for the loop's LDGs, the scoreboards those LDGs set, loop
+LDS (plain workgroup-memory loads), loop FFMA (the last two added after the first run, whose rows
+have twelve columns)
 """
 import re
 import sys
@@ -33,13 +35,13 @@ def count(rs, prefix):
     return sum(r["op"].startswith(prefix) for r in rs)
 
 
-# The main loop: the backward branch whose span holds the most HMMAs.
+# The main loop: the backward branch whose span holds the most matrix or FMA instructions.
 best = (0, 0, 0)
 for i, r in enumerate(rows):
     m = re.match(r"BRA (?:`\(\.L_x_\d+\)|0x([0-9a-f]+))", r["text"])
     if m and m.group(1) and int(m.group(1), 16) < r["off"]:
         j = next(k for k, q in enumerate(rows) if q["off"] == int(m.group(1), 16))
-        h = count(rows[j:i + 1], "HMMA")
+        h = count(rows[j:i + 1], "HMMA") + count(rows[j:i + 1], "FFMA")
         if h > best[0]:
             best = (h, j, i + 1)
 loop = rows[best[1]:best[2]]
@@ -48,4 +50,5 @@ waits = sum(any(r["wait"] >> b & 1 for b in ldg_sb) for r in loop)
 print("\t".join(str(x) for x in (
     label, len(rows), count(rows, "HMMA"), count(rows, "LDSM"), count(rows, "LDG"),
     count(rows, "STS"), count(rows, "BAR"), len(loop), count(loop, "HMMA"), count(loop, "LDG"),
-    waits, ",".join(f"SB{b}" for b in sorted(ldg_sb)))))
+    waits, ",".join(f"SB{b}" for b in sorted(ldg_sb)),
+    sum(r["op"] == "LDS" or r["op"].startswith("LDS.") for r in loop), count(loop, "FFMA"))))
