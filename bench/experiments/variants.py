@@ -703,11 +703,50 @@ def coop_ring():
     return {"coop_ring5.wgsl": ring(4), "coop_ring4.wgsl": ring(3)}
 
 
+# `coop_f16` with two named sets of fragments that trade places each step, so no fragment is
+# copied in the source (right results): even steps multiply ca*, cb* and load da*, db*, odd steps
+# the reverse; the written-out loop takes the steps in pairs.
+def coop_alt():
+    src = read("matmul/coop_f16.wgsl")
+    head = "        // @unroll\n        for (var s = 0u; s < DEPTH; s++) {\n"
+    tail = "        }\n    }\n\n"
+    start = src.index(head)
+    end = src.index(tail, start) + len(tail)
+    body = replace(src[start + len(head):end - len(tail)], """            ca0 = na0;
+            ca1 = na1;
+            ca2 = na2;
+            ca3 = na3;
+            cb0 = nb0;
+            cb1 = nb1;
+            cb2 = nb2;
+            cb3 = nb3;
+""", "")
+
+    def loads_into(b, x):
+        b = re.sub(r"let n([ab])(\d) = coopLoadT", x + r"\1\2 = coopLoadT", b)
+        return re.sub(r"\bn([ab])(\d) = coopLoadT", x + r"\1\2 = coopLoadT", b)
+
+    even = loads_into(body, "d")
+    odd = re.sub(r"coopMultiplyAdd\(ca(\d), cb(\d),", r"coopMultiplyAdd(da\1, db\2,", loads_into(body, "c"))
+
+    def indent(b):
+        return "".join("    " + line if line.strip() else line for line in b.splitlines(True))
+
+    loop = ("        // @unroll\n        for (var p = 0u; p < HALF; p++) {\n"
+            "            {\n                let s = 2u * p;\n" + indent(even) + "            }\n"
+            "            {\n                let s = 2u * p + 1u;\n" + indent(odd) + "            }\n" + tail)
+    k = src[:start] + loop + src[end:]
+    k = replace(k, "const DEPTH: u32 = 4u;", "const DEPTH: u32 = 4u;\n// Pairs of steps per trip: even steps multiply ca*, cb* and load da*, db*, odd steps the reverse.\nconst HALF: u32 = 2u;")
+    sets = "".join(f"    var d{x}{i}: coop_mat16x16<f16, {x.upper()}>;\n" for x in "ab" for i in range(4))
+    k = replace(k, "    var nb2: coop_mat16x16<f16, B>;\n    var nb3: coop_mat16x16<f16, B>;\n", sets)
+    return {"coop_alt.wgsl": k}
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "out/experiments"
     os.makedirs(out, exist_ok=True)
     for group in (gemv, gemv_deep, vec4, coop, coop_wide, coop_parts, coop_nocheck, coop_order,
-                  coop_ring, flash, flash_split, split):
+                  coop_ring, coop_alt, flash, flash_split, split):
         for name, text in group().items():
             with open(os.path.join(out, name), "w") as f:
                 f.write(text)
