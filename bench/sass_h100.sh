@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The machine code the NVIDIA Vulkan driver made of coop_f16 and of the bisection variants that
 # BENCHMARKS.md compares it with, and of `unrolled` at a fast and a slow block: each pipeline is
-# built once (a 1024³ run) with an empty shader
-# disk cache, cut out of the cache (bench/nvcache.py), disassembled with nvdisasm and summarized
-# (bench/sass_summary.py). Prints the table last; the listings go to OUT/sass.tar.gz.
+# built once (a 1024³ run) with an empty shader disk cache, cut out of the cache
+# (bench/nvcache.py), disassembled with nvdisasm and summarized (bench/sass_summary.py). Prints
+# the table last (also in OUT/sass.tsv); the listings go to OUT/sass.tar.gz.
 #
 # usage, from the repository root on the GPU machine, with the Vulkan loader set up, a release
 # build of the CLI at .bench/lab and the zstandard wheel for the machine's Python in .bench/wheels
@@ -18,7 +18,7 @@ export PYTHONPATH=/tmp/zstd-py
 X=$OUT/experiments S=$OUT/sass T=$OUT/sass.tsv
 mkdir -p "$X" "$S"
 python3 bench/experiments/variants.py "$X" > /dev/null
-: > "$T"
+printf 'label\tinstr\tHMMA\tLDSM\tLDG\tSTS\tBAR\tloop\tloop HMMA\tloop LDG\tLDG waits\tLDG scoreboards\tloop LDS\tloop FFMA\n' > "$T"
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader || true
 date -u
 one() { # LABEL VARIANT, then more arguments for `lab bench --kernel matmul`
@@ -46,5 +46,4 @@ one unrolled_128x256 unrolled --tiles 128x256x16 --unchecked
 one unrolled_128x128 unrolled --tiles 128x128x16 --unchecked
 tar -czf "$OUT/sass.tar.gz" -C "$S" $(cd "$S" && ls *.sass)
 rm -rf "$X" "$S"
-printf 'label\tinstr\tHMMA\tLDSM\tLDG\tSTS\tBAR\tloop\tloop HMMA\tloop LDG\tLDG waits\tLDG scoreboards\tloop LDS\tloop FFMA\n'
 cat "$T"

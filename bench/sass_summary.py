@@ -1,8 +1,8 @@
 """Summarizes a kernel's sm_90 disassembly: instruction counts in the whole kernel and in its
 main loop, and where the loop waits for its global loads. Reads the scheduling bits that
-nvdisasm does not print from the code itself (bits 105 and up of each 128-bit instruction:
-stall cycles, the scoreboard an instruction sets when its result arrives late, and the
-scoreboards it waits for; the layout is the one public reverse-engineering of Volta and later
+nvdisasm does not print from the code itself (bits 105 and up of each 128-bit instruction,
+among them the scoreboard an instruction sets when its result arrives late and the scoreboards
+it waits for; the layout is the one public reverse-engineering of Volta and later
 describes, checked here against the listing: every LDG and LDSM sets one, and only their
 consumers wait).
 
@@ -38,8 +38,8 @@ def count(rs, prefix):
 # The main loop: the backward branch whose span holds the most matrix or FMA instructions.
 best = (0, 0, 0)
 for i, r in enumerate(rows):
-    m = re.match(r"BRA (?:`\(\.L_x_\d+\)|0x([0-9a-f]+))", r["text"])
-    if m and m.group(1) and int(m.group(1), 16) < r["off"]:
+    m = re.match(r"BRA 0x([0-9a-f]+)", r["text"])
+    if m and int(m.group(1), 16) < r["off"]:
         j = next(k for k, q in enumerate(rows) if q["off"] == int(m.group(1), 16))
         h = count(rows[j:i + 1], "HMMA") + count(rows[j:i + 1], "FFMA")
         if h > best[0]:
