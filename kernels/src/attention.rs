@@ -78,7 +78,7 @@ const SPLIT_LANES: u32 = 32;
 
 /// Workgroup memory of the split kernel at head dimension `d`, `bc` keys per tile and `warps`
 /// subgroups, mirroring the WGSL's `kv` and `s_tile` (rows padded by 16 bytes) and its flag
-/// (4 bytes, in a 16-byte slot as the H100's driver allocates it).
+/// (four words, so that it cannot put `kv` off 16-byte alignment).
 pub fn split_tile_bytes(d: u32, bc: u32, warps: u32) -> u32 {
     // In vec4<f16>s: K (then P) and V tiles, hi and lo; the Q block staged there first.
     let ks = d / 4 + 2;

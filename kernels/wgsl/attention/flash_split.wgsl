@@ -117,8 +117,11 @@ override KV_LOADS: u32 = BC * D4 / THREADS;
 var<workgroup> kv: array<vec4<f16>, KV_LEN>;
 // Each subgroup's 16×BC scores, later its output matrices one at a time.
 var<workgroup> s_tile: array<vec4<f32>, WARPS * FRAG * SS>;
-// Set when some row's maximum must be raised this tile (read with workgroupUniformLoad).
-var<workgroup> grow: atomic<u32>;
+// Set when some row's maximum must be raised this tile (read with workgroupUniformLoad). Four
+// words where one would do: the driver lays workgroup variables out in an order of its own, and
+// one of 4 bytes can push `kv` 8 bytes off the 16-byte alignment its fragment loads need (seen
+// on the H100 with a 4-byte variable beside `coop_f16`'s tiles: wrong results).
+var<workgroup> grow: array<atomic<u32>, 4>;
 
 // Step 1: the three maxima to zero (they only grow in step 2).
 @compute @workgroup_size(1)
@@ -360,7 +363,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
         // The previous tile's P and V are no longer read; nobody reads `grow` any more.
         workgroupBarrier();
         if (tid == 0u) {
-            atomicStore(&grow, 0u);
+            atomicStore(&grow[0], 0u);
         }
         // The tile's K and V, scaled and split. The host writes this loop out (the marker
         // below), so that all of a thread's loads are issued before the first is stored: 54.2
@@ -452,7 +455,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
         } else if (top > m + TAU) {
             alpha = exp2(m - top);
             m = top;
-            atomicStore(&grow, 1u);
+            atomicStore(&grow[0], 1u);
         }
         let off = PB - m;
         let p0 = exp2(x0 + off);
@@ -470,7 +473,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
             put(pi + 3u, FRAG * PS, p3);
         }
         // A barrier too: P is visible to the whole subgroup after it.
-        if (workgroupUniformLoad(&grow) != 0u) {
+        if (workgroupUniformLoad(&grow[0]) != 0u) {
             o0 = rescaled(o0, s_at, row, half, alpha);
             if (D > 16u) { o1 = rescaled(o1, s_at, row, half, alpha); }
             if (D > 32u) { o2 = rescaled(o2, s_at, row, half, alpha); }

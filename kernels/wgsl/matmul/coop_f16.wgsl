@@ -51,7 +51,10 @@
 // Alignment: Vulkan wants the pointer and the row stride of a cooperative load or store aligned
 // to 16 bytes. Every fragment here starts at a multiple of 16 elements (32 bytes of f16) into a
 // row, and every row stride (A_STRIDE, B_STRIDE below in 8-byte vec4<f16>s, both even; C's
-// padded row of a multiple of 8 f32; 16 f32 for the staging) is a multiple of 16 bytes.
+// padded row of a multiple of 8 f32; 16 f32 for the staging) is a multiple of 16 bytes. So is
+// the size of every workgroup variable below, which keeps each tile 16-byte aligned whatever
+// order the driver lays them out in: a 4-byte variable added in an experiment put the tiles 8
+// bytes off on the H100, and the results came out wrong.
 
 enable f16;
 // No `enable subgroups;`: naga (wgpu 30) does not accept that directive yet and enables the
