@@ -2,7 +2,7 @@
 more only move blocks from global to workgroup memory, so the multiplying subgroups never issue
 a global load and never hold one in their registers.
 
-usage: python3 derive.py KERNEL OUT_DIR [run1|run2|run3|run4]
+usage: python3 derive.py KERNEL OUT_DIR [run1|run2|run3|run4|run5]
   KERNEL: kernels/wgsl/matmul/coop_f16.wgsl as of the commit named in README.md (its helpers,
   Params to put_b, are reused as they are).
 
@@ -245,6 +245,89 @@ def split(ahead, stash_first=False):
     return s + EPILOGUE
 
 
+def hybrid(mine):
+    """The split design, fragments a step ahead, with the multiplying subgroups loading one of
+    the two blocks themselves (`mine`: "a" or "b", one or two 16-byte elements per thread, R
+    steps carried) and the loading subgroups only the other (`theirs`)."""
+    theirs = "b" if mine == "a" else "a"
+    per = {"a": 1, "b": 2}[mine]
+    extra = f"""
+// The loading subgroups' share: the block of {theirs.upper()} only.
+struct Theirs {{
+    v: array<vec4<u32>, N{theirs.upper()}>,
+}}
+
+fn fetch_{theirs}(l: u32, row0: u32, col0: u32, t: u32) -> Theirs {{
+    var v: Theirs;
+    // @unroll
+    for (var i = 0u; i < N{theirs.upper()}; i++) {{
+        v.v[i] = load_{theirs}({"row0" if theirs == "a" else "col0"}, t, l + i * LT);
+    }}
+    return v;
+}}
+
+fn stash_{theirs}(l: u32, buf: u32, v: Theirs) {{
+    // @unroll
+    for (var i = 0u; i < N{theirs.upper()}; i++) {{
+        put_{theirs}(buf, l + i * LT, v.v[i]);
+    }}
+}}
+
+// The multiplying subgroups' share: {per} element(s) of {mine.upper()} per thread.
+const MINE: u32 = {per}u;
+
+struct Mine {{
+    v: array<vec4<u32>, MINE>,
+}}
+
+fn fetch_mine(tid: u32, row0: u32, col0: u32, t: u32) -> Mine {{
+    var v: Mine;
+    // @unroll
+    for (var i = 0u; i < MINE; i++) {{
+        v.v[i] = load_{mine}({"row0" if mine == "a" else "col0"}, t, tid + i * WARPS * SG);
+    }}
+    return v;
+}}
+
+fn stash_mine(tid: u32, buf: u32, v: Mine) {{
+    // @unroll
+    for (var i = 0u; i < MINE; i++) {{
+        put_{mine}(buf, tid + i * WARPS * SG, v.v[i]);
+    }}
+}}
+"""
+    s = MAIN_HEAD
+    s += "    if (mult) {\n"
+    s += "        stash_mine(tid, 0u, fetch_mine(tid, row0, col0, 0u));\n"
+    s += "        stash_mine(tid, 1u, fetch_mine(tid, row0, col0, BK));\n"
+    s += "        var mine: array<Mine, R>;\n        // @unroll\n"
+    s += "        for (var j = 0u; j < R; j++) {\n"
+    s += "            mine[(j + 2u) % R] = fetch_mine(tid, row0, col0, (j + 2u) * BK);\n        }\n"
+    s += "        workgroupBarrier();\n"
+    s += load_frags("c", "0u", "0u", False) + "        workgroupBarrier();\n"
+    s += "        var buf = 0u;\n        for (var t = 0u; t < params.k; t += R * BK) {\n"
+    s += "          // @unroll\n          for (var s = 0u; s < R; s++) {\n"
+    s += "            let fresh = fetch_mine(tid, row0, col0, t + (s + 2u + R) * BK);\n"
+    s += compute_step(True, "buf")
+    s += "            stash_mine(tid, buf, mine[(s + 2u) % R]);\n"
+    s += "            mine[(s + 2u) % R] = fresh;\n"
+    s += "            workgroupBarrier();\n            buf = 1u - buf;\n          }\n        }\n"
+    s += "    } else {\n"
+    s += f"        stash_{theirs}(l, 0u, fetch_{theirs}(l, row0, col0, 0u));\n"
+    s += f"        stash_{theirs}(l, 1u, fetch_{theirs}(l, row0, col0, BK));\n"
+    s += "        var ring: array<Theirs, R>;\n        // @unroll\n"
+    s += "        for (var j = 0u; j < R; j++) {\n"
+    s += f"            ring[(j + 2u) % R] = fetch_{theirs}(l, row0, col0, (j + 2u) * BK);\n        }}\n"
+    s += "        workgroupBarrier();\n        workgroupBarrier();\n"
+    s += "        var buf = 0u;\n        for (var t = 0u; t < params.k; t += R * BK) {\n"
+    s += "          // @unroll\n          for (var s = 0u; s < R; s++) {\n"
+    s += f"            let fresh = fetch_{theirs}(l, row0, col0, t + (s + 2u + R) * BK);\n"
+    s += f"            stash_{theirs}(l, buf, ring[(s + 2u) % R]);\n"
+    s += "            ring[(s + 2u) % R] = fresh;\n"
+    s += "            workgroupBarrier();\n            buf = 1u - buf;\n          }\n        }\n    }\n"
+    return extra + s + EPILOGUE
+
+
 def knobs(lw, r, bm=128, bn=256):
     lt = lw * 32
     # 16-byte elements per block: BM·BK/8 of A, BK·BN/8 of B (BK = 16).
@@ -306,6 +389,11 @@ elif which == "run4":
     pair = sub(pair, "array<vec4<u32>, NB>", "array<Pair, NB>")
     for name, text in [("noload", noload), ("nomma", nomma), ("pair", pair)]:
         open(f"{out}/split_128x256_l4_r2_a_{name}.wgsl", "w").write(text)
+elif which == "run5":
+    # Run 5: the multiplying subgroups load A (or B) themselves, the loading ones the other.
+    for mine, lw, r in [("a", 4, 2), ("a", 4, 1), ("a", 2, 2), ("b", 4, 2), ("b", 2, 2)]:
+        open(f"{out}/hyb_{mine}_l{lw}_r{r}.wgsl", "w").write(
+            HEAD + helpers + knobs(lw, r) + hybrid(mine))
 else:
     # Run 2: the split design at other blocks, named split_BMxBN_lLW_rR[_a].
     for bm, bn, lw, r, ahead in [(128, 256, 4, 2, True), (128, 256, 4, 3, True),
