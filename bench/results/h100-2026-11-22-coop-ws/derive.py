@@ -2,7 +2,7 @@
 more only move blocks from global to workgroup memory, so the multiplying subgroups never issue
 a global load and never hold one in their registers.
 
-usage: python3 derive.py KERNEL OUT_DIR [run1|run2|run3|run4|run5]
+usage: python3 derive.py KERNEL OUT_DIR [run1|run2|run3|run4|run5|run7]
   KERNEL: kernels/wgsl/matmul/coop_f16.wgsl as of the commit named in README.md (its helpers,
   Params to put_b, are reused as they are).
 
@@ -328,6 +328,32 @@ fn stash_mine(tid: u32, buf: u32, v: Mine) {{
     return extra + s + EPILOGUE
 
 
+def burst():
+    """The split design, fragments a step ahead, with the loading subgroups issuing a whole
+    trip's loads (R steps) at its start and writing one step of them out per step: nothing
+    carried across trips, so no register copies at a trip's end (the driver puts every load on
+    one scoreboard, and the first write-out waits for all of them)."""
+    s = MAIN_HEAD
+    s += "    if (mult) {\n        workgroupBarrier();\n"
+    s += load_frags("c", "0u", "0u", False) + "        workgroupBarrier();\n"
+    s += "        var buf = 0u;\n        for (var t = 0u; t < params.k; t += R * BK) {\n"
+    s += "          // @unroll\n          for (var s = 0u; s < R; s++) {\n"
+    s += compute_step(True, "buf")
+    s += "            workgroupBarrier();\n            buf = 1u - buf;\n          }\n        }\n"
+    s += "    } else {\n"
+    s += "        stash(l, 0u, fetch(l, row0, col0, 0u));\n"
+    s += "        stash(l, 1u, fetch(l, row0, col0, BK));\n"
+    s += "        workgroupBarrier();\n        workgroupBarrier();\n"
+    s += "        var buf = 0u;\n        for (var t = 0u; t < params.k; t += R * BK) {\n"
+    s += "          var ring: array<Blocks, R>;\n"
+    s += "          // @unroll\n          for (var s = 0u; s < R; s++) {\n"
+    s += "            ring[s] = fetch(l, row0, col0, t + (s + 2u) * BK);\n          }\n"
+    s += "          // @unroll\n          for (var s = 0u; s < R; s++) {\n"
+    s += "            stash(l, buf, ring[s]);\n"
+    s += "            workgroupBarrier();\n            buf = 1u - buf;\n          }\n        }\n    }\n"
+    return s + EPILOGUE
+
+
 def knobs(lw, r, bm=128, bn=256):
     lt = lw * 32
     # 16-byte elements per block: BM·BK/8 of A, BK·BN/8 of B (BK = 16).
@@ -394,6 +420,10 @@ elif which == "run5":
     for mine, lw, r in [("a", 4, 2), ("a", 4, 1), ("a", 2, 2), ("b", 4, 2), ("b", 2, 2)]:
         open(f"{out}/hyb_{mine}_l{lw}_r{r}.wgsl", "w").write(
             HEAD + helpers + knobs(lw, r) + hybrid(mine))
+elif which == "run7":
+    # Run 7: the burst design (`burst`), 128x256x16.
+    for lw, r in [(4, 2), (4, 3), (4, 4), (4, 5), (4, 6), (2, 2), (2, 3)]:
+        open(f"{out}/burst_l{lw}_r{r}.wgsl", "w").write(HEAD + helpers + knobs(lw, r) + burst())
 else:
     # Run 2: the split design at other blocks, named split_BMxBN_lLW_rR[_a].
     for bm, bn, lw, r, ahead in [(128, 256, 4, 2, True), (128, 256, 4, 3, True),
