@@ -15,7 +15,11 @@ Two designs, each with and without the next step's fragments loaded a step ahead
   the loading subgroups can carry R steps of loads in registers across barriers. A barrier in
   control flow that differs between subgroups is outside what Vulkan defines; NVIDIA's barrier
   counts arrivals whatever instruction they come from, which is what this tries.
-Both only for 128×256×16 (the element counts per loading thread are fixed here) and need
+Runs 5 and 7 vary the second design: `hyb_M_lL_rR`, where the multiplying subgroups load one
+block (M) themselves (`hybrid`), and `burst_lL_rR`, where the loading subgroups issue a whole
+trip's loads at its start (`burst`). Run 2 tries other blocks (`any_block`), run 3 the other
+order of loads and writes, run 4 the bisection variants; README.md lists them all.
+All for 128×256×16 unless their name says otherwise, and all need
 `diagnostic(off, derivative_uniformity)`: naga's uniformity check forbids cooperative-matrix
 calls under a branch on the thread index, and it reports that under this rule's severity.
 """
