@@ -2,7 +2,7 @@
 more only move blocks from global to workgroup memory, so the multiplying subgroups never issue
 a global load and never hold one in their registers.
 
-usage: python3 derive.py KERNEL OUT_DIR [run1|run2|run3|run4|run5|run7]
+usage: python3 derive.py KERNEL OUT_DIR [run1|run2|run3|run4|run5|run7|run8]
   KERNEL: kernels/wgsl/matmul/coop_f16.wgsl as of the commit named in README.md (its helpers,
   Params to put_b, are reused as they are).
 
@@ -358,6 +358,54 @@ def burst():
     return s + EPILOGUE
 
 
+def alternate(r):
+    """The split design, fragments a step ahead, with the loading subgroups in two groups that
+    take turns by trips of R steps: a group writes out a trip's blocks, one step per step, then
+    issues the loads of its next trip, two trips on, and waits out the other group's trip. No
+    group issues a load between its loads and their first use, so the one wait the driver puts
+    before that use (every load sets the same scoreboard) finds them a whole trip old."""
+    s = MAIN_HEAD
+    s += "    if (mult) {\n        workgroupBarrier();\n"
+    s += load_frags("c", "0u", "0u", False) + "        workgroupBarrier();\n"
+    s += "        var buf = 0u;\n        for (var t = 0u; t < params.k; t += R2 * BK) {\n"
+    s += "          // @unroll\n          for (var s = 0u; s < R2; s++) {\n"
+    s += compute_step(True, "buf")
+    s += "            workgroupBarrier();\n            buf = 1u - buf;\n          }\n        }\n"
+    s += "    } else {\n"
+    s += "        // Group g (0 or 1), and this thread's index in it.\n"
+    s += "        let g = l / HALF;\n        let lg = l % HALF;\n"
+    s += "        stash(lg, g, fetch(lg, row0, col0, g * BK));\n"
+    s += "        var ring: array<Blocks, R>;\n"
+    s += "        // @unroll\n        for (var s = 0u; s < R; s++) {\n"
+    s += "            ring[s] = fetch(lg, row0, col0, (g * R + s + 2u) * BK);\n        }\n"
+    s += "        workgroupBarrier();\n        workgroupBarrier();\n"
+    writes = ("          // @unroll\n          for (var s = 0u; s < R; s++) {\n"
+              "            stash(lg, buf, ring[s]);\n"
+              "            workgroupBarrier();\n            buf = 1u - buf;\n          }\n")
+    waits = ("          // @unroll\n          for (var s = 0u; s < R; s++) {\n"
+             "            workgroupBarrier();\n            buf = 1u - buf;\n          }\n")
+
+    def loads(first):
+        return ("          // @unroll\n          for (var s = 0u; s < R; s++) {\n"
+                f"            ring[s] = fetch(lg, row0, col0, t + ({first}u * R + s + 2u) * BK);\n"
+                "          }\n")
+    s += "        if (g == 0u) {\n          var buf = 0u;\n"
+    s += "          for (var t = 0u; t < params.k; t += R2 * BK) {\n"
+    s += writes + loads(2) + waits + "          }\n"
+    s += "        } else {\n          var buf = 0u;\n"
+    s += "          for (var t = 0u; t < params.k; t += R2 * BK) {\n"
+    s += waits + writes + loads(3) + "          }\n        }\n    }\n"
+    return s + EPILOGUE
+
+
+def alt_knobs(r):
+    # Two groups of two loading subgroups (LW = 4): 64 threads per group, 4 elements of A and
+    # 8 of B each per step.
+    k = KNOBS.format(lw=4, na=4, nb=8, r=r)
+    k = sub(k, "const R: u32 = ", f"const R2: u32 = {2 * r}u;\nconst R: u32 = ")
+    return k.replace("l + i * LT", "l + i * HALF")
+
+
 def knobs(lw, r, bm=128, bn=256):
     lt = lw * 32
     # 16-byte elements per block: BM·BK/8 of A, BK·BN/8 of B (BK = 16).
@@ -428,6 +476,14 @@ elif which == "run7":
     # Run 7: the burst design (`burst`), 128x256x16.
     for lw, r in [(4, 2), (4, 3), (4, 4), (4, 5), (4, 6), (2, 2), (2, 3)]:
         open(f"{out}/burst_l{lw}_r{r}.wgsl", "w").write(HEAD + helpers + knobs(lw, r) + burst())
+elif which == "run8":
+    # Run 8: the loading subgroups in two groups taking turns (`alternate`), 128x256x16.
+    for r in (1, 2, 3):
+        text = HEAD + helpers + alt_knobs(r) + alternate(r)
+        # Threads per group, declared beside LT (see THREADS above).
+        text = sub(text, "override LT: u32 = LW * SG;\n",
+                   "override LT: u32 = LW * SG;\noverride HALF: u32 = LT / 2u;\n")
+        open(f"{out}/alt_r{r}.wgsl", "w").write(text)
 else:
     # Run 2: the split design at other blocks, named split_BMxBN_lLW_rR[_a].
     for bm, bn, lw, r, ahead in [(128, 256, 4, 2, True), (128, 256, 4, 3, True),
