@@ -17,7 +17,8 @@ Two designs, each with and without the next step's fragments loaded a step ahead
   counts arrivals whatever instruction they come from, which is what this tries.
 Runs 5 and 7 vary the second design: `hyb_M_lL_rR`, where the multiplying subgroups load one
 block (M) themselves (`hybrid`), and `burst_lL_rR`, where the loading subgroups issue a whole
-trip's loads at its start (`burst`). Run 2 tries other blocks (`any_block`), run 3 the other
+trip's loads at its start (`burst`); run 8 has two groups of loading subgroups take turns
+(`alternate`, `alt_rR`). Run 2 tries other blocks (`any_block`), run 3 the other
 order of loads and writes, run 4 the bisection variants; README.md lists them all.
 All for 128×256×16 unless their name says otherwise, and all need
 `diagnostic(off, derivative_uniformity)`: naga's uniformity check forbids cooperative-matrix
