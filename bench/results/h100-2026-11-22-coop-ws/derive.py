@@ -211,19 +211,26 @@ def uniform(ahead):
     return s + EPILOGUE
 
 
+def multiplying(ahead, steps="R"):
+    """The multiplying subgroups' branch of the split designs: the prologue's barriers (and with
+    `ahead` step 0's fragments), then one barrier per step, `steps` steps per trip."""
+    s = "    if (mult) {\n        workgroupBarrier();\n"
+    if ahead:
+        s += load_frags("c", "0u", "0u", False) + "        workgroupBarrier();\n"
+    s += f"        var buf = 0u;\n        for (var t = 0u; t < params.k; t += {steps} * BK) {{\n"
+    s += f"          // @unroll\n          for (var s = 0u; s < {steps}; s++) {{\n"
+    s += compute_step(ahead, "buf")
+    s += "            workgroupBarrier();\n            buf = 1u - buf;\n          }\n        }\n"
+    return s
+
+
 def split(ahead, stash_first=False):
     """A loop per kind of subgroup, one barrier per step in each, R steps per trip in both.
     `stash_first`: each loading step writes out its oldest registers before issuing its loads
     (otherwise after), so that waiting for them cannot wait for the loads just issued."""
     first = 2 if ahead else 1
     s = MAIN_HEAD
-    s += "    if (mult) {\n        workgroupBarrier();\n"
-    if ahead:
-        s += load_frags("c", "0u", "0u", False) + "        workgroupBarrier();\n"
-    s += "        var buf = 0u;\n        for (var t = 0u; t < params.k; t += R * BK) {\n"
-    s += "          // @unroll\n          for (var s = 0u; s < R; s++) {\n"
-    s += compute_step(ahead, "buf")
-    s += "            workgroupBarrier();\n            buf = 1u - buf;\n          }\n        }\n"
+    s += multiplying(ahead)
     s += "    } else {\n"
     s += "        stash(l, 0u, fetch(l, row0, col0, 0u));\n"
     if ahead:
@@ -339,12 +346,7 @@ def burst():
     carried across trips, so no register copies at a trip's end (the driver puts every load on
     one scoreboard, and the first write-out waits for all of them)."""
     s = MAIN_HEAD
-    s += "    if (mult) {\n        workgroupBarrier();\n"
-    s += load_frags("c", "0u", "0u", False) + "        workgroupBarrier();\n"
-    s += "        var buf = 0u;\n        for (var t = 0u; t < params.k; t += R * BK) {\n"
-    s += "          // @unroll\n          for (var s = 0u; s < R; s++) {\n"
-    s += compute_step(True, "buf")
-    s += "            workgroupBarrier();\n            buf = 1u - buf;\n          }\n        }\n"
+    s += multiplying(True)
     s += "    } else {\n"
     s += "        stash(l, 0u, fetch(l, row0, col0, 0u));\n"
     s += "        stash(l, 1u, fetch(l, row0, col0, BK));\n"
@@ -366,12 +368,7 @@ def alternate(r):
     group issues a load between its loads and their first use, so the one wait the driver puts
     before that use (every load sets the same scoreboard) finds them a whole trip old."""
     s = MAIN_HEAD
-    s += "    if (mult) {\n        workgroupBarrier();\n"
-    s += load_frags("c", "0u", "0u", False) + "        workgroupBarrier();\n"
-    s += "        var buf = 0u;\n        for (var t = 0u; t < params.k; t += R2 * BK) {\n"
-    s += "          // @unroll\n          for (var s = 0u; s < R2; s++) {\n"
-    s += compute_step(True, "buf")
-    s += "            workgroupBarrier();\n            buf = 1u - buf;\n          }\n        }\n"
+    s += multiplying(True, "R2")
     s += "    } else {\n"
     s += "        // Group g (0 or 1), and this thread's index in it.\n"
     s += "        let g = l / HALF;\n        let lg = l % HALF;\n"
