@@ -189,10 +189,10 @@ impl Layout {
             Layout::Reg1d | Layout::Reg2d => (t.bm + t.bn) * t.bk * 4,
             Layout::Vec4 | Layout::Unrolled => 2 * (t.bm + t.bn) * t.bk * 4,
             // Two copies of the f16 blocks of A and B, their rows padded by 8 f16 (16 bytes), and
-            // one 16×16 f32 staging fragment per subgroup.
+            // one 16×16 f32 staging fragment per subgroup, its rows padded by 4 f32.
             Layout::Coop => {
                 2 * (t.bm * (t.bk + 8) + t.bk * (t.bn + 8)) * 2
-                    + Self::coop_warps(t) * COOP_FRAGMENT * COOP_FRAGMENT * 4
+                    + Self::coop_warps(t) * COOP_FRAGMENT * (COOP_FRAGMENT + 4) * 4
             }
             // Two copies of the hi and the lo f16 tiles of A and B, rows padded by 8 f16.
             Layout::CoopSplit => 4 * (t.bm * (t.bk + 8) + t.bk * (t.bn + 8)) * 2,
@@ -239,9 +239,9 @@ impl Layout {
             t(64, 64, 1),
         ];
         // BK is always 16: the kernel's main loop multiplies one fragment deep per step.
-        // H100, 4096³ (BENCHMARKS.md), TFLOP/s unchecked / checked: 128×256×16 264 / 222,
-        // 256×128×16 239 / 218, 128×128×16 185 / 172; the smaller ones are for devices with
-        // less workgroup memory.
+        // H100, 4096³ (BENCHMARKS.md, autotuning in the 22:43 ladder run), TFLOP/s unchecked /
+        // checked: 128×256×16 277 / 267, 256×128×16 237 / 239, 128×128×16 189 / 174; the
+        // smaller ones are for devices with less workgroup memory.
         const COOP: &[Tiles] = &[
             t(128, 256, 16),
             t(256, 128, 16),
@@ -1001,7 +1001,7 @@ mod tests {
     }
 
     #[test]
-    fn the_split_layout_fits_an_h100_and_names_its_rules() {
+    fn the_tensor_core_layouts_fit_an_h100_and_the_split_one_names_its_rules() {
         // The H100's limits as wgpu reports them: 48 KiB of workgroup memory, subgroups of 32.
         let h100 = Fit {
             limits: wgpu::Limits {
@@ -1014,6 +1014,13 @@ mod tests {
             subgroup_max: 32,
         };
         let t = |bm, bn, bk| Tiles { bm, bn, bk };
+        // coop_f16 at 128×256×16: two copies of A's rows of 16 + 8 f16 and B's of 256 + 8, and
+        // 8 staging fragments of 16 rows of 16 + 4 f32: 2·(128·24 + 16·264)·2 + 8·16·20·4 =
+        // 39,424 bytes, which is what the H100's driver reports for the pipeline (vkstats).
+        assert_eq!(Layout::Coop.workgroup_bytes(t(128, 256, 16)), 39_424);
+        for c in Layout::Coop.candidates() {
+            assert_eq!(Layout::Coop.check(*c, &h100), Ok(()), "{c}");
+        }
         let split = Layout::CoopSplit;
         // 64×256×16: 8 subgroups of 64×32; two copies of hi and lo tiles, rows of A 16 + 8 f16
         // and rows of B 256 + 8 f16: 4·(64·24 + 16·264)·2 = 46,080 bytes.

@@ -43,15 +43,18 @@
 //   than after a round trip to workgroup memory (H100, 4096³, checked: 221 TFLOP/s against 188
 //   with the fragments loaded after the barrier). Many subgroups per workgroup help too: one
 //   waiting on memory leaves the tensor cores to others.
-// - At the end a workgroup whose whole block lies inside C stores its fragments straight to C.
-//   One on an edge stores each fragment into its subgroup's own 16×16 f32 staging area in
-//   workgroup memory, and its lanes copy the elements that lie inside C to global memory with
-//   ordinary bounds-checked stores (`coopStoreT` straight to C would write past the edges).
+// - At the end each subgroup stores its fragments one at a time into its own 16×16 f32 staging
+//   area in workgroup memory, and its lanes copy them to C 16 bytes per store, skipping rows
+//   past M (`coopStoreT` straight to C would write past the edges). Even where the whole block
+//   lies inside C this is faster than storing straight to C: the driver compiles that into
+//   eight 4-byte stores per lane per fragment, each writing every other word of 32 bytes in 8
+//   rows, and at the end of each wave every SM stores 128 KiB of C at once (H100, 128×256×16,
+//   4096³: 273 against 255–264 TFLOP/s unchecked, 261 against 217–219 checked; BENCHMARKS.md).
 //
 // Alignment: Vulkan wants the pointer and the row stride of a cooperative load or store aligned
 // to 16 bytes. Every fragment here starts at a multiple of 16 elements (32 bytes of f16) into a
-// row, and every row stride (A_STRIDE, B_STRIDE below in 8-byte vec4<f16>s, both even; C's
-// padded row of a multiple of 8 f32; 16 f32 for the staging) is a multiple of 16 bytes. So is
+// row, and every row stride (A_STRIDE, B_STRIDE below in 8-byte vec4<f16>s, both even;
+// C_STRIDE in 16-byte vec4<f32>s) is a multiple of 16 bytes. So is
 // the size of every workgroup variable below, which keeps each tile 16-byte aligned whatever
 // order the driver lays them out in: a 4-byte variable added in an experiment put the tiles 8
 // bytes off on the H100, and the results came out wrong.
@@ -65,7 +68,7 @@ struct Params {
     m: u32,
     n: u32,
     k: u32,
-    // Row strides of the padded buffers: A and B in vec4<f16>s, C in f32s.
+    // Row strides of the padded buffers: A and B in vec4<f16>s, C in f32s (a multiple of 8).
     a_row: u32,
     b_row: u32,
     c_row: u32,
@@ -77,7 +80,8 @@ struct Params {
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> a: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read> b: array<vec4<u32>>;
-@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+// C is written 16 bytes at a time: its rows are padded to a multiple of 8 f32.
+@group(0) @binding(3) var<storage, read_write> c: array<vec4<f32>>;
 
 // The fragment shape (M = N = K = 16).
 const FRAG: u32 = 16u;
@@ -114,22 +118,28 @@ const SLOTS: u32 = 4u;
 // branch around it: loaded under `if (more_steps)`, the registers merge with their old values
 // after the branch, and the driver waited for the loads right there, so nothing was in flight
 // across the multiplies (H100, 4096³ unchecked, 256×128×16: 142 TFLOP/s under the branch, 167
-// without it). At 128×256×16, TFLOP/s at 4096³ unchecked / checked: 265 / 221 with four steps,
-// 247 / 227 with two, 234 / 251 with three; at 8192³ 291 / 242 with four, 259 / 279 with three
-// (BENCHMARKS.md). The driver gives every depth all 255 registers a thread may have (two steps
-// unchecked: 242), and how it spends them moves these figures by ±10 %: four steps is the one
-// depth faster than fragments loaded after the barrier in all four. Why so little: its machine
-// code (bench/sass_h100.sh) issues a trip's loads together on one scoreboard, and the first use
-// of any of them waits for all, so they travel one to two steps whatever DEPTH says.
+// without it). At 128×256×16, before C was staged (see the top), TFLOP/s at 4096³ unchecked /
+// checked: 265 / 221 with four steps, 247 / 227 with two, 234 / 251 with three; at 8192³ 291 / 242
+// with four, 259 / 279 with three (BENCHMARKS.md). With C staged: 273 / 261 with four, 252 / 259
+// with three, 266 / 235 with two; at 8192³ 290 / 283, 270 / 283, 280 / 252. The driver gives every
+// depth all 255 registers a thread may have (two steps unchecked: 242), and how it spends them
+// moves these figures by ±10 %: four steps is the one depth faster than fragments loaded after the
+// barrier in all four. Why so little: its machine code (bench/sass_h100.sh) issues a trip's loads
+// together on one scoreboard, and the first use of any of them waits for all, so they travel one
+// to two steps whatever DEPTH says.
 const DEPTH: u32 = 4u;
 
 // Workgroup memory: two copies (0 and 1) of the f16 blocks of A (BM rows of A_STRIDE) and of B
 // (BK rows of B_STRIDE), step j's blocks in copy j % 2: 2·(BM·A_STRIDE + BK·B_STRIDE)·8 bytes,
-// 29 KiB at 128, 256, 16. And one 16×16 f32 staging fragment per subgroup for the stores on the
-// edges of C: 1 KiB per subgroup.
+// 29 KiB at 128, 256, 16. And one 16×16 f32 staging fragment per subgroup for the stores to C,
+// its rows padded by 16 bytes: 1.25 KiB per subgroup, 39,424 bytes in all at 128, 256, 16.
 var<workgroup> a_tile: array<vec4<f16>, 2 * BM * A_STRIDE>;
 var<workgroup> b_tile: array<vec4<f16>, 2 * BK * B_STRIDE>;
-var<workgroup> c_stage: array<f32, WARPS * FRAG * FRAG>;
+// The staging row stride in vec4<f32>s: 16 f32 plus 4 of padding, so that the 8 rows a store
+// instruction writes do not all sit in the same banks (H100, 4096³: 261 against 259 TFLOP/s
+// unpadded checked, the same within 1 % unchecked).
+const C_STRIDE: u32 = FRAG / 4u + 1u;
+var<workgroup> c_stage: array<vec4<f32>, WARPS * FRAG * C_STRIDE>;
 
 // Element e of the block of A (or B) at depth t: the 8 f16 at row e / (BK/8), column group
 // e % (BK/8) of the block (of B: row e / (BN/8), group e % (BN/8)); zeros outside A (B). Thread
@@ -232,37 +242,35 @@ fn stash(tid: u32, row0: u32, col0: u32, t: u32, buf: u32, n: Next) {
     }
 }
 
-// Copies subgroup `sg`'s staged fragment to C at (row, col), skipping elements outside C. The
-// subgroup's lanes take every SG-th element.
+// Copies subgroup `sg`'s staged fragment to C at (row, col), 16 bytes per store: a subgroup
+// stores 8 rows of 64 contiguous bytes at once. `col` is a multiple of 16 and C's row stride of
+// 8, so every 16-byte word lies within one padded row; words past that row and rows past M are
+// skipped. Columns between N and the padded row get the fragment's values there, which are
+// zeros (B's padding is zeros): nobody reads them.
 fn copy_out(sg: u32, lane: u32, row: u32, col: u32) {
-    for (var e = lane; e < FRAG * FRAG; e += SG) {
-        let r = row + e / FRAG;
-        let cc = col + e % FRAG;
-        if (r < params.m && cc < params.n) {
-            c[r * params.c_row + cc] = c_stage[sg * FRAG * FRAG + e];
+    let q_row = params.c_row / 4u;
+    for (var e = lane; e < FRAG * FRAG / 4u; e += SG) {
+        let r = row + e / (FRAG / 4u);
+        let q = col / 4u + e % (FRAG / 4u);
+        if (r < params.m && q < q_row) {
+            c[r * q_row + q] = c_stage[(sg * FRAG + e / (FRAG / 4u)) * C_STRIDE + e % (FRAG / 4u)];
         }
     }
 }
 
-// Stores one accumulator fragment at (row, col) of C. `direct`: the whole workgroup block lies
-// inside C (the same for every thread of the workgroup, so the barriers stay uniform), and the
-// fragment goes straight to C. Otherwise through the subgroup's staging fragment: the store is
-// followed by a barrier (the lanes that copy an element are not the ones that stored it: nobody
-// knows which lane holds what), and the copy by another (the next store reuses the area).
-fn store_frag(v: coop_mat16x16<f32, C>, direct: bool, sg: u32, lane: u32, row: u32, col: u32) {
-    if (direct) {
-        // Pointer and stride bound with `let` first: naga (wgpu 30) writes the store before
-        // it evaluates expressions written inline in its arguments, and panics.
-        let c_row = params.c_row;
-        let p = &c[row * c_row + col];
-        coopStoreT(v, p, c_row);
-    } else {
-        let stage = &c_stage[sg * FRAG * FRAG];
-        coopStoreT(v, stage, FRAG);
-        workgroupBarrier();
-        copy_out(sg, lane, row, col);
-        workgroupBarrier();
-    }
+// Stores one accumulator fragment at (row, col) of C through the subgroup's staging fragment.
+// The store is followed by a barrier (the lanes that copy an element are not the ones that
+// stored it: nobody knows which lane holds what), and the copy by another (the next store
+// reuses the area). Every subgroup stores the same number of fragments, so every thread
+// reaches every barrier.
+fn store_frag(v: coop_mat16x16<f32, C>, sg: u32, lane: u32, row: u32, col: u32) {
+    // Pointer bound with `let` first: naga (wgpu 30) writes the store before it evaluates
+    // expressions written inline in its arguments, and panics.
+    let stage = &c_stage[sg * FRAG * C_STRIDE];
+    coopStoreT(v, stage, C_STRIDE);
+    workgroupBarrier();
+    copy_out(sg, lane, row, col);
+    workgroupBarrier();
 }
 
 @compute @workgroup_size(THREADS)
@@ -423,25 +431,24 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
         }
     }
 
-    let direct = row0 + BM <= params.m && col0 + BN <= params.n;
     let r0 = row0 + wr;
     let c0 = col0 + wc;
-    store_frag(acc00, direct, sg, lane, r0, c0);
-    store_frag(acc01, direct, sg, lane, r0, c0 + FRAG);
-    store_frag(acc10, direct, sg, lane, r0 + FRAG, c0);
-    store_frag(acc11, direct, sg, lane, r0 + FRAG, c0 + FRAG);
-    store_frag(acc20, direct, sg, lane, r0 + 2u * FRAG, c0);
-    store_frag(acc21, direct, sg, lane, r0 + 2u * FRAG, c0 + FRAG);
-    store_frag(acc30, direct, sg, lane, r0 + 3u * FRAG, c0);
-    store_frag(acc31, direct, sg, lane, r0 + 3u * FRAG, c0 + FRAG);
+    store_frag(acc00, sg, lane, r0, c0);
+    store_frag(acc01, sg, lane, r0, c0 + FRAG);
+    store_frag(acc10, sg, lane, r0 + FRAG, c0);
+    store_frag(acc11, sg, lane, r0 + FRAG, c0 + FRAG);
+    store_frag(acc20, sg, lane, r0 + 2u * FRAG, c0);
+    store_frag(acc21, sg, lane, r0 + 2u * FRAG, c0 + FRAG);
+    store_frag(acc30, sg, lane, r0 + 3u * FRAG, c0);
+    store_frag(acc31, sg, lane, r0 + 3u * FRAG, c0 + FRAG);
     if (WIDE) {
-        store_frag(acc02, direct, sg, lane, r0, c0 + 2u * FRAG);
-        store_frag(acc03, direct, sg, lane, r0, c0 + 3u * FRAG);
-        store_frag(acc12, direct, sg, lane, r0 + FRAG, c0 + 2u * FRAG);
-        store_frag(acc13, direct, sg, lane, r0 + FRAG, c0 + 3u * FRAG);
-        store_frag(acc22, direct, sg, lane, r0 + 2u * FRAG, c0 + 2u * FRAG);
-        store_frag(acc23, direct, sg, lane, r0 + 2u * FRAG, c0 + 3u * FRAG);
-        store_frag(acc32, direct, sg, lane, r0 + 3u * FRAG, c0 + 2u * FRAG);
-        store_frag(acc33, direct, sg, lane, r0 + 3u * FRAG, c0 + 3u * FRAG);
+        store_frag(acc02, sg, lane, r0, c0 + 2u * FRAG);
+        store_frag(acc03, sg, lane, r0, c0 + 3u * FRAG);
+        store_frag(acc12, sg, lane, r0 + FRAG, c0 + 2u * FRAG);
+        store_frag(acc13, sg, lane, r0 + FRAG, c0 + 3u * FRAG);
+        store_frag(acc22, sg, lane, r0 + 2u * FRAG, c0 + 2u * FRAG);
+        store_frag(acc23, sg, lane, r0 + 2u * FRAG, c0 + 3u * FRAG);
+        store_frag(acc32, sg, lane, r0 + 3u * FRAG, c0 + 2u * FRAG);
+        store_frag(acc33, sg, lane, r0 + 3u * FRAG, c0 + 3u * FRAG);
     }
 }
