@@ -3,7 +3,9 @@
 cuBLAS fp16 GEMM through PyTorch, at the sizes the WGSL ladder runs.
 
 Sizes: the comma-separated SIZES environment variable (as bench/matmul_h100.sh passes it),
-default 4096,8192.
+default 4096,8192. FP16_REDUCED=0 forbids cuBLAS fp16 reductions (PyTorch's
+`allow_fp16_reduced_precision_reduction`, on by default), so that every sum is f32 as in
+`coop_f16`; DTYPES=float16 times fp16 only.
 
 Timing: CUDA events around a batch of back-to-back products after warm-up; the median over
 samples is reported, like `lab bench`. Writes JSON to the path given as the first argument.
@@ -16,6 +18,7 @@ import sys
 import torch
 
 SIZES = [int(s) for s in os.environ.get("SIZES", "4096,8192").split(",") if s.strip()]
+DTYPES = [getattr(torch, d) for d in os.environ.get("DTYPES", "float32,float16").split(",")]
 WARMUP = 5
 SAMPLES = 15
 
@@ -59,7 +62,8 @@ def time_gemm(n: int, dtype: torch.dtype) -> dict:
 def main() -> None:
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
-    torch.backends.cuda.matmul.allow_fp16_reduced_precision_reduction = True
+    torch.backends.cuda.matmul.allow_fp16_reduced_precision_reduction = (
+        os.environ.get("FP16_REDUCED", "1") != "0")
     out = {
         "device": torch.cuda.get_device_name(),
         "torch": torch.__version__,
@@ -71,7 +75,7 @@ def main() -> None:
         "results": [],
     }
     for n in SIZES:
-        for dtype in (torch.float32, torch.float16):
+        for dtype in DTYPES:
             r = time_gemm(n, dtype)
             out["results"].append(r)
             print(f"torch {r['dtype']:8} {n}^3: {r['tflops']:7.1f} TFLOP/s", flush=True)
