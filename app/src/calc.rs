@@ -8,6 +8,7 @@
 
 use crate::format;
 use crate::query::Params;
+use lessons::number::NumberError;
 use lessons::presets::{GPUS, MODELS, Precision};
 use lessons::{ModelError, decode, kv_cache, roofline, speculative, zero};
 
@@ -285,6 +286,10 @@ fn model_options() -> Vec<(String, String)> {
         .collect()
 }
 
+/// The largest and smallest nonzero magnitudes a calculator field takes (see `Reader::number`).
+const MAX_MAGNITUDE: f64 = 1e12;
+const MIN_MAGNITUDE: f64 = 1e-9;
+
 /// Collects values and errors while a calculator reads its parameters.
 struct Reader<'a> {
     params: &'a Params,
@@ -334,20 +339,41 @@ impl<'a> Reader<'a> {
             self.fail(key, format!("{label} is required"));
             return f64::NAN;
         }
-        match raw.replace(['_', ','], "").parse::<f64>() {
-            Ok(v) if v.is_finite() => v,
-            _ => {
+        let v = match lessons::number::parse(&raw) {
+            Ok(v) => v,
+            Err(NumberError::Empty | NumberError::NotANumber) => {
                 self.fail(key, format!("{label} must be a number, got \"{raw}\""));
-                f64::NAN
+                return f64::NAN;
             }
+            Err(e) => {
+                self.fail(key, format!("{label}: {e}, got \"{raw}\""));
+                return f64::NAN;
+            }
+        };
+        // Past these magnitudes every calculator's arithmetic (values times 10⁹ or 10¹², then
+        // products of them) leaves f64's range or its precision, and the results would read "—".
+        let a = v.abs();
+        if a > MAX_MAGNITUDE || (a > 0.0 && a < MIN_MAGNITUDE) {
+            self.fail(
+                key,
+                format!(
+                    "{label} must be 0 or between 1e-9 and 1e12 in size, got {}",
+                    format::typed(v)
+                ),
+            );
+            return f64::NAN;
         }
+        v
     }
 
     fn positive(&mut self, key: &'static str) -> f64 {
         let v = self.number(key);
         if v.is_finite() && v <= 0.0 {
             let label = self.label(key);
-            self.fail(key, format!("{label} must be greater than 0, got {v}"));
+            self.fail(
+                key,
+                format!("{label} must be greater than 0, got {}", format::typed(v)),
+            );
         }
         v
     }
@@ -356,7 +382,27 @@ impl<'a> Reader<'a> {
         let v = self.number(key);
         if v.is_finite() && v < 0.0 {
             let label = self.label(key);
-            self.fail(key, format!("{label} must be 0 or more, got {v}"));
+            self.fail(
+                key,
+                format!("{label} must be 0 or more, got {}", format::typed(v)),
+            );
+        }
+        v
+    }
+
+    /// A number greater than 0 and at most 16: bytes per stored weight (FP32 is 4). The cap
+    /// keeps weight byte counts far inside the integers the models count them in.
+    fn bytes_per_weight(&mut self, key: &'static str) -> f64 {
+        let v = self.positive(key);
+        if v.is_finite() && v > 16.0 {
+            let label = self.label(key);
+            self.fail(
+                key,
+                format!(
+                    "{label} must be at most 16 (FP32 is 4, 4-bit 0.5), got {}",
+                    format::typed(v)
+                ),
+            );
         }
         v
     }
@@ -372,9 +418,10 @@ impl<'a> Reader<'a> {
             self.fail(
                 key,
                 format!(
-                    "{label} must be a whole number from {} to {}, got {v}",
-                    format::num(min as f64),
-                    format::num(max as f64)
+                    "{label} must be a whole number from {} to {}, got {}",
+                    format::int(min),
+                    format::int(max),
+                    format::typed(v)
                 ),
             );
             return 0;
@@ -480,6 +527,37 @@ fn gpu_defaults(p: &Params) -> (String, String) {
     }
 }
 
+/// Why the peak field is empty, when the chosen GPU publishes no peak at the chosen precision
+/// (a V100 at FP8, say): the field's default is then empty, and "required" alone would not say
+/// why.
+fn missing_preset_peak(p: &Params) -> Option<String> {
+    let g = lessons::presets::gpu(p.get("gpu").map(String::as_str).unwrap_or("h100-sxm")).ok()?;
+    let precision = p
+        .get("precision")
+        .and_then(|s| Precision::parse(s).ok())
+        .unwrap_or(Precision::Fp16);
+    g.peak(precision).is_none().then(|| {
+        format!(
+            "The {} has no published {} peak: type one in TFLOP/s, or choose another precision",
+            g.name,
+            precision.as_str().to_uppercase()
+        )
+    })
+}
+
+impl Reader<'_> {
+    /// The peak field (TFLOP/s), saying why it is empty when the preset has no such peak.
+    fn peak(&mut self) -> f64 {
+        if self.raw("peak").is_empty()
+            && let Some(why) = missing_preset_peak(self.params)
+        {
+            self.fail("peak", why);
+            return f64::NAN;
+        }
+        self.positive("peak")
+    }
+}
+
 /// A number without trailing zeros.
 fn trim(v: f64) -> String {
     let s = format!("{v:.3}");
@@ -508,7 +586,7 @@ fn roofline_eval(p: &Params) -> Outcome {
     let mut r = Reader::new(p, roofline_fields);
     r.choice("gpu");
     r.choice("precision");
-    let peak = r.positive("peak");
+    let peak = r.peak();
     let bw = r.positive("bw");
     let ai = r.positive("ai");
     let measured = if r.raw("measured").is_empty() {
@@ -558,10 +636,16 @@ fn roofline_eval(p: &Params) -> Outcome {
         ),
     ];
     if let Some(f) = rep.fraction_of_attainable {
+        // Above 100% the measurement beats the roof: most likely a unit slip or the wrong peak.
+        let note = if f > 1.0 {
+            " (above the roof: check that it is in TFLOP/s, and the peak and bandwidth)"
+        } else {
+            ""
+        };
         rows.push(row(
             "fraction-of-attainable",
             "Measured as share of attainable",
-            format::percent(f),
+            format!("{}{note}", format::percent(f)),
         ));
     }
     let (lo, hi) = (
@@ -637,13 +721,16 @@ fn iron_eval(p: &Params) -> Outcome {
     let gb = r.non_negative("gb");
     let gflop = r.non_negative("gflop");
     let bw = r.positive("bw");
-    let peak = r.positive("peak");
+    let peak = r.peak();
     let eff = r.positive("eff");
     let latency = r.non_negative("latency");
     if eff > 1.0 {
         r.fail(
             "eff",
-            format!("Achieved fraction of peak must be at most 1, got {eff}"),
+            format!(
+                "Achieved fraction of peak must be at most 1, got {}",
+                format::typed(eff)
+            ),
         );
     }
     if let Some(o) = r.failed() {
@@ -727,7 +814,7 @@ fn decode_eval(p: &Params) -> Outcome {
     let model = r.choice("model");
     let gpu = r.choice("gpu");
     let batch = r.int("batch", 1, 1 << 20);
-    let bpp = r.positive("bpp");
+    let bpp = r.bytes_per_weight("bpp");
     let gpus = r.int("gpus", 1, 4096);
     if let Some(o) = r.failed() {
         return o;
@@ -741,8 +828,9 @@ fn decode_eval(p: &Params) -> Outcome {
         bytes_per_param: bpp,
         hidden: m.hidden,
         bytes_per_activation: 2.0,
-        bandwidth: g.bandwidth * gpus as f64,
-        peak_flops: g.peak(Precision::Fp16).map(|f| f * gpus as f64),
+        // One GPU's figures: the model spreads the weights over `gpus` itself.
+        bandwidth: g.bandwidth,
+        peak_flops: g.peak(Precision::Fp16),
         gpus,
     };
     let rep = match decode::compute(&make(batch)) {
@@ -872,7 +960,7 @@ fn kv_eval(p: &Params) -> Outcome {
     let tokens = r.int("tokens", 1, 1 << 30);
     let batch = r.int("batch", 1, 1 << 20);
     let dtype = r.choice("dtype");
-    let wbytes = r.positive("wbytes");
+    let wbytes = r.bytes_per_weight("wbytes");
     let tp = r.int("tp", 1, 1024);
     if let Some(o) = r.failed() {
         return o;
@@ -990,17 +1078,32 @@ fn spec_eval(p: &Params) -> Outcome {
     if alpha.is_finite() && !(0.0..=1.0).contains(&alpha) {
         r.fail(
             "alpha",
-            format!("Acceptance rate α must be from 0 to 1, got {alpha}"),
+            format!(
+                "Acceptance rate α must be from 0 to 1, got {}",
+                format::typed(alpha)
+            ),
         );
     }
     let gamma = r.int("gamma", 0, u64::from(speculative::MAX_DRAFT_TOKENS));
-    let has_times = !r.raw("draft_ms").is_empty() || !r.raw("verify_ms").is_empty();
-    let times = if has_times {
-        let d = r.non_negative("draft_ms");
-        let v = r.positive("verify_ms");
-        Some((d, v))
-    } else {
-        None
+    // The two times go together: c is their ratio.
+    let times = match (r.raw("draft_ms").is_empty(), r.raw("verify_ms").is_empty()) {
+        (true, true) => None,
+        (false, false) => Some((r.non_negative("draft_ms"), r.positive("verify_ms"))),
+        (draft_missing, _) => {
+            let (key, missing, given) = if draft_missing {
+                ("draft_ms", "draft token time", "target pass time")
+            } else {
+                ("verify_ms", "target pass time", "draft token time")
+            };
+            r.fail(
+                key,
+                format!(
+                    "Give the {missing} as well, or clear the {given}: c is the draft token \
+                     time over the target pass time"
+                ),
+            );
+            Some((f64::NAN, f64::NAN))
+        }
     };
     // With both timings, c is their ratio: measured kernel times decide it.
     let c = match times {
@@ -1131,7 +1234,10 @@ fn zero_eval(p: &Params) -> Outcome {
     if params_b.is_finite() && params_b > 1e6 {
         r.fail(
             "params",
-            format!("Parameters must be at most 1,000,000 billion, got {params_b}"),
+            format!(
+                "Parameters must be at most 1,000,000 billion, got {}",
+                format::typed(params_b)
+            ),
         );
     }
     if let Some(o) = r.failed() {
@@ -1252,6 +1358,26 @@ mod tests {
     }
 
     #[test]
+    fn decode_floor_splits_the_weights_over_tensor_parallel_gpus() {
+        // Llama 2 70B in FP16: 68,976,648,192 · 2 B = 137.95 GB of weights; an H100 SXM streams
+        // 3.35 TB/s. One GPU: 137.95 GB / 3.35 TB/s = 41.18 ms per token. Eight: each streams an
+        // eighth, 17.24 GB, in 5.148 ms, 194.3 tokens/s.
+        let decode = find("decode").unwrap().eval;
+        let o = decode(&parse(
+            "model=llama-2-70b&gpu=h100-sxm&bpp=2&batch=1&gpus=1",
+        ));
+        assert_eq!(value(&o, "time"), "41.2 ms");
+        let o = decode(&parse(
+            "model=llama-2-70b&gpu=h100-sxm&bpp=2&batch=1&gpus=8",
+        ));
+        assert_eq!(value(&o, "weights"), "17.2 GB");
+        assert_eq!(value(&o, "time"), "5.15 ms");
+        assert_eq!(value(&o, "tps-stream"), "194 tokens/s");
+        // The ridge is one GPU's peak over its bandwidth, whatever the count.
+        assert_eq!(value(&o, "ridge"), "295 FLOP/byte");
+    }
+
+    #[test]
     fn roofline_ridge_of_h100() {
         let o = (find("roofline").unwrap().eval)(&parse("gpu=custom&peak=1000&bw=2000&ai=100"));
         assert_eq!(value(&o, "ridge"), "500 FLOP/byte");
@@ -1272,6 +1398,70 @@ mod tests {
         assert_eq!(o.errors[0].key, Some("eff"));
         let o = (find("zero").unwrap().eval)(&parse("stage=7"));
         assert_eq!(o.errors[0].key, Some("stage"));
+    }
+
+    #[test]
+    fn out_of_range_inputs_get_messages_in_the_users_terms() {
+        let error = |calc: &str, query: &str, key: &str| -> String {
+            let o = (find(calc).unwrap().eval)(&parse(query));
+            assert!(o.rows.is_empty(), "{calc}?{query}: {o:?}");
+            o.errors
+                .iter()
+                .find(|e| e.key == Some(key))
+                .unwrap_or_else(|| panic!("{calc}?{query}: no error on {key}: {:?}", o.errors))
+                .message
+                .clone()
+        };
+        assert_eq!(
+            error("kv-cache", "batch=0", "batch"),
+            "Batch (sequences) must be a whole number from 1 to 1,048,576, got 0"
+        );
+        // Magnitudes whose arithmetic would leave f64 are refused as typed, not as `inf`.
+        assert_eq!(
+            error("roofline", "peak=1e308", "peak"),
+            "Peak compute must be 0 or between 1e-9 and 1e12 in size, got 1e308"
+        );
+        assert!(error("roofline", "bw=1e-320", "bw").ends_with("got 1e-320"));
+        assert_eq!(
+            error("kv-cache", "wbytes=1e9", "wbytes"),
+            "Bytes per weight must be at most 16 (FP32 is 4, 4-bit 0.5), got 1000000000"
+        );
+        assert_eq!(
+            error("kv-cache", "tokens=4,91", "tokens"),
+            "Context length: use a point for decimals (4.91), got \"4,91\""
+        );
+        // One of two optional times alone is explained, not called "required".
+        assert!(
+            error("speculative", "draft_ms=1", "verify_ms")
+                .starts_with("Give the target pass time as well, or clear the draft token time"),
+        );
+        assert!(
+            error("speculative", "verify_ms=20", "draft_ms")
+                .starts_with("Give the draft token time as well"),
+        );
+        // A GPU without a published peak at that precision says so.
+        assert_eq!(
+            error("roofline", "gpu=v100&precision=fp8", "peak"),
+            "The NVIDIA V100 SXM2 32 GB has no published FP8 peak: type one in TFLOP/s, or \
+             choose another precision"
+        );
+        assert!(error("iron-law", "gpu=v100&precision=fp8", "peak").contains("no published FP8"));
+    }
+
+    #[test]
+    fn a_measurement_above_the_roof_is_flagged() {
+        let o = (find("roofline").unwrap().eval)(&parse(
+            "gpu=custom&peak=1000&bw=2000&ai=100&measured=5000",
+        ));
+        // Attainable is 200 TFLOP/s at 100 FLOP/byte, so 5000 is 2500% of it.
+        assert_eq!(
+            value(&o, "fraction-of-attainable"),
+            "2500% (above the roof: check that it is in TFLOP/s, and the peak and bandwidth)"
+        );
+        let o = (find("roofline").unwrap().eval)(&parse(
+            "gpu=custom&peak=1000&bw=2000&ai=100&measured=100",
+        ));
+        assert_eq!(value(&o, "fraction-of-attainable"), "50.0%");
     }
 
     #[test]

@@ -23,7 +23,13 @@ pub fn CalcRoute(
             <section class="card notice" role="alert" data-testid="unknown-calculator">
                 <h1>"No such calculator"</h1>
                 <p>"There is no calculator called “" {id} "”. The calculators are: " {calc::ids()} "."</p>
-                <p><Link href="/calc".into()>"See all calculators"</Link></p>
+                // Inside an iframe the list opens in a tab of its own, as "Open in Roofline Lab"
+                // does, rather than the whole site inside the host's page.
+                {if embed {
+                    view! { <p><a href="/calc" target="_blank" rel="noopener">"See all calculators ↗"</a></p> }.into_any()
+                } else {
+                    view! { <p><Link href="/calc".into()>"See all calculators"</Link></p> }.into_any()
+                }}
             </section>
         }
         .into_any(),
@@ -257,7 +263,15 @@ pub fn CalcPage(
                     </Show>
                     <Show
                         when=move || !has_errors()
-                        fallback=|| view! { <p class="hint" data-testid="fix-inputs">"Fix the marked inputs to see results."</p> }
+                        fallback=move || view! {
+                            <p class="hint" data-testid="fix-inputs">
+                                {move || if outcome.with(|o| o.errors.iter().any(|e| e.key.is_some())) {
+                                    "Fix the marked inputs to see results."
+                                } else {
+                                    "Change the inputs to see results."
+                                }}
+                            </p>
+                        }
                     >
                         <dl class="facts" data-testid="results">{results}</dl>
                     </Show>

@@ -68,18 +68,39 @@ pub fn num(v: f64) -> String {
         return "—".into();
     }
     if v.abs() >= 1e4 {
-        let s = format!("{:.0}", v.abs());
-        let mut out = String::new();
-        for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
-                out.push(',');
-            }
-            out.push(c);
-        }
+        let out = grouped(&format!("{:.0}", v.abs()));
         if v < 0.0 { format!("-{out}") } else { out }
     } else {
         sig3(v)
     }
+}
+
+/// A whole number, every digit, with thousands separators (`1`, `1,024`, `1,048,576`).
+pub fn int(v: u64) -> String {
+    grouped(&v.to_string())
+}
+
+/// A number as someone typed it, for messages: as written for everyday magnitudes, in
+/// scientific notation past them (`1e308`, not 309 digits).
+pub fn typed(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 || (1e-6..1e15).contains(&a) || !a.is_finite() {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
+}
+
+/// Digits with a comma before every group of three from the right.
+fn grouped(digits: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A fraction as a percentage.
@@ -109,6 +130,17 @@ fn sig3(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_and_typed_numbers() {
+        assert_eq!(int(1), "1");
+        assert_eq!(int(1024), "1,024");
+        assert_eq!(int(1 << 20), "1,048,576");
+        assert_eq!(typed(2.5), "2.5");
+        assert_eq!(typed(-3.0), "-3");
+        assert_eq!(typed(1e308), "1e308");
+        assert_eq!(typed(1e-320), "1e-320");
+    }
 
     #[test]
     fn units_are_always_attached() {

@@ -9,39 +9,93 @@ use kernels::registry::{find, kernel_names, variants};
 use kernels::{Measurement, RunOptions, Shape, TimingOptions};
 use leptos::prelude::*;
 
-/// Parses the size inputs for a shape of the same kind as `like`.
-pub fn parse_shape(like: Shape, a: &str, b: &str, c: &str) -> Result<Shape, String> {
-    let int = |name: &str, s: &str, max: u64| -> Result<u64, String> {
-        match s.trim().replace(['_', ','], "").parse::<u64>() {
-            Ok(v) if (1..=max).contains(&v) => Ok(v),
-            _ => Err(format!(
-                "{name} must be a whole number from 1 to {max}, got \"{s}\""
-            )),
-        }
-    };
-    if let Shape::Stream { .. } = like {
-        Ok(Shape::Stream {
-            elements: int("elements", a, 1 << 28)?,
-        })
-    } else if let Shape::Matmul { .. } = like {
-        Ok(Shape::Matmul {
-            m: int("m", a, 8192)? as u32,
-            n: int("n", b, 8192)? as u32,
-            k: int("k", c, 8192)? as u32,
-        })
-    } else {
-        Ok(like)
+/// The size inputs a shape of this kind takes, in order: label and largest allowed value. The
+/// caps keep a browser run to inputs the page can generate and check in a few seconds; the
+/// device's own limits are checked again when the kernel runs.
+pub fn size_fields(like: Shape) -> &'static [(&'static str, u64)] {
+    match like {
+        Shape::Stream { .. } => &[("Elements (f32)", 1 << 28)],
+        Shape::Matmul { .. } => &[
+            ("m (rows)", 8192),
+            ("n (columns)", 8192),
+            ("k (inner)", 8192),
+        ],
+        Shape::Peak { .. } => &[("Threads", 1 << 24)],
+        Shape::Gemv { .. } => &[
+            ("Rows of W", 65536),
+            ("Columns of W", 65536),
+            ("Batch (vectors x)", 8),
+        ],
+        Shape::Attention { .. } => &[
+            ("Batch B", 64),
+            ("Heads H", 128),
+            ("Sequence length N", 16384),
+            ("Head dimension d", 128),
+        ],
     }
 }
 
-/// The size inputs' starting values for a shape.
-fn shape_fields(s: Shape) -> (String, String, String) {
-    if let Shape::Stream { elements } = s {
-        (elements.to_string(), String::new(), String::new())
-    } else if let Shape::Matmul { m, n, k } = s {
-        (m.to_string(), n.to_string(), k.to_string())
-    } else {
-        Default::default()
+/// Parses the size inputs (`values`, in the order of [`size_fields`]) for a shape of the same
+/// kind as `like`; `causal` applies to attention only.
+pub fn parse_shape(like: Shape, values: &[String], causal: bool) -> Result<Shape, String> {
+    let fields = size_fields(like);
+    let mut dims = Vec::with_capacity(fields.len());
+    for (i, (label, max)) in fields.iter().enumerate() {
+        let raw = values.get(i).map(String::as_str).unwrap_or("");
+        // Thousands commas are fine (1,024); a decimal comma is not read as one (4,91).
+        match lessons::number::parse(raw) {
+            Ok(v) if v.fract() == 0.0 && (1.0..=*max as f64).contains(&v) => dims.push(v as u64),
+            _ => {
+                return Err(format!(
+                    "{label} must be a whole number from 1 to {}, got \"{raw}\"",
+                    format::int(*max)
+                ));
+            }
+        }
+    }
+    // Every cap fits in a u32.
+    let d = |i: usize| dims[i] as u32;
+    Ok(match like {
+        Shape::Stream { .. } => Shape::Stream { elements: dims[0] },
+        Shape::Matmul { .. } => Shape::Matmul {
+            m: d(0),
+            n: d(1),
+            k: d(2),
+        },
+        Shape::Peak { .. } => Shape::Peak { threads: dims[0] },
+        Shape::Gemv { .. } => Shape::Gemv {
+            rows: d(0),
+            cols: d(1),
+            batch: d(2),
+        },
+        Shape::Attention { .. } => Shape::Attention {
+            batch: d(0),
+            heads: d(1),
+            seq: d(2),
+            head_dim: d(3),
+            causal,
+        },
+    })
+}
+
+/// The size inputs' starting values for a shape, and whether it is causal.
+fn shape_fields(s: Shape) -> (Vec<String>, bool) {
+    let v = |xs: &[u64]| xs.iter().map(u64::to_string).collect();
+    match s {
+        Shape::Stream { elements } => (v(&[elements]), false),
+        Shape::Matmul { m, n, k } => (v(&[m.into(), n.into(), k.into()]), false),
+        Shape::Peak { threads } => (v(&[threads]), false),
+        Shape::Gemv { rows, cols, batch } => (v(&[rows.into(), cols.into(), batch.into()]), false),
+        Shape::Attention {
+            batch,
+            heads,
+            seq,
+            head_dim,
+            causal,
+        } => (
+            v(&[batch.into(), heads.into(), seq.into(), head_dim.into()]),
+            causal,
+        ),
     }
 }
 
@@ -68,25 +122,63 @@ pub fn KernelPage() -> impl IntoView {
         };
         find(&kernel.get(), &v).ok()
     });
-    let (a, set_a) = signal(String::new());
-    let (b, set_b) = signal(String::new());
-    let (c, set_c) = signal(String::new());
-    // A new kernel gets its own default size.
-    Effect::new(move |_| {
-        if let Some(s) = spec.get() {
-            let (x, y, z) = shape_fields(small_shape(s));
-            set_a.set(x);
-            set_b.set(y);
-            set_c.set(z);
+    // The size inputs, as typed (as many as the shape has; see `size_fields`).
+    let sizes = RwSignal::new(Vec::<String>::new());
+    let causal = RwSignal::new(false);
+    // A new kernel gets its own default size; a new variant of the same kernel keeps what was
+    // typed.
+    Effect::new(move |prev: Option<Option<&'static str>>| {
+        let s = spec.get();
+        let name = s.map(|s| s.kernel);
+        if let Some(s) = s
+            && prev.flatten() != name
+        {
+            let (values, c) = shape_fields(small_shape(s));
+            sizes.set(values);
+            causal.set(c);
         }
+        name
     });
     let shape = move || {
         let s = spec.get().ok_or("no such kernel")?;
-        parse_shape(s.default_shape, &a.get(), &b.get(), &c.get())
+        sizes.with(|v| parse_shape(s.default_shape, v, causal.get()))
     };
-    let is_matmul = move || {
+    let is_attention = move || {
         spec.get()
-            .is_some_and(|s| matches!(s.default_shape, Shape::Matmul { .. }))
+            .is_some_and(|s| matches!(s.default_shape, Shape::Attention { .. }))
+    };
+    let size_inputs = move || {
+        let fields = spec
+            .get()
+            .map(|s| size_fields(s.default_shape))
+            .unwrap_or(&[]);
+        fields
+            .iter()
+            .enumerate()
+            .map(|(i, (label, _))| {
+                let id = format!("k-size-{i}");
+                view! {
+                    <div class="field">
+                        <label for=id.clone()>{*label}</label>
+                        <input
+                            id=id
+                            data-testid=format!("size-{i}")
+                            inputmode="numeric"
+                            prop:value=move || sizes.with(|v| v.get(i).cloned().unwrap_or_default())
+                            on:input=move |ev| {
+                                let value = event_target_value(&ev);
+                                sizes.update(|v| {
+                                    if v.len() <= i {
+                                        v.resize(i + 1, String::new());
+                                    }
+                                    v[i] = value;
+                                });
+                            }
+                        />
+                    </div>
+                }
+            })
+            .collect_view()
     };
     let cost = move || {
         let s = spec.get()?;
@@ -187,21 +279,21 @@ pub fn KernelPage() -> impl IntoView {
                         {variant_options}
                     </select>
                 </div>
-                <div class="field">
-                    <label for="k-a">{move || if is_matmul() { "m (rows)" } else { "Elements (f32)" }}</label>
-                    <input id="k-a" inputmode="numeric" prop:value=a on:input=move |ev| set_a.set(event_target_value(&ev)) />
-                </div>
-                <Show when=is_matmul>
-                    <div class="field">
-                        <label for="k-b">"n (columns)"</label>
-                        <input id="k-b" inputmode="numeric" prop:value=b on:input=move |ev| set_b.set(event_target_value(&ev)) />
-                    </div>
-                    <div class="field">
-                        <label for="k-c">"k (inner)"</label>
-                        <input id="k-c" inputmode="numeric" prop:value=c on:input=move |ev| set_c.set(event_target_value(&ev)) />
+                {size_inputs}
+                <Show when=is_attention>
+                    <div class="field check">
+                        <label>
+                            <input
+                                type="checkbox"
+                                data-testid="causal"
+                                prop:checked=move || causal.get()
+                                on:change=move |ev| causal.set(event_target_checked(&ev))
+                            />
+                            " Causal (each query sees only earlier keys)"
+                        </label>
                     </div>
                 </Show>
-                <p class="error" role="alert">{move || shape().err()}</p>
+                <p class="error" role="alert" data-testid="size-error">{move || shape().err()}</p>
                 <button
                     data-testid="run-kernel"
                     on:click=run
@@ -259,21 +351,74 @@ mod tests {
 
     #[test]
     fn sizes_parse_with_messages() {
+        let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
         let mm = Shape::Matmul { m: 1, n: 1, k: 1 };
         assert_eq!(
-            parse_shape(mm, "64", "32", "16"),
+            parse_shape(mm, &v(&["64", "32", "16"]), false),
             Ok(Shape::Matmul {
                 m: 64,
                 n: 32,
                 k: 16
             })
         );
-        let e = parse_shape(mm, "64", "0", "16").unwrap_err();
-        assert!(e.contains("n must be"), "{e}");
+        let e = parse_shape(mm, &v(&["64", "0", "16"]), false).unwrap_err();
+        assert_eq!(
+            e,
+            "n (columns) must be a whole number from 1 to 8,192, got \"0\""
+        );
         let st = Shape::Stream { elements: 1 };
         assert_eq!(
-            parse_shape(st, "1,024", "", ""),
+            parse_shape(st, &v(&["1,024"]), false),
             Ok(Shape::Stream { elements: 1024 })
         );
+        // Every kind of kernel takes its own sizes: none is ignored.
+        let gemv = Shape::Gemv {
+            rows: 1,
+            cols: 32,
+            batch: 1,
+        };
+        assert_eq!(
+            parse_shape(gemv, &v(&["999", "4096", "8"]), false),
+            Ok(Shape::Gemv {
+                rows: 999,
+                cols: 4096,
+                batch: 8
+            })
+        );
+        let e = parse_shape(gemv, &v(&["999", "4096", "9"]), false).unwrap_err();
+        assert!(
+            e.starts_with("Batch (vectors x) must be a whole number from 1 to 8"),
+            "{e}"
+        );
+        let att = Shape::Attention {
+            batch: 1,
+            heads: 1,
+            seq: 1,
+            head_dim: 64,
+            causal: false,
+        };
+        assert_eq!(
+            parse_shape(att, &v(&["2", "4", "999", "32"]), true),
+            Ok(Shape::Attention {
+                batch: 2,
+                heads: 4,
+                seq: 999,
+                head_dim: 32,
+                causal: true
+            })
+        );
+        let e = parse_shape(att, &v(&["2", "4"]), false).unwrap_err();
+        assert!(e.starts_with("Sequence length N must be"), "{e}");
+        let e = parse_shape(att, &v(&["2", "4", "4,91", "64"]), false).unwrap_err();
+        assert!(e.starts_with("Sequence length N must be"), "{e}");
+        assert_eq!(
+            parse_shape(Shape::Peak { threads: 1 }, &v(&["4096"]), false),
+            Ok(Shape::Peak { threads: 4096 })
+        );
+        // The starting values read back as the same shape.
+        for s in [mm, st, gemv, att, Shape::Peak { threads: 7 }] {
+            let (values, causal) = shape_fields(s);
+            assert_eq!(parse_shape(s, &values, causal), Ok(s));
+        }
     }
 }

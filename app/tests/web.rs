@@ -183,6 +183,14 @@ async fn embeds_have_no_site_chrome_and_unknown_calculators_say_so() {
     let root = mount_at("/calc/warp-drive", "");
     leptos::task::tick().await;
     assert!(text(&root, "[data-testid=unknown-calculator]").contains("kv-cache"));
+    // Inside an iframe the list of calculators opens in a tab of its own.
+    let root = mount_at("/embed/warp-drive", "");
+    leptos::task::tick().await;
+    let link = root
+        .query_selector("[data-testid=unknown-calculator] a")
+        .unwrap()
+        .unwrap();
+    assert_eq!(link.get_attribute("target").as_deref(), Some("_blank"));
 }
 
 #[wasm_bindgen_test]
@@ -471,4 +479,66 @@ async fn without_webgpu_the_kernel_page_says_why_and_still_teaches() {
     // The WGSL and the cost model are there regardless.
     assert!(text(&root, "[data-testid=source]").contains("@compute"));
     assert!(text(&root, "[data-testid=cost]").contains("FLOP/byte"));
+}
+
+#[wasm_bindgen_test]
+async fn every_kernel_on_the_kernel_page_takes_its_own_sizes() {
+    let root = fresh_root();
+    let handle = leptos::mount::mount_to(root.clone().unchecked_into(), || {
+        provide_context(app::gpu_panel::GpuContext::unavailable(
+            "this browser has no navigator.gpu",
+        ));
+        view! { <app::kernel_page::KernelPage /> }
+    });
+    handle.forget();
+    leptos::task::tick().await;
+    let fields = |root: &web_sys::Element| {
+        let labels = root.query_selector_all("label[for^=k-size-]").unwrap();
+        (0..labels.length())
+            .map(|i| labels.get(i).unwrap().text_content().unwrap_or_default())
+            .collect::<Vec<_>>()
+    };
+    // Attention: four sizes and the causal box; what is typed reaches the cost model.
+    set_value(&root, "[data-testid=kernel]", "attention", "change");
+    leptos::task::tick().await;
+    assert_eq!(
+        fields(&root),
+        [
+            "Batch B",
+            "Heads H",
+            "Sequence length N",
+            "Head dimension d"
+        ]
+    );
+    assert_eq!(count(&root, "[data-testid=causal]"), 1);
+    set_value(&root, "[data-testid=size-0]", "1", "input");
+    set_value(&root, "[data-testid=size-1]", "1", "input");
+    set_value(&root, "[data-testid=size-2]", "1000", "input");
+    set_value(&root, "[data-testid=size-3]", "64", "input");
+    leptos::task::tick().await;
+    // Naive attention: 4·B·H·N²·d = 4 · 1000² · 64 = 256,000,000 FLOPs.
+    let cost = text(&root, "[data-testid=cost]");
+    assert!(cost.contains("256,000,000 FLOP"), "{cost}");
+    set_value(&root, "[data-testid=size-2]", "0", "input");
+    leptos::task::tick().await;
+    let error = text(&root, "[data-testid=size-error]");
+    assert!(
+        error.starts_with("Sequence length N must be a whole number from 1 to 16,384"),
+        "{error}"
+    );
+    // GEMV: rows, columns and batch; the batch is capped at 8.
+    set_value(&root, "[data-testid=kernel]", "gemv", "change");
+    leptos::task::tick().await;
+    assert_eq!(
+        fields(&root),
+        ["Rows of W", "Columns of W", "Batch (vectors x)"]
+    );
+    assert_eq!(count(&root, "[data-testid=causal]"), 0);
+    set_value(&root, "[data-testid=size-2]", "9", "input");
+    leptos::task::tick().await;
+    assert!(text(&root, "[data-testid=size-error]").starts_with("Batch (vectors x) must be"));
+    // Peak probes take a thread count.
+    set_value(&root, "[data-testid=kernel]", "peak", "change");
+    leptos::task::tick().await;
+    assert_eq!(fields(&root), ["Threads"]);
 }

@@ -769,15 +769,6 @@ impl Tolerance {
     }
 }
 
-/// Reads a learner's number: spaces, thin spaces and thousands commas are ignored.
-pub fn parse_number(text: &str) -> Option<f64> {
-    let cleaned: String = text
-        .chars()
-        .filter(|c| !matches!(c, ' ' | ',' | '_' | '\u{2009}' | '\u{202f}'))
-        .collect();
-    cleaned.parse::<f64>().ok().filter(|v| v.is_finite())
-}
-
 struct Args<'a> {
     f: &'static AnswerFn,
     call: &'a Call,
@@ -1066,14 +1057,12 @@ mod tests {
     }
 
     #[test]
-    fn tolerance_and_input_parsing() {
+    fn tolerance_and_unit_parsing() {
         let t = Tolerance::parse("1%").unwrap();
         assert!(t.accepts(100.0, 100.9));
         assert!(!t.accepts(100.0, 101.1));
         assert!(Tolerance::parse("0.5").unwrap().accepts(2.0, 2.5));
         assert_eq!(Tolerance::parse("x"), None);
-        assert_eq!(parse_number("1,234.5"), Some(1234.5));
-        assert_eq!(parse_number("abc"), None);
         assert_eq!(unit_scale("GB"), Some(1e9));
         assert_eq!(unit_scale("furlongs"), None);
     }

@@ -26,6 +26,7 @@
 
 use crate::exercise::{self, Call, Tolerance, Value};
 use crate::kernel_exercise::{self, KernelTask, Roof};
+use crate::number::{self, NumberError};
 use crate::{content, math};
 use thiserror::Error;
 
@@ -140,6 +141,26 @@ pub enum Verdict {
     Unreadable(String),
 }
 
+/// Reads a numeric answer: a number, optionally followed by the exercise's own unit (`4.91 ms`).
+/// Anything else gets a message that says what to type.
+fn read_answer(attempt: &str, unit: &str) -> Result<f64, String> {
+    let text = attempt.trim();
+    let text = match text.strip_suffix(unit) {
+        Some(rest) if !unit.is_empty() => rest.trim_end(),
+        _ => text,
+    };
+    number::parse(text).map_err(|e| match e {
+        NumberError::Empty | NumberError::NotANumber if unit.is_empty() => "Type a number.".into(),
+        NumberError::Empty | NumberError::NotANumber => {
+            format!("Type a number in {unit}, such as 2.5 or 2.5 {unit}.")
+        }
+        NumberError::DecimalComma { suggestion } => {
+            format!("Use a point for decimals: {suggestion}.")
+        }
+        NumberError::Grouping => "Commas may only separate thousands, as in 1,234,567.".into(),
+    })
+}
+
 impl Exercise {
     /// Checks an attempt: the typed number (numeric), the chosen option index / label, or a
     /// kernel run's [`kernel_exercise::KernelOutcome`] as JSON.
@@ -150,10 +171,10 @@ impl Exercise {
                 expected,
                 tolerance,
                 ..
-            } => match exercise::parse_number(attempt) {
-                None => Verdict::Unreadable(format!("Type a number in {unit}.")),
-                Some(v) if tolerance.accepts(*expected, v) => Verdict::Correct,
-                Some(_) => Verdict::Incorrect(format!(
+            } => match read_answer(attempt, unit) {
+                Err(why) => Verdict::Unreadable(why),
+                Ok(v) if tolerance.accepts(*expected, v) => Verdict::Correct,
+                Ok(_) => Verdict::Incorrect(format!(
                     "Not within {} of the answer. Check the units ({unit}) and try again.",
                     tolerance.describe(unit)
                 )),
@@ -859,6 +880,23 @@ answer: roofline.bound(gpu=h100-sxm, ai=10)
         assert!(matches!(ex[0].check("300"), Verdict::Incorrect(_)));
         assert!(matches!(ex[0].check("lots"), Verdict::Unreadable(_)));
         assert_eq!(ex[1].check("1"), Verdict::Correct);
+        // The exercise's own unit may follow the number; a decimal comma is explained, never
+        // read as a thousands separator (327,7 would otherwise be 3,277 and marked wrong).
+        let unit = match &ex[0].kind {
+            ExerciseKind::Numeric { unit, .. } => unit.clone(),
+            k => panic!("{k:?}"),
+        };
+        assert_eq!(ex[0].check(&format!("327.7 {unit}")), Verdict::Correct);
+        assert_eq!(
+            ex[0].check("327,7"),
+            Verdict::Unreadable("Use a point for decimals: 327.7.".into())
+        );
+        assert_eq!(
+            ex[0].check("327.7 furlongs"),
+            Verdict::Unreadable(format!(
+                "Type a number in {unit}, such as 2.5 or 2.5 {unit}."
+            ))
+        );
         assert!(matches!(ex[1].check("0"), Verdict::Incorrect(_)));
         assert_eq!(ex[2].check("memory-bound"), Verdict::Correct);
         assert!(matches!(

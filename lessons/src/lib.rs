@@ -14,7 +14,8 @@
 //! exercise answer from the models above; [`kernel_exercise`] declares and grades the kernel
 //! exercises (the WGSL itself runs in the `kernels` crate). [`course_lab`] reads an
 //! instructor's lab file (which
-//! lessons and exercises a course lab covers) and checks it against the lessons.
+//! lessons and exercises a course lab covers) and checks it against the lessons. [`number`]
+//! reads numbers as people type them, for every calculator field and answer box.
 
 pub mod content;
 pub mod course_lab;
@@ -28,6 +29,7 @@ pub mod kv_cache;
 pub mod lesson;
 pub mod math;
 pub mod memory;
+pub mod number;
 pub mod presets;
 pub mod quant;
 pub mod roofline;

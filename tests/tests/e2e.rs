@@ -1,7 +1,8 @@
 //! The served app in headless Chromium: the benchmark page finds a WebGPU adapter (SwiftShader),
 //! runs the kernel suite, shows verified results and dots on the roofline and keeps the run; a
-//! calculator permalink shows the right number; an embed loads inside a host page on another
-//! origin and resizes to its content.
+//! calculator permalink shows the right number; calculator results fit their cards at desktop,
+//! lesson, embed and phone widths; an embed loads inside a host page on another origin and
+//! resizes to its content.
 // Test helpers: a failed DOM call is a failed test, and unwrap says where.
 #![allow(clippy::unwrap_used)]
 
@@ -289,6 +290,51 @@ fn a_calculator_permalink_reads_the_right_value_and_keeps_the_url_in_sync() {
         })
         .unwrap();
     assert!(msg.contains("must be a number"), "{msg}");
+}
+
+/// Whether every label and value of the calculator results on the page lies inside its card,
+/// and the page does not scroll sideways; `null` until results are on the page, otherwise a
+/// list of what sticks out (empty when everything fits).
+const RESULTS_FIT: &str = "\
+    const lists = [...document.querySelectorAll('[data-testid=results]')]; \
+    if (!lists.length || lists.some(l => !l.children.length)) return null; \
+    const out = []; \
+    for (const l of lists) { \
+      const card = l.closest('.card').getBoundingClientRect(); \
+      for (const e of l.children) { \
+        const r = e.getBoundingClientRect(); \
+        if (r.right > card.right + 0.5 || r.left < card.left - 0.5) \
+          out.push(e.textContent + ': ' + r.left + '..' + r.right + ' outside ' + card.left + '..' + card.right); \
+      } \
+    } \
+    if (document.documentElement.scrollWidth > innerWidth + 0.5) \
+      out.push('page ' + document.documentElement.scrollWidth + ' wide in ' + innerWidth); \
+    return out";
+
+#[test]
+fn calculator_results_stay_inside_their_cards() {
+    let base = e2e::serve_dist();
+    let browser = Browser::launch().expect("launching headless Chromium");
+    // The decode calculator has the longest labels and values; in a lesson it sits in the
+    // narrow text column, and embeds are often 800 px wide or less.
+    for (width, path) in [
+        (1280, "/calc/decode?gpus=8"),
+        (1280, "/lessons/capstone"),
+        (1024, "/lessons/zero"),
+        (800, "/embed/decode?gpus=8"),
+        (800, "/embed/zero"),
+        (390, "/calc/kv-cache"),
+    ] {
+        browser
+            .cdp(
+                "Emulation.setDeviceMetricsOverride",
+                json!({ "width": width, "height": 900, "deviceScaleFactor": 1, "mobile": false }),
+            )
+            .unwrap();
+        browser.goto(&format!("{base}{path}")).unwrap();
+        let outside = wait_script(&browser, RESULTS_FIT, Duration::from_secs(60));
+        assert_eq!(outside, json!([]), "{path} at {width} px");
+    }
 }
 
 #[test]
