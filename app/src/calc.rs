@@ -823,7 +823,9 @@ fn decode_eval(p: &Params) -> Outcome {
         return Outcome::default();
     };
     let make = |batch: u64| decode::DecodeInput {
-        params: m.active_params.unwrap_or(m.params),
+        // Every parameter, as the CLI counts them: what a mixture of experts keeps in memory
+        // and reads once a batch routes tokens to every expert (the note below says so).
+        params: m.params,
         batch,
         bytes_per_param: bpp,
         hidden: m.hidden,
@@ -862,17 +864,26 @@ fn decode_eval(p: &Params) -> Outcome {
             "Time per token (memory floor)",
             format::seconds(rep.time_per_token_s),
         ),
-        row(
-            "tps-stream",
-            "Tokens/s per sequence",
-            format!("{} tokens/s", format::num(rep.tokens_per_s_per_stream)),
-        ),
-        row(
-            "tps-batch",
-            "Tokens/s for the batch",
-            format!("{} tokens/s", format::num(rep.tokens_per_s_batch)),
-        ),
     ];
+    // With a peak, a step takes the longer of its bytes and its FLOPs (the roofline): past the
+    // ridge batch the tensor cores, not the weights, set the rate.
+    let step_s = match rep.step_time_s {
+        Some(s) => {
+            rows.push(row("step", "Time per step (roofline)", format::seconds(s)));
+            s
+        }
+        None => rep.time_per_token_s,
+    };
+    rows.push(row(
+        "tps-stream",
+        "Tokens/s per sequence",
+        format!("{} tokens/s", format::num(1.0 / step_s)),
+    ));
+    rows.push(row(
+        "tps-batch",
+        "Tokens/s for the batch",
+        format!("{} tokens/s", format::num(batch as f64 / step_s)),
+    ));
     if let Some(ri) = rep.ridge_intensity {
         rows.push(row(
             "ridge",
@@ -889,6 +900,18 @@ fn decode_eval(p: &Params) -> Outcome {
     }
     if let Some(b) = rep.bound {
         rows.push(row("bound", "Bound", format!("{}-bound", b.as_str())));
+    }
+    if let Some(active) = m.active_params {
+        rows.push(row(
+            "moe",
+            "Mixture of experts",
+            format!(
+                "all {} B parameters counted, as when a batch reaches every expert; one token \
+                 alone reads only the {} B active ones",
+                format::num(m.params as f64 / 1e9),
+                format::num(active as f64 / 1e9)
+            ),
+        ));
     }
     let top = (batch.max(rep.ridge_batch_integer.unwrap_or(1)) as f64 * 4.0).max(1024.0);
     let curve: Vec<(f64, f64)> = log_points(1.0, top, 48, |b| b.round())
@@ -1375,6 +1398,28 @@ mod tests {
         assert_eq!(value(&o, "tps-stream"), "194 tokens/s");
         // The ridge is one GPU's peak over its bandwidth, whatever the count.
         assert_eq!(value(&o, "ridge"), "295 FLOP/byte");
+    }
+
+    #[test]
+    fn decode_past_the_ridge_is_paced_by_the_flops() {
+        // Batch 1024 on one H100: 2 · 68.98e9 · 1024 = 1.413e14 FLOPs at 989 TFLOP/s take
+        // 142.8 ms, more than the 41.2 ms of bytes, so the batch makes 1024 / 0.1428 = 7,169
+        // tokens/s, not the 24,866 the weight floor alone would give.
+        let decode = find("decode").unwrap().eval;
+        let o = decode(&parse(
+            "model=llama-2-70b&gpu=h100-sxm&bpp=2&batch=1024&gpus=1",
+        ));
+        assert_eq!(value(&o, "bound"), "compute-bound");
+        assert_eq!(value(&o, "time"), "41.2 ms");
+        assert_eq!(value(&o, "step"), "143 ms");
+        assert_eq!(value(&o, "tps-stream"), "7.00 tokens/s");
+        assert_eq!(value(&o, "tps-batch"), "7169 tokens/s");
+        // A mixture of experts counts every parameter, as the CLI does, and says so.
+        let o = decode(&parse(
+            "model=mixtral-8x7b&gpu=h100-sxm&bpp=2&batch=1&gpus=1",
+        ));
+        assert_eq!(value(&o, "weights"), "93.4 GB");
+        assert!(value(&o, "moe").contains("12.9 B active"));
     }
 
     #[test]

@@ -147,7 +147,8 @@ fn int(flags: &Flags, flag: &'static str) -> Result<Option<u64>, ArgError> {
         _ => Err(ArgError::Invalid {
             flag,
             value: raw.to_string(),
-            allowed: "a whole number such as 8, 4096, 4K or 70B".into(),
+            allowed: "a whole number such as 8, 4096 or 70B (K, M, B/G and T are powers of 1000: 4K is 4,000)"
+                .into(),
         }),
     }
 }

@@ -712,6 +712,8 @@ pub fn unit_scale(unit: &str) -> Option<f64> {
         "µs" | "us" => 1e-6,
         "ns" => 1e-9,
         "KB" => 1e3,
+        // Workgroup memory limits are powers of two (WebGPU's default is 16,384 bytes).
+        "KiB" => 1024.0,
         "MB" => 1e6,
         "GB" | "GB/s" | "GFLOP" | "GFLOP/s" => 1e9,
         "TB" | "TB/s" | "TFLOP/s" => 1e12,
