@@ -216,19 +216,11 @@ pub fn LabView(
     lab: Lab,
 ) -> impl IntoView {
     let progress = all_progress();
-    let is_done = |lesson: &str, exercise: &str| {
-        progress
-            .get(lesson)
-            .is_some_and(|p| p.contains_key(exercise))
-    };
-    let total = lab.exercises.len();
-    let done = lab
-        .exercises
-        .iter()
-        .filter(|e| is_done(e.lesson, &e.exercise))
-        .count();
-    // Group consecutive exercises by lesson, in lab order; the report carries the questions.
+    // The report decides what is done (an accepted answer, and the lab's threshold where it
+    // sets one), and carries the questions.
     let report = report::build(Some((&id, &lab)), &progress, None, String::new());
+    let (done, total) = (report.done, report.total);
+    // Group consecutive exercises by lesson, in lab order.
     let mut groups: Vec<(String, Vec<report::ReportExercise>)> = Vec::new();
     for e in report.exercises {
         match groups.last_mut() {
@@ -244,9 +236,13 @@ pub fn LabView(
                 .map(|e| {
                     let done = e.status == "done";
                     let href = format!("/lessons/{}#exercise-{}", e.lesson, e.exercise);
-                    let threshold = e
-                        .threshold
-                        .map(|t| format!(" · threshold {}", format::percent(t)));
+                    let threshold = e.threshold.map(|t| {
+                        if e.status == "done" || e.answer.is_none() {
+                            format!(" · threshold {}", format::percent(t))
+                        } else {
+                            format!(" · {}: below this lab's threshold of {}", e.answer_text.clone().unwrap_or_default(), format::percent(t))
+                        }
+                    });
                     view! {
                         <li
                             class:done=done
@@ -380,7 +376,7 @@ pub fn ReportView(
                     <td>{format!("L{}.{}", e.lesson_number, e.number)}</td>
                     <td class="wrap">{e.question.clone()}</td>
                     // A non-breaking space keeps "not done" on one line in a narrow column.
-                    <td class:bad=e.answer.is_none()>{e.status.replace(' ', "\u{a0}")}</td>
+                    <td class:bad=e.status != "done">{e.status.replacen(' ', "\u{a0}", 1)}</td>
                     <td class="wrap">{e.answer_text.clone().unwrap_or_default()}</td>
                     <td>{threshold}</td>
                 </tr>

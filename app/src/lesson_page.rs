@@ -30,11 +30,30 @@ pub fn parse_progress(text: &str) -> Progress {
     serde_json::from_str(text).unwrap_or_default()
 }
 
-/// One lesson's stored progress.
+/// The answers in `progress` that the lesson's exercises accept now: an answer to an exercise
+/// the lesson does not have, or one its exercise does not accept (a file edited by hand, an
+/// import from elsewhere, an answer from before a question changed), is left out, so it can
+/// never show as correct or count as done.
+pub fn accepted(lesson_id: &str, progress: Progress) -> Progress {
+    let Some(l) = lessons::content::find(lesson_id).and_then(|s| lesson::parse(s.text).ok()) else {
+        return Progress::new();
+    };
+    progress
+        .into_iter()
+        .filter(|(id, answer)| {
+            l.exercises()
+                .any(|e| &e.id == id && e.check(answer) == Verdict::Correct)
+        })
+        .collect()
+}
+
+/// One lesson's stored progress, as far as its exercises accept it ([`accepted`]). What is
+/// stored is left as it is.
 pub fn load_progress(lesson_id: &str) -> Progress {
-    browser::load(&progress_key(lesson_id))
+    let stored = browser::load(&progress_key(lesson_id))
         .map(|t| parse_progress(&t))
-        .unwrap_or_default()
+        .unwrap_or_default();
+    accepted(lesson_id, stored)
 }
 
 /// Records `answer` as the accepted answer of an exercise.
@@ -51,14 +70,59 @@ pub fn export_progress(all: &BTreeMap<String, Progress>) -> String {
     serde_json::to_string_pretty(all).unwrap_or_else(|_| "{}".into())
 }
 
-/// Parses an exported document; only lessons that exist are kept.
-pub fn import_progress(text: &str) -> Result<BTreeMap<String, Progress>, String> {
+/// What an import keeps: the accepted answers of each lesson, and how many were left out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    /// Lesson id → its accepted answers (lessons with none left out).
+    pub lessons: BTreeMap<String, Progress>,
+    /// Answers left out: for lessons or exercises that do not exist, or not accepted.
+    pub left_out: usize,
+}
+
+impl Imported {
+    /// One line for the page: what was imported and what was not.
+    pub fn summary(&self) -> String {
+        let answers: usize = self.lessons.values().map(BTreeMap::len).sum();
+        let n = self.lessons.len();
+        let mut s = format!(
+            "Imported {answers} {} for {n} {}.",
+            if answers == 1 { "answer" } else { "answers" },
+            if n == 1 { "lesson" } else { "lessons" }
+        );
+        if self.left_out > 0 {
+            s.push_str(&format!(
+                " Left out {}: {} for exercises this site does not have, or not accepted by \
+                 their exercise.",
+                self.left_out,
+                if self.left_out == 1 {
+                    "an answer"
+                } else {
+                    "answers"
+                }
+            ));
+        }
+        s
+    }
+}
+
+/// Parses an exported document and keeps what the lessons accept ([`accepted`]).
+pub fn import_progress(text: &str) -> Result<Imported, String> {
     let all: BTreeMap<String, Progress> =
         serde_json::from_str(text).map_err(|e| format!("Not a progress file: {e}"))?;
-    Ok(all
+    let given: usize = all.values().map(BTreeMap::len).sum();
+    let lessons: BTreeMap<String, Progress> = all
         .into_iter()
-        .filter(|(id, _)| lessons::content::find(id).is_some())
-        .collect())
+        .map(|(id, p)| {
+            let kept = accepted(&id, p);
+            (id, kept)
+        })
+        .filter(|(_, p)| !p.is_empty())
+        .collect();
+    let kept: usize = lessons.values().map(BTreeMap::len).sum();
+    Ok(Imported {
+        lessons,
+        left_out: given - kept,
+    })
 }
 
 /// A lab report in Markdown: every lesson, every exercise, and the accepted answers. It renders
@@ -152,17 +216,15 @@ pub fn LessonIndex() -> impl IntoView {
     let import = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
         match import_progress(&text) {
-            Ok(all) => {
-                for (id, p) in &all {
+            Ok(imported) => {
+                for (id, p) in &imported.lessons {
                     let mut merged = load_progress(id);
                     merged.extend(p.clone());
                     if let Ok(t) = serde_json::to_string(&merged) {
                         browser::save(&progress_key(id), &t);
                     }
                 }
-                let n = all.len();
-                let noun = if n == 1 { "lesson" } else { "lessons" };
-                set_message.set(format!("Imported progress for {n} {noun}."));
+                set_message.set(imported.summary());
                 version.update(|v| *v += 1);
             }
             Err(e) => set_message.set(e),
@@ -539,10 +601,36 @@ mod tests {
         all.insert("no-such-lesson".to_string(), Progress::new());
         let text = export_progress(&all);
         let back = import_progress(&text).unwrap();
-        assert_eq!(back.len(), 1);
-        assert_eq!(back["roofline"]["ridge-custom"], "33.3");
+        assert_eq!(back.lessons.len(), 1);
+        assert_eq!(back.lessons["roofline"]["ridge-custom"], "33.3");
+        assert_eq!(back.left_out, 0);
+        assert_eq!(back.summary(), "Imported 1 answer for 1 lesson.");
         assert!(import_progress("not json").is_err());
         assert!(parse_progress("garbage").is_empty());
+    }
+
+    #[test]
+    fn only_answers_the_exercises_accept_are_imported_or_loaded() {
+        // A wrong number, a wrong option, a label that is no category, an exercise that does
+        // not exist, and one right answer (50 TFLOP/s / 1.5 TB/s = 33.3 FLOP/B).
+        let text = r#"{"roofline": {"ridge-custom": "99999", "next-step": "7",
+            "fp8-regime": "banana", "bogus": "1", "attainable-h100": "1"},
+            "speculative-decoding": {"expected-tokens": "2.176"}}"#;
+        let back = import_progress(text).unwrap();
+        assert_eq!(back.lessons.len(), 1, "{back:?}");
+        assert_eq!(back.lessons["speculative-decoding"].len(), 1);
+        assert_eq!(back.left_out, 5);
+        assert_eq!(
+            back.summary(),
+            "Imported 1 answer for 1 lesson. Left out 5: answers for exercises this site does \
+             not have, or not accepted by their exercise."
+        );
+        let mut p = Progress::new();
+        p.insert("ridge-custom".into(), "99999".into());
+        p.insert("next-step".into(), "1".into());
+        let kept = accepted("roofline", p);
+        assert_eq!(kept.keys().collect::<Vec<_>>(), ["next-step"]);
+        assert!(accepted("no-such-lesson", kept).is_empty());
     }
 
     #[test]

@@ -73,7 +73,8 @@ pub struct ReportExercise {
     pub question: String,
     /// `numeric`, `choice`, `classify`, … .
     pub kind: &'static str,
-    /// `done` (answered correctly) or `not done`.
+    /// `done` (answered correctly), `not done`, or `below the lab's threshold` (a kernel run
+    /// that met the lesson's goal but not the lab's).
     pub status: &'static str,
     /// The accepted answer as stored (a number, an option index, a label, …).
     pub answer: Option<String>,
@@ -150,6 +151,20 @@ fn answer_view(kind: &ExerciseKind, answer: Option<&str>) -> AnswerView {
     }
 }
 
+/// Whether an accepted answer also meets the lab's threshold: the fraction of the measured roof
+/// a kernel exercise's run must reach in that lab, beside the lesson's own goal (which the run
+/// met to be saved). Other kinds have no measured fraction, so the report only carries it.
+fn meets_lab_threshold(kind: &ExerciseKind, answer: &str, threshold: Option<f64>) -> bool {
+    match (kind, threshold) {
+        (ExerciseKind::Kernel(task), Some(t)) => {
+            let mut task = task.clone();
+            task.threshold = t;
+            lessons::kernel_exercise::check(&task, answer) == lesson::Verdict::Correct
+        }
+        _ => true,
+    }
+}
+
 fn exercise_entry(
     lesson_id: &str,
     number: u32,
@@ -160,6 +175,7 @@ fn exercise_entry(
     threshold: Option<f64>,
 ) -> ReportExercise {
     let view = answer_view(&exercise.kind, answer.map(String::as_str));
+    let below = answer.is_some_and(|a| !meets_lab_threshold(&exercise.kind, a, threshold));
     ReportExercise {
         lesson: lesson_id.to_string(),
         lesson_number: number,
@@ -168,7 +184,11 @@ fn exercise_entry(
         number: index + 1,
         question: lesson::plain_text(&exercise.question),
         kind: view.kind,
-        status: if answer.is_some() { "done" } else { "not done" },
+        status: match (answer, below) {
+            (Some(_), false) => "done",
+            (Some(_), true) => "below the lab's threshold",
+            (None, _) => "not done",
+        },
         answer: answer.cloned(),
         unit: view.unit,
         answer_text: view.text,
@@ -250,7 +270,7 @@ pub fn build(
             title: l.file.title.clone(),
             due: l.file.due.clone(),
         }),
-        done: exercises.iter().filter(|e| e.answer.is_some()).count(),
+        done: exercises.iter().filter(|e| e.status == "done").count(),
         total: exercises.len(),
         exercises,
         adapters,
@@ -417,6 +437,49 @@ mod tests {
             ("week-3", Some("Friday"))
         );
         assert_eq!(file_name(&r), "roofline-lab-report-week-3.json");
+    }
+
+    #[test]
+    fn a_kernel_run_below_the_labs_threshold_is_not_done() {
+        use lessons::kernel_exercise::{KernelOutcome, Roof};
+        // A copy at 60% of the measured copy roof: past the lesson's 50% goal.
+        let outcome = KernelOutcome {
+            correct: true,
+            max_error: 0.0,
+            first_failure: None,
+            time_s: 1e-3,
+            achieved: 60.0,
+            unit: "GB/s".into(),
+            roof: Roof::CopyBandwidth,
+            roof_value: 100.0,
+            roof_source: "measured".into(),
+            fraction: 0.6,
+            required: 0.5,
+            adapter: "test".into(),
+            timing: "GPU timestamps".into(),
+        };
+        let mut all = BTreeMap::new();
+        all.entry("fusion".to_string())
+            .or_insert_with(Progress::new)
+            .insert(
+                "copy-kernel".into(),
+                serde_json::to_string(&outcome).unwrap(),
+            );
+        let lab_with = |t: f64| {
+            course_lab::parse(&format!(
+                r#"{{"title": "T", "items": [{{"lesson": "fusion", "exercises": ["copy-kernel"],
+                    "thresholds": {{"copy-kernel": {t}}}}}]}}"#
+            ))
+            .unwrap()
+        };
+        let strict = lab_with(0.9);
+        let r = build(Some(("t", &strict)), &all, None, "t".into());
+        assert_eq!(r.exercises[0].status, "below the lab's threshold");
+        assert_eq!((r.done, r.total), (0, 1));
+        let lenient = lab_with(0.55);
+        let r = build(Some(("t", &lenient)), &all, None, "t".into());
+        assert_eq!(r.exercises[0].status, "done");
+        assert_eq!(r.done, 1);
     }
 
     #[test]

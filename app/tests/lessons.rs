@@ -163,7 +163,7 @@ async fn progress_can_be_imported_on_the_index() {
     let area = find(&root, "[data-testid=import-progress]");
     area.dyn_ref::<web_sys::HtmlTextAreaElement>()
         .unwrap()
-        .set_value(r#"{"speculative-decoding": {"expected-tokens": "2.176"}, "nope": {"x": "1"}}"#);
+        .set_value(r#"{"speculative-decoding": {"expected-tokens": "2.176", "alpha-for-3": "0"}, "nope": {"x": "1"}}"#);
     let init = web_sys::EventInit::new();
     init.set_bubbles(true);
     area.dispatch_event(&web_sys::Event::new_with_event_init_dict("change", &init).unwrap())
@@ -171,7 +171,8 @@ async fn progress_can_be_imported_on_the_index() {
     leptos::task::tick().await;
     assert_eq!(
         text(&root, "[data-testid=import-message]"),
-        "Imported progress for 1 lesson."
+        "Imported 1 answer for 1 lesson. Left out 2: answers for exercises this site does not \
+         have, or not accepted by their exercise."
     );
     assert!(text(&root, "[data-testid=progress-speculative-decoding]").starts_with("1 of "));
     clear_progress("speculative-decoding");

@@ -141,15 +141,30 @@ pub enum Verdict {
     Unreadable(String),
 }
 
+/// The number part of a numeric answer: the text without the exercise's own unit (`4.91 ms`).
+fn answer_number<'a>(attempt: &'a str, unit: &str) -> &'a str {
+    let text = attempt.trim();
+    match text.strip_suffix(unit) {
+        Some(rest) if !unit.is_empty() => rest.trim_end(),
+        _ => text,
+    }
+}
+
+/// `4,907` read with its comma as a decimal point (4.907): one comma followed by exactly three
+/// digits is a thousands separator to [`number::parse`], but may be a decimal comma too.
+fn decimal_comma_reading(text: &str) -> Option<f64> {
+    let (int, frac) = text.split_once(',')?;
+    let digits = int.trim_start_matches(['+', '-']);
+    let plain = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    (plain(digits) && digits.len() <= 3 && frac.len() == 3 && plain(frac))
+        .then(|| format!("{int}.{frac}").parse().ok())
+        .flatten()
+}
+
 /// Reads a numeric answer: a number, optionally followed by the exercise's own unit (`4.91 ms`).
 /// Anything else gets a message that says what to type.
 fn read_answer(attempt: &str, unit: &str) -> Result<f64, String> {
-    let text = attempt.trim();
-    let text = match text.strip_suffix(unit) {
-        Some(rest) if !unit.is_empty() => rest.trim_end(),
-        _ => text,
-    };
-    number::parse(text).map_err(|e| match e {
+    number::parse(answer_number(attempt, unit)).map_err(|e| match e {
         NumberError::Empty | NumberError::NotANumber if unit.is_empty() => "Type a number.".into(),
         NumberError::Empty | NumberError::NotANumber => {
             format!("Type a number in {unit}, such as 2.5 or 2.5 {unit}.")
@@ -174,6 +189,16 @@ impl Exercise {
             } => match read_answer(attempt, unit) {
                 Err(why) => Verdict::Unreadable(why),
                 Ok(v) if tolerance.accepts(*expected, v) => Verdict::Correct,
+                // Right if its comma was a decimal comma: say how to write it, not "wrong".
+                Ok(_)
+                    if decimal_comma_reading(answer_number(attempt, unit))
+                        .is_some_and(|alt| tolerance.accepts(*expected, alt)) =>
+                {
+                    Verdict::Unreadable(format!(
+                        "Use a point for decimals: {}.",
+                        answer_number(attempt, unit).replace(',', ".")
+                    ))
+                }
                 Ok(_) => Verdict::Incorrect(format!(
                     "Not within {} of the answer. Check the units ({unit}) and try again.",
                     tolerance.describe(unit)
@@ -891,6 +916,10 @@ answer: roofline.bound(gpu=h100-sxm, ai=10)
             ex[0].check("327,7"),
             Verdict::Unreadable("Use a point for decimals: 327.7.".into())
         );
+        // "327,680" is a thousands comma to the parser (327680, wrong); so is a right answer
+        // with three decimals written with a comma, which gets the same advice, not "wrong".
+        assert!(matches!(ex[0].check("327,680"), Verdict::Unreadable(m) if m.contains("327.680")));
+        assert!(matches!(ex[0].check("100,000"), Verdict::Incorrect(_)));
         assert_eq!(
             ex[0].check("327.7 furlongs"),
             Verdict::Unreadable(format!(
