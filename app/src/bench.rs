@@ -13,6 +13,8 @@ use leptos::prelude::*;
 
 /// Local-storage key of the last run.
 pub const LAST_RUN_KEY: &str = "roofline-lab/last-run";
+/// Local-storage key of the results imported on the benchmark page.
+pub const IMPORTED_KEY: &str = "roofline-lab/imported";
 
 /// A size small enough for a software rasterizer (SwiftShader, lavapipe) to finish in seconds:
 /// 16 MiB streams, 256³ matmuls, 16 Ki threads of peak FMAs, 512×512 GEMVs, 2 heads of 128
@@ -162,6 +164,18 @@ pub fn BenchPage() -> impl IntoView {
         results.set(last.measurements);
         set_status.set("Showing your last run, kept in this browser.".into());
     }
+    // Imported results are kept too, until removed on the chart.
+    if let Some(kept) = browser::load(IMPORTED_KEY).and_then(|t| ResultsFile::from_json(&t).ok()) {
+        imported.set(kept.measurements);
+    }
+    Effect::new(move |_| {
+        let file = ResultsFile::new("roofline-lab web (imported)", imported.get());
+        if file.measurements.is_empty() {
+            browser::remove(IMPORTED_KEY);
+        } else if let Ok(text) = serde_json::to_string(&file) {
+            browser::save(IMPORTED_KEY, &text);
+        }
+    });
 
     let run = move |_| {
         let Some(g) = ctx.gpu.get_value() else { return };
@@ -254,12 +268,20 @@ pub fn BenchPage() -> impl IntoView {
             } else {
                 format!("{verified} of {total} verified; {failed} failed")
             };
-            if done > 0 {
+            // A cancelled run is kept only where there is no earlier one: it must not replace
+            // a whole run (whose roofs the kernel exercises grade against) with a part of one.
+            let keep_previous = cancel.get_untracked() && load_last_run().is_some();
+            if done > 0 && !keep_previous {
                 let file = ResultsFile::new("roofline-lab web", results.get_untracked());
                 if let Ok(text) = serde_json::to_string(&file) {
                     browser::save(LAST_RUN_KEY, &text);
                 }
             }
+            let message = if keep_previous {
+                format!("{message}. Your previous run is still the one kept.")
+            } else {
+                message
+            };
             set_status.set(message);
             running.set(false);
         });

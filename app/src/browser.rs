@@ -145,6 +145,13 @@ pub fn save(key: &str, value: &str) -> bool {
     storage().is_some_and(|s| s.set_item(key, value).is_ok())
 }
 
+/// Removes a local-storage item.
+pub fn remove(key: &str) {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(key);
+    }
+}
+
 /// Offers `url` (a data: or blob: URL) as a download named `filename`.
 pub fn download_url(filename: &str, url: &str) {
     let Some(doc) = window().and_then(|w| w.document()) else {

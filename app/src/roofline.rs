@@ -357,6 +357,41 @@ pub fn pan(a: Axis, fraction: f64) -> Axis {
 }
 
 /// The roofline chart with its controls, legend and table.
+/// Adds the measurements of an imported file that are not on the chart already (the same file
+/// imported twice adds nothing); returns how many were added and how many were repeats.
+pub fn merge_imported(shown: &mut Vec<Measurement>, new: Vec<Measurement>) -> (usize, usize) {
+    let mut added = 0;
+    let mut repeated = 0;
+    for m in new {
+        if shown.contains(&m) {
+            repeated += 1;
+        } else {
+            shown.push(m);
+            added += 1;
+        }
+    }
+    (added, repeated)
+}
+
+/// The line the page shows after an import.
+pub fn import_summary(added: usize, repeated: usize, producer: &str) -> String {
+    let noun = |n: usize| {
+        if n == 1 {
+            "measurement"
+        } else {
+            "measurements"
+        }
+    };
+    let mut s = format!("Imported {added} {} from {producer}.", noun(added));
+    if repeated > 0 {
+        s.push_str(&format!(
+            " {repeated} {} already on the chart, not added again.",
+            if repeated == 1 { "was" } else { "were" }
+        ));
+    }
+    s
+}
+
 #[component]
 pub fn RooflineChart(
     /// Measurements made in this browser (dots, and bandwidth roofs from `stream/*`).
@@ -632,10 +667,9 @@ pub fn RooflineChart(
             input.set_value("");
             match result.and_then(|t| ResultsFile::from_json(&t)) {
                 Ok(f) => {
-                    let n = f.measurements.len();
                     let producer = f.producer.clone();
-                    imported.update(|v| v.extend(f.measurements));
-                    set_import_msg.set(format!("Imported {n} measurements from {producer}."));
+                    let (added, repeated) = merge_imported(&mut imported.write(), f.measurements);
+                    set_import_msg.set(import_summary(added, repeated, &producer));
                 }
                 Err(e) => set_import_msg.set(format!("Could not import: {e}")),
             }
@@ -743,6 +777,18 @@ pub fn RooflineChart(
                     "Import JSON"
                     <input type="file" accept=".json,application/json" data-testid="import-json" on:change=on_import />
                 </label>
+                <button
+                    type="button"
+                    class="secondary"
+                    data-testid="clear-imported"
+                    hidden=move || imported.with(Vec::is_empty)
+                    on:click=move |_| {
+                        imported.set(Vec::new());
+                        set_import_msg.set("Imported results removed.".into());
+                    }
+                >
+                    "Remove imported"
+                </button>
             </div>
             <p class="hint" aria-live="polite" data-testid="import-status">{import_msg}</p>
             <div class="roofline-body">

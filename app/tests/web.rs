@@ -425,6 +425,22 @@ async fn a_results_file_from_the_cli_is_imported_and_overlaid() {
         "Imported 2 measurements from lab 0.1.0."
     );
     assert_eq!(imported.with_untracked(Vec::len), 2);
+    // The same file again adds nothing.
+    input.set_files(dt.files().as_ref());
+    input
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    for _ in 0..50 {
+        sleep(20).await;
+        if text(&root, "[data-testid=import-status]").starts_with("Imported 0") {
+            break;
+        }
+    }
+    assert_eq!(
+        text(&root, "[data-testid=import-status]"),
+        "Imported 0 measurements from lab 0.1.0. 2 were already on the chart, not added again."
+    );
+    assert_eq!(imported.with_untracked(Vec::len), 2);
     let legend = text(&root, "[data-testid=legend]");
     assert!(
         legend.contains("measured read bandwidth, 4.0 KiB working set (NVIDIA H100 80GB HBM3)")

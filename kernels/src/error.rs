@@ -90,6 +90,17 @@ pub enum KernelError {
         /// The compiler's message.
         message: String,
     },
+    /// The GPU could not allocate a kernel's buffers, though each is within the device's limits.
+    #[error(
+        "the GPU ran out of memory allocating the buffers of {kernel} at this size; try a \
+         smaller size ({message})"
+    )]
+    OutOfMemory {
+        /// Kernel and variant.
+        kernel: String,
+        /// The error the GPU reported.
+        message: String,
+    },
     /// The GPU reported an error while running (validation or out of memory).
     #[error("GPU error while running {kernel}: {message}")]
     Gpu {

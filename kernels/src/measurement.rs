@@ -110,6 +110,74 @@ impl ResultsFile {
                 file.schema
             ));
         }
+        for (i, m) in file.measurements.iter().enumerate() {
+            m.check_figures()
+                .map_err(|why| format!("measurement {} ({}): {why}", i + 1, m.id()))?;
+        }
         Ok(file)
+    }
+}
+
+impl Measurement {
+    /// Checks the figures a roofline plots: a rate below zero, a time of zero or less, or a value
+    /// that is not a number cannot be placed on a chart, and a file holding one was written by
+    /// hand or broken on the way.
+    pub fn check_figures(&self) -> Result<(), String> {
+        let figures = [
+            ("flops", self.flops),
+            ("bytes", self.bytes),
+            ("gflops_per_s", self.gflops_per_s),
+            ("gbytes_per_s", self.gbytes_per_s),
+            ("intensity", self.intensity),
+        ];
+        for (name, v) in figures {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(format!(
+                    "{name} must be a finite number of at least 0, got {v}"
+                ));
+            }
+        }
+        let t = self.time.median_s;
+        if !(t.is_finite() && t > 0.0) {
+            return Err(format!(
+                "time.median_s must be a finite number greater than 0, got {t}"
+            ));
+        }
+        if self.gflops_per_s == 0.0 && self.gbytes_per_s == 0.0 {
+            return Err("both gflops_per_s and gbytes_per_s are 0: nothing to plot".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COPY: &str = include_str!("../../bench/results/h100-2026-11-21-issue6/copy.json");
+
+    fn with(path: &[&str], value: serde_json::Value) -> String {
+        let mut v: serde_json::Value = serde_json::from_str(COPY).unwrap();
+        let mut at = &mut v["measurements"][0];
+        for p in path {
+            at = &mut at[*p];
+        }
+        *at = value;
+        v.to_string()
+    }
+
+    #[test]
+    fn a_results_file_with_figures_no_chart_can_place_is_refused() {
+        assert_eq!(ResultsFile::from_json(COPY).unwrap().measurements.len(), 1);
+        let e = ResultsFile::from_json(&with(&["gbytes_per_s"], (-1.0).into())).unwrap_err();
+        assert_eq!(
+            e,
+            "measurement 1 (stream/copy): gbytes_per_s must be a finite number of at least 0, got -1"
+        );
+        let e = ResultsFile::from_json(&with(&["time", "median_s"], 0.0.into())).unwrap_err();
+        assert!(e.contains("time.median_s must be"), "{e}");
+        let zero = with(&["gbytes_per_s"], 0.0.into());
+        let e = ResultsFile::from_json(&zero).unwrap_err();
+        assert!(e.ends_with("nothing to plot"), "{e}");
     }
 }

@@ -186,7 +186,15 @@ pub(crate) async fn run_kernel_full(
     ));
     cost.flops *= prepared.cost_scale;
     cost.bytes *= prepared.cost_scale;
-    if let Some(e) = validation.or(oom) {
+    // Out of memory first: a buffer that could not be allocated makes every later use of it
+    // a validation error ("invalid due to a previous error"), which would hide the cause.
+    if let Some(e) = oom {
+        return Err(KernelError::OutOfMemory {
+            kernel: spec.id(),
+            message: e.to_string(),
+        });
+    }
+    if let Some(e) = validation {
         return Err(KernelError::Shader {
             kernel: spec.id(),
             message: e.to_string(),

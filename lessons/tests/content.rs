@@ -135,7 +135,9 @@ fn every_exercise_answer_is_recomputed_from_the_models() {
                     assert!(task.starter.contains("TODO"), "{at}: starter has no TODO");
                     assert_ne!(task.starter, task.solution, "{at}");
                     assert!(!task.hints.is_empty(), "{at}: no hints");
-                    assert!((0.01..=0.8).contains(&task.threshold), "{at}: threshold");
+                    // Modest enough that the solution passes on a software GPU (SwiftShader
+                    // runs the tiled matmul at about 0.9% of its FMA peak), yet not zero.
+                    assert!((0.005..=0.8).contains(&task.threshold), "{at}: threshold");
                 }
             }
         }

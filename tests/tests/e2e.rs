@@ -208,6 +208,40 @@ fn the_benchmark_runs_every_kernel_verifies_it_and_plots_it() {
         .unwrap();
     assert_eq!(rows, json!(steps));
 
+    // A run cancelled part way does not replace the whole one kept.
+    wait_script(
+        &browser,
+        "return !document.querySelector('[data-testid=run]').disabled",
+        Duration::from_secs(60),
+    );
+    browser.click("[data-testid=quick]").unwrap();
+    browser.click("[data-testid=run]").unwrap();
+    wait_script(
+        &browser,
+        "return !document.querySelector('[data-testid=cancel]').disabled",
+        Duration::from_secs(30),
+    );
+    browser.click("[data-testid=cancel]").unwrap();
+    let status = browser
+        .wait_text("[data-testid=run-status]", Duration::from_secs(120), |t| {
+            t.starts_with("Cancelled")
+        })
+        .unwrap();
+    assert!(
+        status.ends_with("Your previous run is still the one kept."),
+        "{status}"
+    );
+    browser.goto(&format!("{base}/bench")).unwrap();
+    browser
+        .wait_text("[data-testid=run-status]", Duration::from_secs(30), |t| {
+            t.contains("last run")
+        })
+        .unwrap();
+    let rows = browser
+        .script("return [...document.querySelectorAll('[data-testid=results] tbody tr')].map(r => r.dataset.kernel)")
+        .unwrap();
+    assert_eq!(rows, json!(steps));
+
     // The speculative calculator takes its draft cost c from two of these measurements.
     browser.goto(&format!("{base}/calc/speculative")).unwrap();
     browser

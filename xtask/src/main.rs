@@ -343,6 +343,7 @@ fn test() -> Result<()> {
                 .envs(wasm_runner.iter().cloned()))
         };
         wasm_test(&["-p", "kernels", "--test", "gpu"])?;
+        wasm_test(&["-p", "kernels", "--test", "exercise"])?;
         wasm_test(&["-p", "app"])
     });
     let mut dist = None;
