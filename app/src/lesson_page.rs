@@ -213,22 +213,36 @@ pub fn LessonIndex() -> impl IntoView {
             &lab_report(&all_progress()),
         );
     };
-    let import = move |ev: leptos::ev::Event| {
-        let text = event_target_value(&ev);
-        match import_progress(&text) {
-            Ok(imported) => {
-                for (id, p) in &imported.lessons {
-                    let mut merged = load_progress(id);
-                    merged.extend(p.clone());
-                    if let Ok(t) = serde_json::to_string(&merged) {
-                        browser::save(&progress_key(id), &t);
-                    }
+    let pasted = RwSignal::new(String::new());
+    let import_text = move |text: String| match import_progress(&text) {
+        Ok(imported) => {
+            for (id, p) in &imported.lessons {
+                let mut merged = load_progress(id);
+                merged.extend(p.clone());
+                if let Ok(t) = serde_json::to_string(&merged) {
+                    browser::save(&progress_key(id), &t);
                 }
-                set_message.set(imported.summary());
-                version.update(|v| *v += 1);
             }
-            Err(e) => set_message.set(e),
+            set_message.set(imported.summary());
+            version.update(|v| *v += 1);
         }
+        Err(e) => set_message.set(e),
+    };
+    let import_file = move |ev: leptos::ev::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(t).ok())
+        else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let result = browser::read_chosen_file(&input).await;
+            input.set_value("");
+            match result {
+                Ok(text) => import_text(text),
+                Err(e) => set_message.set(format!("Could not read the file: {e}")),
+            }
+        });
     };
     view! {
         <h1>"Lessons"</h1>
@@ -252,8 +266,32 @@ pub fn LessonIndex() -> impl IntoView {
                 " · "
                 <Link href="/labs".into()>"Course labs"</Link>
             </p>
-            <label for="import-progress">"Import: paste an exported file"</label>
-            <textarea id="import-progress" rows=3 data-testid="import-progress" on:change=import></textarea>
+            <h3>"Import progress"</h3>
+            <p>
+                <label class="file secondary">
+                    "Choose an exported file"
+                    <input type="file" accept=".json,application/json" data-testid="import-progress-file" on:change=import_file />
+                </label>
+            </p>
+            <label for="import-progress">"Or paste its text"</label>
+            <textarea
+                id="import-progress"
+                rows=3
+                data-testid="import-progress"
+                prop:value=move || pasted.get()
+                on:input=move |ev| pasted.set(event_target_value(&ev))
+            ></textarea>
+            <p>
+                <button
+                    type="button"
+                    class="secondary"
+                    data-testid="import-progress-button"
+                    disabled=move || pasted.with(|t| t.trim().is_empty())
+                    on:click=move |_| import_text(pasted.get_untracked())
+                >
+                    "Import pasted text"
+                </button>
+            </p>
             <p role="status" data-testid="import-message">{message}</p>
         </section>
     }

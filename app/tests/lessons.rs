@@ -166,8 +166,12 @@ async fn progress_can_be_imported_on_the_index() {
         .set_value(r#"{"speculative-decoding": {"expected-tokens": "2.176", "alpha-for-3": "0"}, "nope": {"x": "1"}}"#);
     let init = web_sys::EventInit::new();
     init.set_bubbles(true);
-    area.dispatch_event(&web_sys::Event::new_with_event_init_dict("change", &init).unwrap())
+    area.dispatch_event(&web_sys::Event::new_with_event_init_dict("input", &init).unwrap())
         .unwrap();
+    leptos::task::tick().await;
+    // Pasting alone imports nothing: the button does.
+    assert_eq!(text(&root, "[data-testid=import-message]"), "");
+    click(&root, "[data-testid=import-progress-button]");
     leptos::task::tick().await;
     assert_eq!(
         text(&root, "[data-testid=import-message]"),

@@ -426,7 +426,10 @@ async fn a_results_file_from_the_cli_is_imported_and_overlaid() {
     );
     assert_eq!(imported.with_untracked(Vec::len), 2);
     // The same file again adds nothing.
-    input.set_files(dt.files().as_ref());
+    let again = web_sys::DataTransfer::new().unwrap();
+    let f = web_sys::File::new_with_str_sequence(&parts, "h100.json").unwrap();
+    again.items().add_with_file(&f).unwrap();
+    input.set_files(again.files().as_ref());
     input
         .dispatch_event(&web_sys::Event::new("change").unwrap())
         .unwrap();
