@@ -289,7 +289,7 @@ pub fn KernelPage() -> impl IntoView {
                                 prop:checked=move || causal.get()
                                 on:change=move |ev| causal.set(event_target_checked(&ev))
                             />
-                            " Causal (each query sees only earlier keys)"
+                            " Causal (each query sees only keys at or before its own position)"
                         </label>
                     </div>
                 </Show>

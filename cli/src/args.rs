@@ -29,6 +29,11 @@ pub enum ArgError {
     },
     /// A positional argument where a flag was expected.
     Unexpected { arg: String },
+    /// A flag that means nothing with the others given (it would be ignored).
+    Misplaced {
+        flag: &'static str,
+        goes_with: String,
+    },
 }
 
 impl fmt::Display for ArgError {
@@ -47,6 +52,9 @@ impl fmt::Display for ArgError {
                 write!(f, "invalid value for {flag}: '{value}'; allowed: {allowed}")
             }
             ArgError::Unexpected { arg } => write!(f, "unexpected argument '{arg}'"),
+            ArgError::Misplaced { flag, goes_with } => {
+                write!(f, "{flag} would be ignored here: it goes {goes_with}")
+            }
         }
     }
 }

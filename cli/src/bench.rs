@@ -7,11 +7,19 @@ use kernels::{AdapterChoice, AdapterSummary, Gpu, Measurement, ResultsFile, RunO
 
 /// Runs `lab adapters`: one block per adapter, best first (the one `lab bench` picks by default).
 pub fn adapters(args: &[String]) -> anyhow::Result<()> {
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        out!(
+            "usage: lab adapters [--json]\n\n  Lists the GPU adapters wgpu can see, best first (the \
+             one `lab bench` uses unless\n  --adapter says otherwise), with their features and \
+             limits. --json prints them as JSON."
+        );
+        return Ok(());
+    }
     let flags = Flags::parse(args, &[], &["--json"])?;
     let raw = pollster::block_on(kernels::gpu::list_adapters());
     let adapters: Vec<AdapterSummary> = raw.iter().map(AdapterSummary::of).collect();
     if flags.has("--json") {
-        println!("{}", serde_json::to_string_pretty(&adapters)?);
+        out!("{}", serde_json::to_string_pretty(&adapters)?);
         return Ok(());
     }
     if adapters.is_empty() {
@@ -21,12 +29,15 @@ pub fn adapters(args: &[String]) -> anyhow::Result<()> {
         );
     }
     for (i, a) in adapters.iter().enumerate() {
-        println!("[{i}] {}", a.label());
-        println!(
+        out!("[{i}] {}", a.label());
+        out!(
             "    backend {}, type {}, driver {} {}",
-            a.backend, a.device_type, a.driver, a.driver_info
+            a.backend,
+            a.device_type,
+            a.driver,
+            a.driver_info
         );
-        println!(
+        out!(
             "    features: {}",
             if a.features.is_empty() {
                 "none".into()
@@ -34,7 +45,7 @@ pub fn adapters(args: &[String]) -> anyhow::Result<()> {
                 a.features.join(", ")
             }
         );
-        println!(
+        out!(
             "    limits: storage binding {}, buffer {}, workgroup memory {}, {} threads/workgroup",
             kernels::shape::human_bytes(a.limits.max_storage_buffer_binding_size as f64),
             kernels::shape::human_bytes(a.limits.max_buffer_size as f64),
@@ -43,9 +54,10 @@ pub fn adapters(args: &[String]) -> anyhow::Result<()> {
         );
         let info = raw[i].get_info();
         if a.has("SUBGROUP") {
-            println!(
+            out!(
                 "    subgroup size: {} to {}",
-                info.subgroup_min_size, info.subgroup_max_size
+                info.subgroup_min_size,
+                info.subgroup_max_size
             );
         }
         let coop = raw[i].cooperative_matrix_properties();
@@ -59,7 +71,7 @@ pub fn adapters(args: &[String]) -> anyhow::Result<()> {
                     )
                 })
                 .collect();
-            println!("    cooperative matrices: {}", shapes.join(", "));
+            out!("    cooperative matrices: {}", shapes.join(", "));
         }
     }
     Ok(())
@@ -78,7 +90,8 @@ usage: lab bench --kernel <name> [--variant <v>] [--size <s>[,<s>…]] [--adapte
                gemv: ROWSxCOLS[xBATCH] (e.g. 14336x4096x8; batch 1 to 8)
                attention: BxHxNxD (e.g. 1x32x4096x128); add --causal for a causal mask
   --adapter    index or part of the name, as `lab adapters` prints (default: best GPU)
-  --json       also write the measurements to FILE (the schema the browser imports)
+  --json       also write the measurements to FILE (the schema the browser imports); its
+               folder is checked before the runs start
   --causal     attention only: mask keys after each query
   --quick      short timing (for software adapters and smoke tests)
   --tiles      matmul: run with this workgroup block (BMxBNxBK) instead of the default
@@ -102,7 +115,8 @@ usage: lab bench --kernel <name> [--variant <v>] [--size <s>[,<s>…]] [--adapte
                attention/flash_split and peak/coop-f16); wgpu warns they may still have
                bugs, so they are off unless asked for, and each result records the choice
   --ceilings   the measured roofs: read and copy bandwidth over working sets from 1 MiB to
-               --max-size (default 1GiB, 64MiB with --quick), and the f32 (and f16) fma peaks;
+               --max-size bytes (67108864, 64M or 64MiB; default 1GiB, 64MiB with --quick),
+               and the f32 (and f16) fma peaks;
                with --experimental also the tensor-core peak (peak/coop-f16) where the adapter
                lists its fragment shape and has one fixed subgroup size (peaks first: after the
                memory sweep the H100 ran them at a quarter speed)";
@@ -110,7 +124,7 @@ usage: lab bench --kernel <name> [--variant <v>] [--size <s>[,<s>…]] [--adapte
 /// Runs `lab bench …`.
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!("{BENCH_HELP}");
+        out!("{BENCH_HELP}");
         return Ok(());
     }
     let flags = Flags::parse(
@@ -162,13 +176,15 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let mut kernel_specs: Vec<&'static KernelSpec> = Vec::new();
     let mut shapes: Vec<Shape> = Vec::new();
     let largest = match flags.get("--max-size") {
-        Some(raw) => match parse_shape(Family::Stream(registry::StreamOp::Read), raw, false)? {
-            Shape::Stream { elements } => elements * 4,
-            _ => unreachable!("a stream size parses to a stream shape"),
-        },
+        Some(raw) => parse_bytes("--max-size", raw)?,
         None if quick => 64 << 20,
         None => 1 << 30,
     };
+    // Before any GPU work: a long run must not end in "cannot write the file".
+    if let Some(path) = flags.get("--json") {
+        check_writable(path)?;
+    }
+    check_combinations(&flags)?;
     if !ceilings {
         let kernel = flags.get("--kernel").ok_or(ArgError::Missing {
             flag: "--kernel",
@@ -235,6 +251,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let mut results: Vec<Measurement> = Vec::new();
     let mut tuning: Vec<serde_json::Value> = Vec::new();
     let mut failures = 0;
+    let mut skipped = 0;
 
     if flags.has("--autotune") {
         let tune_opts = RunOptions {
@@ -280,14 +297,32 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         }
     }
 
-    print_header();
+    let row_id = |spec: &KernelSpec| match &custom {
+        Some((_, label, _)) => format!("{}+{label}", spec.id()),
+        None => spec.id(),
+    };
+    // Columns as wide as the longest id and shape of the plan, so that every row lines up.
+    let widths = Widths {
+        id: plan
+            .iter()
+            .map(|(s, _)| row_id(s).chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(16),
+        shape: plan
+            .iter()
+            .map(|(_, sh)| sh.to_string().chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(22),
+    };
+    print_header(&widths);
     for (spec, shape) in &plan {
-        let id = match &custom {
-            Some((_, label, _)) => format!("{}+{label}", spec.id()),
-            None => spec.id(),
-        };
+        let id = row_id(spec);
+        let (w, ws) = (widths.id, widths.shape);
         if let Some(why) = skip_reason(&gpu, spec) {
-            println!("{id:<16} {:<22} skipped: {why}", shape.to_string());
+            out!("{id:<w$} {:<ws$} skipped: {why}", shape.to_string());
+            skipped += 1;
             continue;
         }
         let explicit = tiles.filter(|_| spec.family == Family::Matmul);
@@ -302,19 +337,32 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         match run {
             Ok(m) => {
                 failures += usize::from(!m.verified);
-                print_row(&m);
+                print_row(&m, &id, &widths);
                 results.push(m);
             }
             // The adapter has the features but not in a usable form (a subgroup size or a
             // cooperative-matrix shape it does not list): a skip, like a missing feature.
             Err(e @ kernels::KernelError::Unsupported { .. }) => {
-                println!("{id:<16} {:<22} skipped: {e}", shape.to_string());
+                out!("{id:<w$} {:<ws$} skipped: {e}", shape.to_string());
+                skipped += 1;
             }
             Err(e) => {
                 failures += 1;
-                println!("{id:<16} {:<22} error: {e}", shape.to_string());
+                out!("{id:<w$} {:<ws$} error: {e}", shape.to_string());
             }
         }
+    }
+    // A small stream working set is swept several times per dispatch (so that launch overhead
+    // does not hide cache bandwidth); the row's time is the dispatch's, and its bytes count
+    // every sweep, which the table alone would not tell.
+    let swept = results
+        .iter()
+        .any(|m| m.constants.iter().any(|(k, v)| k == "passes" && *v > 1.0));
+    if swept {
+        out!(
+            "note: stream rows below 64 MiB sweep their working set several times per dispatch \
+             (\"passes\" in the JSON); the median is per dispatch and GB/s counts every sweep"
+        );
     }
     if ceilings {
         print_roofs(&kernels::ceilings::roofs(&results));
@@ -331,6 +379,113 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     }
     if failures > 0 {
         anyhow::bail!("{failures} run(s) failed or did not verify");
+    }
+    // Skipping unsupported variants is expected when running a whole kernel; when the one
+    // variant asked for cannot run here, nothing was measured, and the exit code says so.
+    if skipped > 0 && flags.get("--variant").is_some() {
+        anyhow::bail!(
+            "{skipped} run(s) of {} skipped: this adapter cannot run it (see above)",
+            flags.get("--variant").unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// Refuses flags that would otherwise be silently ignored: each names what it goes with.
+fn check_combinations(flags: &Flags) -> Result<(), ArgError> {
+    let kernel = flags.get("--kernel");
+    let misuse = |flag: &'static str, goes_with: &str| ArgError::Misplaced {
+        flag,
+        goes_with: goes_with.to_string(),
+    };
+    if flags.has("--ceilings") {
+        for flag in ["--kernel", "--variant", "--size", "--tiles", "--wgsl"] {
+            if flags.get(flag).is_some() {
+                return Err(misuse(
+                    flag,
+                    "with a kernel run, not with --ceilings (which runs its own probes)",
+                ));
+            }
+        }
+        for flag in ["--causal", "--autotune"] {
+            if flags.has(flag) {
+                return Err(misuse(
+                    flag,
+                    "with a kernel run, not with --ceilings (which runs its own probes)",
+                ));
+            }
+        }
+    } else if flags.get("--max-size").is_some() {
+        return Err(misuse(
+            "--max-size",
+            "with --ceilings (where the bandwidth sweep ends)",
+        ));
+    }
+    if flags.has("--causal") && kernel.is_some_and(|k| k != "attention") {
+        return Err(misuse("--causal", "with --kernel attention"));
+    }
+    if kernel.is_some_and(|k| k != "matmul") {
+        if flags.get("--tiles").is_some() {
+            return Err(misuse("--tiles", "with --kernel matmul"));
+        }
+        if flags.has("--autotune") {
+            return Err(misuse("--autotune", "with --kernel matmul"));
+        }
+    }
+    Ok(())
+}
+
+/// A byte count: a number of bytes (`2000000`, `64M`) or one with a binary unit (`256MiB`).
+fn parse_bytes(flag: &'static str, raw: &str) -> Result<u64, ArgError> {
+    let invalid = || ArgError::Invalid {
+        flag,
+        value: raw.to_string(),
+        allowed: "a positive number of bytes, such as 67108864, 64M or 64MiB".into(),
+    };
+    let lower = raw.trim().to_ascii_lowercase();
+    let binary = [("kib", 1u64 << 10), ("mib", 1 << 20), ("gib", 1 << 30)]
+        .into_iter()
+        .find(|(u, _)| lower.ends_with(u));
+    let bytes = match binary {
+        Some((unit, scale)) => {
+            lower[..lower.len() - unit.len()]
+                .trim()
+                .parse::<f64>()
+                .map_err(|_| invalid())?
+                * scale as f64
+        }
+        None => parse_number(raw).ok_or_else(invalid)?,
+    };
+    if !(bytes >= 1.0 && bytes < u64::MAX as f64) {
+        return Err(invalid());
+    }
+    Ok(bytes as u64)
+}
+
+/// Checks that `--json PATH` can be written, before the runs: its folder must exist, and the file
+/// must be writable where it exists already.
+fn check_writable(path: &str) -> anyhow::Result<()> {
+    if path == "-" {
+        anyhow::bail!(
+            "--json takes a file path ('-' for standard output is not supported: the table goes \
+             there); write to a file, then read it"
+        );
+    }
+    let p = std::path::Path::new(path);
+    if p.is_dir() {
+        anyhow::bail!("--json {path}: that is a folder; give a file name");
+    }
+    let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
+    if let Some(dir) = dir
+        && !dir.is_dir()
+    {
+        anyhow::bail!("--json {path}: the folder {} does not exist", dir.display());
+    }
+    if p.exists() {
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(p)
+            .with_context(|| format!("--json {path}: cannot write to it"))?;
     }
     Ok(())
 }
@@ -372,42 +527,42 @@ fn skip_reason(gpu: &Gpu, spec: &KernelSpec) -> Option<String> {
 
 fn print_roofs(r: &kernels::ceilings::Roofs) {
     let human = kernels::shape::human_bytes;
-    println!();
-    println!("measured roofs:");
+    out!();
+    out!("measured roofs:");
     if let Some((gbs, at)) = r.read {
-        println!(
+        out!(
             "  read bandwidth   {gbs:>10.1} GB/s  (best, at a {} working set)",
             human(at)
         );
     }
     if let Some((gbs, at)) = r.read_largest {
-        println!(
+        out!(
             "  read bandwidth   {gbs:>10.1} GB/s  (largest working set, {})",
             human(at)
         );
     }
     if let Some((gbs, at)) = r.copy {
-        println!(
+        out!(
             "  copy bandwidth   {gbs:>10.1} GB/s  (best, at {}; read + write bytes)",
             human(at)
         );
     }
     if let Some((gbs, at)) = r.copy_largest {
-        println!(
+        out!(
             "  copy bandwidth   {gbs:>10.1} GB/s  (largest working set, {})",
             human(at)
         );
     }
     if let Some(g) = r.f32_gflops {
-        println!("  f32 fma peak     {:>10.1} GFLOP/s", g);
+        out!("  f32 fma peak     {:>10.1} GFLOP/s", g);
     }
     match r.f16_gflops {
-        Some(g) => println!("  f16 fma peak     {:>10.1} GFLOP/s", g),
-        None => println!("  f16 fma peak     not measured (no shader-f16)"),
+        Some(g) => out!("  f16 fma peak     {:>10.1} GFLOP/s", g),
+        None => out!("  f16 fma peak     not measured (no shader-f16)"),
     }
     // Only where the device was opened with --experimental and lists the fragment shape.
     if let Some(g) = r.coop_f16_gflops {
-        println!(
+        out!(
             "  f16 tensor peak  {:>10.1} GFLOP/s  (cooperative matrices, f32 sums)",
             g
         );
@@ -434,17 +589,32 @@ fn parse_tiles(raw: &str) -> Result<kernels::matmul::Tiles, ArgError> {
     }
 }
 
-fn print_header() {
-    println!(
-        "{:<16} {:<22} {:>12} {:>7} {:>11} {:>10} {:>9}  {:<15} verified",
-        "kernel", "shape", "median", "spread", "GFLOP/s", "GB/s", "FLOP/B", "timing"
+/// Widths of the table's first two columns, in characters.
+struct Widths {
+    id: usize,
+    shape: usize,
+}
+
+fn print_header(w: &Widths) {
+    out!(
+        "{:<iw$} {:<sw$} {:>12} {:>7} {:>11} {:>10} {:>9}  {:<15} verified",
+        "kernel",
+        "shape",
+        "median",
+        "spread",
+        "GFLOP/s",
+        "GB/s",
+        "FLOP/B",
+        "timing",
+        iw = w.id,
+        sw = w.shape
     );
 }
 
-fn print_row(m: &Measurement) {
-    println!(
-        "{:<16} {:<22} {:>12} {:>6.1}% {:>11.1} {:>10.1} {:>9.3}  {:<15} {}",
-        m.id(),
+fn print_row(m: &Measurement, id: &str, w: &Widths) {
+    out!(
+        "{:<iw$} {:<sw$} {:>12} {:>6.1}% {:>11.1} {:>10.1} {:>9.3}  {:<15} {}",
+        id,
         m.shape.to_string(),
         format_seconds(m.time.median_s),
         m.time.spread * 100.0,
@@ -462,7 +632,9 @@ fn print_row(m: &Measurement) {
                 "NO: {}",
                 m.verification.first_failure.clone().unwrap_or_default()
             )
-        }
+        },
+        iw = w.id,
+        sw = w.shape
     );
 }
 

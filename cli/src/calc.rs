@@ -34,17 +34,25 @@ pub fn run(args: &[String]) -> Result<()> {
         "zero" => &ZERO,
         "help" | "--help" | "-h" => {
             for c in ALL {
-                println!("lab calc {} {}\n    {}\n", c.name, c.usage, c.about);
+                out!("lab calc {} {}\n    {}\n", c.name, c.usage, c.about);
             }
             return Ok(());
         }
         other => bail!("unknown calculator '{other}'; allowed: {CALCULATORS}"),
     };
-    let flags = Flags::parse(rest, calc.valued, &switches_of(calc))?;
-    if flags.has("--help") {
-        println!("lab calc {} {}\n    {}", calc.name, calc.usage, calc.about);
+    if rest.iter().any(|a| a == "--help" || a == "-h") {
+        out!(
+            "usage: lab calc {} {}\n\n  {}\n\n{}\n\n{}\n\n  example: {}",
+            calc.name,
+            calc.usage,
+            calc.about,
+            calc.units,
+            common_notes(),
+            calc.example
+        );
         return Ok(());
     }
+    let flags = Flags::parse(rest, calc.valued, &switches_of(calc))?;
     let out = (calc.run)(&flags).map_err(|e| match e.downcast::<ModelError>() {
         Ok(m) => model_error(m, &flags, calc),
         Err(e) => e,
@@ -54,9 +62,9 @@ pub fn run(args: &[String]) -> Result<()> {
         if let Value::Object(map) = &mut object {
             map.insert("calculator".into(), Value::from(calc.name));
         }
-        println!("{}", serde_json::to_string(&object)?);
+        out!("{}", serde_json::to_string(&object)?);
     } else {
-        print!("{}", out.table);
+        out!(@nl "{}", out.table);
     }
     Ok(())
 }
@@ -72,11 +80,26 @@ struct Calc {
     name: &'static str,
     usage: &'static str,
     about: &'static str,
+    /// The flags' units and defaults, for `--help`.
+    units: &'static str,
+    /// A command that works as written.
+    example: &'static str,
     valued: &'static [&'static str],
     switches: &'static [&'static str],
     /// Input field names whose flag is not `--` plus the field with `_` turned into `-`.
     aliases: &'static [(&'static str, &'static str)],
     run: fn(&Flags) -> Result<Output>,
+}
+
+/// How numbers are read, and the preset ids, for every calculator's `--help`.
+fn common_notes() -> String {
+    let ids = |v: Vec<&str>| v.join(", ");
+    format!(
+        "  Numbers: 4096, 7.5e9, or with K, M, B/G, T (powers of 1000: 4K is 4,000, 70B is 7e10).\n  \
+         --gpu presets: {}\n  --model presets: {}",
+        ids(presets::GPUS.iter().map(|g| g.id).collect()),
+        ids(presets::MODELS.iter().map(|m| m.id).collect())
+    )
 }
 
 fn switches_of(calc: &Calc) -> Vec<&'static str> {
@@ -358,6 +381,10 @@ const ROOFLINE: Calc = Calc {
     usage: "--peak-flops F --bandwidth B (--intensity I | --flops F --bytes N) \
             [--measured-flops F] [--gpu ID [--precision P]] [--json]",
     about: "attainable FLOP/s = min(peak, bandwidth × intensity); ridge; memory- or compute-bound",
+    units: "  --peak-flops, --measured-flops: FLOP/s; --bandwidth: bytes/s; --intensity: FLOP/byte;
+  --flops: FLOPs and --bytes: bytes (the intensity is their ratio); --gpu fills the peak and
+  the bandwidth from a preset, --precision picks its peak (default fp16, else fp32)",
+    example: "lab calc roofline --gpu h100-sxm --intensity 100",
     valued: &[
         "--peak-flops",
         "--bandwidth",
@@ -396,6 +423,14 @@ fn intensity(flags: &Flags) -> Result<f64> {
             flag: "--bytes",
             value: flags.get("--bytes").unwrap_or_default().into(),
             allowed: "a finite number greater than 0".into(),
+        });
+    }
+    // Checked here, by the flag typed: the model only sees the intensity derived from it.
+    if !(flops.is_finite() && flops > 0.0) {
+        bail!(ArgError::Invalid {
+            flag: "--flops",
+            value: flags.get("--flops").unwrap_or_default().into(),
+            allowed: "a finite number greater than 0 (the intensity is --flops / --bytes)".into(),
         });
     }
     Ok(flops / bytes)
@@ -482,6 +517,10 @@ const IRON_LAW: Calc = Calc {
     usage: "--bytes N --flops F --bandwidth B --peak-flops F [--efficiency E] [--latency S] \
             [--gpu ID [--precision P]] [--json]",
     about: "T = bytes/BW + FLOPs/(peak·η) + latency, serial and overlapped, with the dominant term",
+    units: "  --bytes: bytes; --flops: FLOPs; --bandwidth: bytes/s; --peak-flops: FLOP/s;
+  --efficiency: achieved fraction of the peak, in (0, 1] (default 1); --latency: seconds
+  (default 0); --gpu fills the bandwidth and the peak from a preset",
+    example: "lab calc iron-law --gpu h100-sxm --bytes 1e9 --flops 1e11 --latency 5e-6",
     valued: &[
         "--bytes",
         "--flops",
@@ -539,6 +578,11 @@ const DECODE: Calc = Calc {
             [--json]",
     about: "decode intensity 2PB/(P·b + B·D·a), weight-streaming time per token, ridge batch \
             (batch defaults to 1, byte widths to 2)",
+    units: "  --params: parameters; --batch: sequences (default 1); --bytes-per-param and
+  --bytes-per-activation: bytes (default 2); --hidden: d_model; --bandwidth: bytes/s and
+  --peak-flops: FLOP/s, both of one GPU; --gpus: tensor-parallel GPUs (default 1); --model
+  fills the parameters and d_model, --gpu the bandwidth and peak",
+    example: "lab calc decode --model llama-2-70b --gpu h100-sxm --gpus 8",
     valued: &[
         "--params",
         "--batch",
@@ -638,6 +682,15 @@ const KV_CACHE: Calc = Calc {
             [--overhead BYTES] [--json]",
     about: "exact KV-cache bytes per token, per request and per GPU; paging; what fits \
             (batch defaults to 1, dtype to fp16)",
+    units:
+        "  --layers, --kv-heads, --head-dim (or --latent-dim and --rope-dim for MLA): the model's
+  shape, which --model fills; --tokens: context length; --batch: sequences (default 1);
+  --dtype: the cache's element type (default fp16); --scale-group G: one scale of
+  --scale-bits (default 16) per G values; --tp: tensor-parallel GPUs (default 1);
+  --page-size, --reserve-tokens: tokens; --gpu-memory, --weight-bytes, --overhead: bytes
+  (default overhead 0), or --gpu and --bytes-per-param for the memory and the weights",
+    example: "lab calc kv-cache --model llama-2-70b --tokens 4096 --batch 8 --gpu h100-sxm \
+              --bytes-per-param 2",
     valued: &[
         "--layers",
         "--kv-heads",
@@ -890,6 +943,12 @@ const SPECULATIVE: Calc = Calc {
     usage: "--acceptance α --draft-tokens γ [--cost-ratio c] [--draft-ms T --verify-ms T] \
             [--max-draft-tokens N] [--simulate STEPS [--seed S]] [--json]",
     about: "expected tokens per target pass (1 − α^(γ+1))/(1 − α), speedup, best γ, effective ITL",
+    units: "  --acceptance: per-token acceptance probability α in [0, 1]; --draft-tokens: γ;
+  --cost-ratio: a draft token's time over a target pass's (default 0), or --draft-ms with
+  --verify-ms: both times in milliseconds; --max-draft-tokens: where the search for the best
+  γ stops (default 16, or γ if larger); --simulate STEPS: also sample that many target
+  passes, with --seed S (default 1)",
+    example: "lab calc speculative --acceptance 0.8 --draft-tokens 4 --cost-ratio 0.05",
     valued: &[
         "--acceptance",
         "--draft-tokens",
@@ -925,7 +984,7 @@ fn run_speculative(flags: &Flags) -> Result<Output> {
         }),
         _ => {}
     }
-    let input = SpeculativeInput {
+    let mut input = SpeculativeInput {
         acceptance: require(
             num(flags, "--acceptance")?,
             "--acceptance",
@@ -941,6 +1000,11 @@ fn run_speculative(flags: &Flags) -> Result<Output> {
         verify_time_s: ms("--verify-ms")?,
         max_draft_tokens: u32_flag(flags, "--max-draft-tokens")?.unwrap_or(16),
     };
+    // By default the search for the best γ reaches the γ asked about too (as the browser's
+    // calculator does): "best" must never be worse than the input.
+    if flags.get("--max-draft-tokens").is_none() {
+        input.max_draft_tokens = input.max_draft_tokens.max(input.draft_tokens);
+    }
     let r = speculative::compute(&input)?;
     let mut json = report_json(&input, &r)?;
     let mut t = Table::new(format!(
@@ -1011,6 +1075,12 @@ const ZERO: Calc = Calc {
             [--gpus-per-node G] [--largest-layer-params P] [--json]",
     about: "ZeRO model-state memory per GPU, term by term (K defaults to 12, mixed-precision Adam), \
             plus DeepSpeed's estimator for stages 2 and 3",
+    units: "  --params: Ψ, parameters; --gpus: data-parallel GPUs; --stage: 0 to 3;
+  --optimizer-bytes (default 12), --param-bytes and --grad-bytes (default 2): bytes per
+  parameter; --seq-len: tokens, --micro-batch: sequences (default 1), --layers, --hidden,
+  --heads (which --model fills) for activation memory; --gpus-per-node (default 1, or the
+  preset's); --largest-layer-params: parameters (default 0)",
+    example: "lab calc zero --params 7.5B --gpus 64 --stage 3",
     valued: &[
         "--params",
         "--gpus",

@@ -95,3 +95,118 @@ fn wgsl_replacement_is_run_checked_and_named() {
         run.stdout
     );
 }
+
+#[test]
+fn a_json_path_that_cannot_be_written_is_refused_before_any_run() {
+    let started = std::time::Instant::now();
+    let r = lab(&[
+        "--kernel",
+        "matmul",
+        "--size",
+        "64",
+        "--quick",
+        "--json",
+        "/no-such-folder-here/out.json",
+    ]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr.lines().last(),
+        Some(
+            "error: --json /no-such-folder-here/out.json: the folder /no-such-folder-here does not exist"
+        )
+    );
+    // Nothing ran: no table was printed.
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    let r = lab(&["--ceilings", "--quick", "--max-size", "0"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("invalid value for --max-size: '0'"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_requested_variant_that_cannot_run_fails() {
+    // Without --experimental no adapter runs the tensor-core variant.
+    let r = lab(&[
+        "--kernel",
+        "matmul",
+        "--variant",
+        "coop_f16",
+        "--size",
+        "16",
+        "--quick",
+    ]);
+    assert!(r.stdout.contains("skipped"), "{}", r.stdout);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("1 run(s) of coop_f16 skipped: this adapter cannot run it"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_the_run_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    // Many small runs, so that rows are still being written after the reader has gone.
+    let sizes = vec!["1024"; 40].join(",");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args([
+            "bench",
+            "--kernel",
+            "stream",
+            "--variant",
+            "read",
+            "--quick",
+            "--size",
+        ])
+        .arg(&sizes)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the lab binary runs");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("piped stdout"))
+        .read_line(&mut first)
+        .expect("a first line");
+    // The reader is dropped here, as `| head -1` would close it.
+    assert!(first.starts_with("kernel"), "{first}");
+    let out = child.wait_with_output().expect("lab finishes");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
+
+#[test]
+fn flags_that_would_be_ignored_are_refused() {
+    for (args, message) in [
+        (
+            &["--kernel", "matmul", "--size", "8", "--causal"][..],
+            "error: --causal would be ignored here: it goes with --kernel attention",
+        ),
+        (
+            &["--kernel", "stream", "--tiles", "64x64x8"][..],
+            "error: --tiles would be ignored here: it goes with --kernel matmul",
+        ),
+        (
+            &["--ceilings", "--size", "1024"][..],
+            "error: --size would be ignored here: it goes with a kernel run, not with --ceilings \
+             (which runs its own probes)",
+        ),
+        (
+            &["--kernel", "matmul", "--max-size", "1MiB"][..],
+            "error: --max-size would be ignored here: it goes with --ceilings (where the \
+             bandwidth sweep ends)",
+        ),
+    ] {
+        let r = lab(args);
+        assert_eq!(r.code, 1, "{args:?}");
+        assert_eq!(r.stderr.trim_end(), message, "{args:?}");
+        assert!(r.stdout.is_empty(), "{args:?}: nothing ran");
+    }
+}

@@ -695,3 +695,56 @@ fn invalid_input_is_one_line_naming_flag_and_value() {
     fails(&["warp-drive"], &["warp-drive", "kv-cache"]);
     fails(&[], &["roofline"]);
 }
+
+#[test]
+fn every_calculators_help_has_units_and_an_example_that_runs() {
+    for calc in [
+        "roofline",
+        "iron-law",
+        "decode",
+        "kv-cache",
+        "speculative",
+        "zero",
+    ] {
+        for flag in ["--help", "-h"] {
+            let help = lab(&[calc, flag]);
+            assert_eq!(help.code, 0, "{calc} {flag}: {}", help.stderr);
+            assert!(
+                help.stdout.contains("powers of 1000"),
+                "{calc}: {}",
+                help.stdout
+            );
+            assert!(help.stdout.contains("h100-sxm") && help.stdout.contains("llama-2-70b"));
+            let example = help
+                .stdout
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("example: lab calc "))
+                .unwrap_or_else(|| panic!("{calc}: no example in {}", help.stdout));
+            let args: Vec<&str> = example.split_whitespace().collect();
+            let run = lab(&args);
+            assert_eq!(run.code, 0, "{calc} example `{example}`: {}", run.stderr);
+        }
+    }
+    // The speculative search for the best γ reaches the γ asked about.
+    let v = json(&["speculative", "--acceptance", "0.8", "--draft-tokens", "20"]);
+    assert!(f(&v, "best_speedup") >= f(&v, "speedup"), "{v}");
+    // An intensity derived from --flops and --bytes blames the flag that was typed.
+    let r = lab(&[
+        "roofline",
+        "--peak-flops",
+        "1e12",
+        "--bandwidth",
+        "1e12",
+        "--flops",
+        "-5",
+        "--bytes",
+        "10",
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .starts_with("error: invalid value for --flops: '-5'"),
+        "{}",
+        r.stderr
+    );
+}

@@ -44,7 +44,8 @@ pub fn cost(kind: AttentionKind, dtype: Dtype, shape: &Shape) -> Option<Cost> {
     else {
         return None;
     };
-    let (bh, n, d) = ((batch * heads) as f64, seq as f64, head_dim as f64);
+    // In f64 from the start: B·H overflows a u32 for shapes the CLI accepts.
+    let (bh, n, d) = (batch as f64 * heads as f64, seq as f64, head_dim as f64);
     let flops = 4.0 * bh * n * n * d * if causal { 0.5 } else { 1.0 };
     // Q, K, V and O in the kernel's element type; S is always f32.
     let qkvo = 4.0 * bh * n * d * dtype.bytes_per_element();

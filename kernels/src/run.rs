@@ -155,6 +155,18 @@ pub(crate) async fn run_kernel_full(
         });
     }
     let mut cost = spec.cost(&shape)?;
+    // A shape so large that its bytes (computed in f64) exceed eight of the largest buffers the
+    // device allows cannot fit, whatever its layout: no kernel here moves more than eight
+    // buffers' worth. Refused here, before `prepare` computes sizes in u64 that could overflow.
+    let max_buffer = gpu.limits().max_buffer_size as f64;
+    if cost.bytes > 8.0 * max_buffer {
+        return Err(KernelError::LimitExceeded {
+            what: spec.id(),
+            limit: "maxBufferSize",
+            needed: format!("{} across its buffers", human_bytes(cost.bytes)),
+            allowed: format!("{} per buffer", human_bytes(max_buffer)),
+        });
+    }
     let seed = opts.seed.unwrap_or_else(Rng::fresh_seed);
     let mut rng = Rng::new(seed);
 

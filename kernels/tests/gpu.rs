@@ -648,6 +648,60 @@ async fn errors_are_reported_not_panicked(gpu: &Gpu) {
         e.to_string().contains("maxStorageBufferBindingSize") && e.to_string().contains("matrix C"),
         "{e}"
     );
+    // Shapes whose sizes overflow 64-bit byte counts are refused, not panicked on (they did
+    // overflow in the attention cost and the matmul, GEMV and stream buffer sizes).
+    for (kernel, variant, shape) in [
+        (
+            "matmul",
+            "naive",
+            Shape::Matmul {
+                m: u32::MAX,
+                n: u32::MAX,
+                k: u32::MAX,
+            },
+        ),
+        (
+            "stream",
+            "read",
+            Shape::Stream {
+                elements: 10_000_000_000_000_000_000,
+            },
+        ),
+        (
+            "gemv",
+            "f32",
+            Shape::Gemv {
+                rows: u32::MAX,
+                cols: u32::MAX,
+                batch: 1,
+            },
+        ),
+        (
+            "attention",
+            "naive",
+            Shape::Attention {
+                batch: 65536,
+                heads: 65536,
+                seq: 1,
+                head_dim: 32,
+                causal: false,
+            },
+        ),
+    ] {
+        let e = run_kernel(gpu, find(kernel, variant).unwrap(), shape, &quick())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                KernelError::LimitExceeded {
+                    limit: "maxBufferSize",
+                    ..
+                }
+            ),
+            "{kernel}/{variant}: {e}"
+        );
+    }
     // Zero sizes and the wrong kind of shape.
     let e = run_kernel(gpu, naive, Shape::Matmul { m: 0, n: 4, k: 4 }, &quick())
         .await

@@ -28,6 +28,14 @@ pub enum ModelError {
         /// Every known id, comma-separated.
         allowed: String,
     },
+    /// A result past what an f64 holds, from inputs that are each finite.
+    #[error(
+        "{what} comes out beyond what a number can hold; the inputs are too large or too small"
+    )]
+    OutOfRange {
+        /// Which result.
+        what: &'static str,
+    },
     /// An exact byte count that does not fit in 64 bits (more than 18 exabytes).
     #[error("{what} does not fit in a 64-bit byte count; the inputs are too large")]
     Overflow {

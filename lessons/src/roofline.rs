@@ -305,6 +305,12 @@ pub fn iron_law(input: &IronLawInput) -> Result<IronLawReport> {
     let memory_s = input.bytes / input.bandwidth;
     let compute_s = input.flops / (input.peak_flops * input.efficiency);
     let latency_s = input.latency_s;
+    // Finite inputs can still divide past f64's range (1e300 bytes at 1e-300 B/s).
+    if !(memory_s + compute_s + latency_s).is_finite() {
+        return Err(crate::ModelError::OutOfRange {
+            what: "the time (bytes / bandwidth, FLOPs / peak)",
+        });
+    }
     let mut dominant = (Term::Memory, memory_s);
     for (term, t) in [(Term::Compute, compute_s), (Term::Latency, latency_s)] {
         if t > dominant.1 {

@@ -170,6 +170,17 @@ fn roofline_and_iron_law_reject_bad_input_by_field() {
         e.to_string(),
         "efficiency must be a number in (0, 1], got 1.5"
     );
+    // Finite inputs whose quotient leaves f64's range are an error, not "inf s".
+    let e = roofline::iron_law(&IronLawInput {
+        bytes: 1e300,
+        flops: 1e300,
+        bandwidth: 1e-300,
+        peak_flops: 1e-300,
+        efficiency: 1.0,
+        latency_s: 0.0,
+    })
+    .unwrap_err();
+    assert!(matches!(e, lessons::ModelError::OutOfRange { .. }), "{e}");
     let e = roofline::compute_ceilings(&CeilingsInput {
         compute: vec![],
         memory: vec![],
