@@ -155,16 +155,17 @@ pub(crate) async fn run_kernel_full(
         });
     }
     let mut cost = spec.cost(&shape)?;
-    // A shape so large that its bytes (computed in f64) exceed eight of the largest buffers the
-    // device allows cannot fit, whatever its layout: no kernel here moves more than eight
-    // buffers' worth. Refused here, before `prepare` computes sizes in u64 that could overflow.
-    let max_buffer = gpu.limits().max_buffer_size as f64;
-    if cost.bytes > 8.0 * max_buffer {
-        return Err(KernelError::LimitExceeded {
-            what: spec.id(),
-            limit: "maxBufferSize",
-            needed: format!("{} across its buffers", human_bytes(cost.bytes)),
-            allowed: format!("{} per buffer", human_bytes(max_buffer)),
+    // `prepare` sizes buffers in u64, padded to whole blocks: for a shape that moves more than
+    // a petabyte (2^50 bytes, computed in f64) those products could overflow, and no GPU holds
+    // such buffers anyway. Below that the device's own limits are checked buffer by buffer.
+    if cost.bytes > MAX_TOTAL_BYTES {
+        return Err(KernelError::InvalidShape {
+            kernel: spec.id(),
+            reason: format!(
+                "at {shape} it moves {}, more than {} (no GPU holds buffers that large)",
+                human_bytes(cost.bytes),
+                human_bytes(MAX_TOTAL_BYTES)
+            ),
         });
     }
     let seed = opts.seed.unwrap_or_else(Rng::fresh_seed);
@@ -261,6 +262,9 @@ pub(crate) async fn run_kernel_full(
         input_sets: prepared.input_sets,
     })
 }
+
+/// The most bytes a shape may move (its cost model's count) before it is refused outright.
+const MAX_TOTAL_BYTES: f64 = (1u64 << 50) as f64;
 
 /// Checks that a storage buffer of `bytes` fits the device, naming the limit when it does not.
 pub(crate) fn check_storage(gpu: &Gpu, what: &str, bytes: u64) -> Result<(), KernelError> {

@@ -688,19 +688,20 @@ async fn errors_are_reported_not_panicked(gpu: &Gpu) {
             },
         ),
     ] {
+        // Either refused outright (petabytes) or by the device limit its largest buffer
+        // exceeds, with that buffer's true size: never a panic, never a wrapped size.
         let e = run_kernel(gpu, find(kernel, variant).unwrap(), shape, &quick())
             .await
             .unwrap_err();
-        assert!(
-            matches!(
-                e,
-                KernelError::LimitExceeded {
-                    limit: "maxBufferSize",
-                    ..
-                }
-            ),
-            "{kernel}/{variant}: {e}"
-        );
+        let text = e.to_string();
+        let clear = match &e {
+            KernelError::InvalidShape { .. } => text.contains("no GPU holds"),
+            KernelError::LimitExceeded { needed, .. } => {
+                kernel == "attention" && needed == "512.0 GiB"
+            }
+            _ => false,
+        };
+        assert!(clear, "{kernel}/{variant}: {e:?}");
     }
     // Zero sizes and the wrong kind of shape.
     let e = run_kernel(gpu, naive, Shape::Matmul { m: 0, n: 4, k: 4 }, &quick())
