@@ -201,6 +201,26 @@ pub async fn read_chosen_file(input: &web_sys::HtmlInputElement) -> Result<Strin
         .ok_or_else(|| "the file is not text".into())
 }
 
+/// For a file input's `change` event: reads the chosen file and hands its text, or why it could
+/// not be read, to `then`. The input is cleared, so that choosing the same file again imports it
+/// again.
+pub fn read_file_from_event(
+    ev: &web_sys::Event,
+    then: impl FnOnce(Result<String, String>) + 'static,
+) {
+    let Some(input) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+    else {
+        return;
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        let result = read_chosen_file(&input).await;
+        input.set_value("");
+        then(result);
+    });
+}
+
 /// Renders an `<svg>` element to a PNG and offers it as a download (white background, 2× scale).
 pub fn download_svg_as_png(svg: &web_sys::Element, filename: &'static str) {
     let Ok(xml) = web_sys::XmlSerializer::new().and_then(|s| s.serialize_to_string(svg)) else {

@@ -68,7 +68,7 @@ pub fn num(v: f64) -> String {
         return "—".into();
     }
     if v.abs() >= 1e4 {
-        let out = grouped(&format!("{:.0}", v.abs()));
+        let out = lessons::number::group_thousands(&format!("{:.0}", v.abs()));
         if v < 0.0 { format!("-{out}") } else { out }
     } else {
         sig3(v)
@@ -77,7 +77,7 @@ pub fn num(v: f64) -> String {
 
 /// A whole number, every digit, with thousands separators (`1`, `1,024`, `1,048,576`).
 pub fn int(v: u64) -> String {
-    grouped(&v.to_string())
+    lessons::number::group_thousands(&v.to_string())
 }
 
 /// A number as someone typed it, for messages: as written for everyday magnitudes, in
@@ -89,18 +89,6 @@ pub fn typed(v: f64) -> String {
     } else {
         format!("{v:e}")
     }
-}
-
-/// Digits with a comma before every group of three from the right.
-fn grouped(digits: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A fraction as a percentage.

@@ -8,12 +8,12 @@
 //! checklist and the lessons never disagree. Nothing from a lab file reaches the DOM as markup.
 
 use crate::gpu_panel::{GpuContext, GpuStatus};
+use crate::import_box::ImportBox;
 use crate::lesson_page::all_progress;
 use crate::report::{self, Report};
 use crate::{Link, bench, browser, format};
 use leptos::prelude::*;
 use lessons::course_lab::{self, Lab, LabIndex};
-use wasm_bindgen::JsCast;
 
 /// Local-storage key of the lab file imported in this browser (its text, as imported).
 pub const IMPORTED_KEY: &str = "roofline-lab/labs/imported";
@@ -107,23 +107,6 @@ pub fn LabsPage() -> impl IntoView {
         }
         Err(e) => message.set(format!("Could not import the lab file: {e}.")),
     };
-    let on_file = move |ev: leptos::ev::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
-            return;
-        };
-        leptos::task::spawn_local(async move {
-            let result = browser::read_chosen_file(&input).await;
-            input.set_value("");
-            match result {
-                Ok(text) => import_text(text),
-                Err(e) => message.set(format!("Could not import the lab file: {e}.")),
-            }
-        });
-    };
-    let pasted = RwSignal::new(String::new());
     let shipped = move || match index.get() {
         None => view! { <p role="status">"Loading the list of labs…"</p> }.into_any(),
         Some(Err(e)) => view! { <p class="hint" data-testid="labs-missing">{e}</p> }.into_any(),
@@ -162,29 +145,17 @@ pub fn LabsPage() -> impl IntoView {
         <section class="card lab-import">
             <h2>"Import a lab file"</h2>
             <p>"If your instructor sent you a lab file (JSON), import it here; it stays in this browser."</p>
-            <div class="actions">
-                <label class="file secondary">
-                    "Choose a lab file"
-                    <input type="file" accept=".json,application/json" data-testid="lab-file" on:change=on_file />
-                </label>
-            </div>
-            <label for="lab-paste">"Or paste its text"</label>
-            <textarea
-                id="lab-paste"
-                rows=4
-                data-testid="lab-paste"
-                prop:value=move || pasted.get()
-                on:input=move |ev| pasted.set(event_target_value(&ev))
-            ></textarea>
-            <div class="actions">
-                <button
-                    type="button"
-                    data-testid="lab-import"
-                    on:click=move |_| import_text(pasted.get_untracked())
-                >
-                    "Import pasted lab"
-                </button>
-            </div>
+            <ImportBox
+                file_label="Choose a lab file"
+                paste_label="Or paste its text"
+                button_label="Import pasted lab"
+                paste_id="lab-paste"
+                test_ids=["lab-file", "lab-paste", "lab-import"]
+                on_text=Callback::new(import_text)
+                on_read_error=Callback::new(move |e| {
+                    message.set(format!("Could not import the lab file: {e}."))
+                })
+            />
             <p role="status" data-testid="lab-import-message">{move || message.get()}</p>
             <p hidden=move || imported.with(Option::is_none)>
                 <Link href=format!("/labs/{IMPORTED_ID}")>"Open the imported lab"</Link>

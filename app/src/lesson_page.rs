@@ -8,6 +8,7 @@
 //! in local storage, one JSON object per lesson.
 
 use crate::calc_view::CalcPage;
+use crate::import_box::ImportBox;
 use crate::kernel_exercise::KernelExerciseCard;
 use crate::route::{Location, Page};
 use crate::{Link, Nav, browser, calc};
@@ -213,7 +214,6 @@ pub fn LessonIndex() -> impl IntoView {
             &lab_report(&all_progress()),
         );
     };
-    let pasted = RwSignal::new(String::new());
     let import_text = move |text: String| match import_progress(&text) {
         Ok(imported) => {
             for (id, p) in &imported.lessons {
@@ -227,22 +227,6 @@ pub fn LessonIndex() -> impl IntoView {
             version.update(|v| *v += 1);
         }
         Err(e) => set_message.set(e),
-    };
-    let import_file = move |ev: leptos::ev::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(t).ok())
-        else {
-            return;
-        };
-        leptos::task::spawn_local(async move {
-            let result = browser::read_chosen_file(&input).await;
-            input.set_value("");
-            match result {
-                Ok(text) => import_text(text),
-                Err(e) => set_message.set(format!("Could not read the file: {e}")),
-            }
-        });
     };
     view! {
         <h1>"Lessons"</h1>
@@ -267,31 +251,17 @@ pub fn LessonIndex() -> impl IntoView {
                 <Link href="/labs".into()>"Course labs"</Link>
             </p>
             <h3>"Import progress"</h3>
-            <p>
-                <label class="file secondary">
-                    "Choose an exported file"
-                    <input type="file" accept=".json,application/json" data-testid="import-progress-file" on:change=import_file />
-                </label>
-            </p>
-            <label for="import-progress">"Or paste its text"</label>
-            <textarea
-                id="import-progress"
-                rows=3
-                data-testid="import-progress"
-                prop:value=move || pasted.get()
-                on:input=move |ev| pasted.set(event_target_value(&ev))
-            ></textarea>
-            <p>
-                <button
-                    type="button"
-                    class="secondary"
-                    data-testid="import-progress-button"
-                    disabled=move || pasted.with(|t| t.trim().is_empty())
-                    on:click=move |_| import_text(pasted.get_untracked())
-                >
-                    "Import pasted text"
-                </button>
-            </p>
+            <ImportBox
+                file_label="Choose an exported file"
+                paste_label="Or paste its text"
+                button_label="Import pasted text"
+                paste_id="import-progress"
+                test_ids=["import-progress-file", "import-progress", "import-progress-button"]
+                on_text=Callback::new(import_text)
+                on_read_error=Callback::new(move |e| {
+                    set_message.set(format!("Could not read the file: {e}"))
+                })
+            />
             <p role="status" data-testid="import-message">{message}</p>
         </section>
     }

@@ -15,6 +15,7 @@ pub mod calc_view;
 pub mod charts;
 pub mod format;
 pub mod gpu_panel;
+pub mod import_box;
 pub mod kernel_exercise;
 pub mod kernel_page;
 pub mod labs;

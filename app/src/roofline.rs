@@ -656,15 +656,7 @@ pub fn RooflineChart(
         }
     };
     let on_import = move |ev: leptos::ev::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
-            return;
-        };
-        leptos::task::spawn_local(async move {
-            let result = browser::read_chosen_file(&input).await;
-            input.set_value("");
+        browser::read_file_from_event(&ev, move |result| {
             match result.and_then(|t| ResultsFile::from_json(&t)) {
                 Ok(f) => {
                     let producer = f.producer.clone();

@@ -474,8 +474,8 @@ async fn a_results_file_from_the_cli_is_imported_and_overlaid() {
     assert_eq!(imported.with_untracked(Vec::len), 2);
 }
 
-#[wasm_bindgen_test]
-async fn without_webgpu_the_kernel_page_says_why_and_still_teaches() {
+/// The kernel page, mounted with no WebGPU adapter.
+async fn kernel_page_without_webgpu() -> web_sys::Element {
     let root = fresh_root();
     let handle = leptos::mount::mount_to(root.clone().unchecked_into(), || {
         provide_context(app::gpu_panel::GpuContext::unavailable(
@@ -485,6 +485,12 @@ async fn without_webgpu_the_kernel_page_says_why_and_still_teaches() {
     });
     handle.forget();
     leptos::task::tick().await;
+    root
+}
+
+#[wasm_bindgen_test]
+async fn without_webgpu_the_kernel_page_says_why_and_still_teaches() {
+    let root = kernel_page_without_webgpu().await;
     let notice = text(&root, "[data-testid=no-webgpu]");
     assert!(
         notice.contains("no navigator.gpu") && notice.contains("--enable-unsafe-webgpu"),
@@ -502,15 +508,7 @@ async fn without_webgpu_the_kernel_page_says_why_and_still_teaches() {
 
 #[wasm_bindgen_test]
 async fn every_kernel_on_the_kernel_page_takes_its_own_sizes() {
-    let root = fresh_root();
-    let handle = leptos::mount::mount_to(root.clone().unchecked_into(), || {
-        provide_context(app::gpu_panel::GpuContext::unavailable(
-            "this browser has no navigator.gpu",
-        ));
-        view! { <app::kernel_page::KernelPage /> }
-    });
-    handle.forget();
-    leptos::task::tick().await;
+    let root = kernel_page_without_webgpu().await;
     let fields = |root: &web_sys::Element| {
         let labels = root.query_selector_all("label[for^=k-size-]").unwrap();
         (0..labels.length())

@@ -263,15 +263,7 @@ fn bandwidth(flags: &Flags, gpu: Option<&GpuPreset>) -> Result<Option<f64>, ArgE
 
 /// Groups digits in threes: 2684354560 → "2,684,354,560".
 fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    lessons::number::group_thousands(&n.to_string())
 }
 
 fn bytes(n: u64) -> String {

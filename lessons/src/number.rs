@@ -1,5 +1,5 @@
 //! Reading a number as a person types it, for calculator fields, kernel sizes and exercise
-//! answers alike.
+//! answers alike, and writing whole numbers with thousands commas in the same form.
 //!
 //! Spaces, thin spaces and `_` are ignored anywhere. A comma is read as a thousands separator only
 //! where it separates groups of three digits (`1,234,567`). Anything else with a comma is refused
@@ -78,6 +78,19 @@ fn ungroup(s: &str) -> Result<String, NumberError> {
     }
 }
 
+/// Digits with a comma before every group of three from the right (`2684354560` →
+/// `2,684,354,560`): how the app and the CLI print whole numbers.
+pub fn group_thousands(digits: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +134,14 @@ mod tests {
             parse("4,91").unwrap_err().to_string(),
             "use a point for decimals (4.91)"
         );
+    }
+
+    #[test]
+    fn thousands_are_grouped_and_read_back() {
+        assert_eq!(group_thousands("7"), "7");
+        assert_eq!(group_thousands("1024"), "1,024");
+        assert_eq!(group_thousands("2684354560"), "2,684,354,560");
+        assert_eq!(parse(&group_thousands("2684354560")), Ok(2_684_354_560.0));
     }
 
     #[test]
