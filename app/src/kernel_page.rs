@@ -185,6 +185,15 @@ pub fn KernelPage() -> impl IntoView {
         let sh = shape().ok()?;
         s.cost(&sh).ok()
     };
+    // What is wrong with the size, before anything runs: a field out of range, or a rule of the
+    // variant's (a GGUF block format needs whole 32-weight blocks per row).
+    let size_problem = move || match shape() {
+        Err(e) => Some(e.to_string()),
+        Ok(sh) => spec
+            .get()
+            .and_then(|s| s.cost(&sh).err())
+            .map(|e| e.to_string()),
+    };
 
     let results = RwSignal::new(Vec::<Measurement>::new());
     let imported = RwSignal::new(load_last_run().map(|f| f.measurements).unwrap_or_default());
@@ -293,12 +302,12 @@ pub fn KernelPage() -> impl IntoView {
                         </label>
                     </div>
                 </Show>
-                <p class="error" role="alert" data-testid="size-error">{move || shape().err()}</p>
+                <p class="error" role="alert" data-testid="size-error">{size_problem}</p>
                 <button
                     data-testid="run-kernel"
                     on:click=run
                     disabled=move || {
-                        !ctx.ready() || running.get() || shape().is_err() || missing().is_some()
+                        !ctx.ready() || running.get() || size_problem().is_some() || missing().is_some()
                     }
                 >
                     "Run"

@@ -554,6 +554,19 @@ async fn every_kernel_on_the_kernel_page_takes_its_own_sizes() {
     set_value(&root, "[data-testid=size-2]", "9", "input");
     leptos::task::tick().await;
     assert!(text(&root, "[data-testid=size-error]").starts_with("Batch (vectors x) must be"));
+    // A block format's rule shows before anything runs: Q8_0 rows hold whole 32-weight blocks.
+    set_value(&root, "[data-testid=size-2]", "1", "input");
+    set_value(&root, "[data-testid=variant]", "q8_0", "change");
+    set_value(&root, "[data-testid=size-1]", "100", "input");
+    leptos::task::tick().await;
+    let error = text(&root, "[data-testid=size-error]");
+    assert!(
+        error.contains("cols must be a multiple of 32 for q8_0"),
+        "{error}"
+    );
+    set_value(&root, "[data-testid=size-1]", "128", "input");
+    leptos::task::tick().await;
+    assert_eq!(text(&root, "[data-testid=size-error]"), "");
     // Peak probes take a thread count.
     set_value(&root, "[data-testid=kernel]", "peak", "change");
     leptos::task::tick().await;

@@ -172,13 +172,8 @@ pub(crate) fn prepare(
             "batch must be from 1 to {MAX_BATCH}, got {batch}"
         )));
     }
-    let blocked = matches!(spec.dtype, Dtype::Q8_0 | Dtype::Q4_0);
-    if blocked && !cols.is_multiple_of(quant::BLOCK as u32) {
-        return Err(invalid(format!(
-            "cols must be a multiple of 32 for {} (GGUF blocks hold 32 weights), got {cols}",
-            spec.dtype
-        )));
-    }
+    // Whole 32-weight blocks per row: checked with the cost model (`KernelSpec::cost`), which
+    // every run computes first.
     let (r, c, b) = (rows as u64, cols as u64, batch as u64);
     // As bound: the packed bytes, the Q4_0 kernels' zero padding (then rounded up to whole
     // vec4s), and rounding to whole words.

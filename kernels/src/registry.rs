@@ -105,6 +105,20 @@ impl KernelSpec {
                 })
             }
             (Family::Gemv, Shape::Gemv { rows, cols, batch }) => {
+                // A block format's rows hold whole 32-weight blocks: no cost for other widths,
+                // so that a page shows the rule before anything runs.
+                if matches!(self.dtype, Dtype::Q8_0 | Dtype::Q4_0)
+                    && !cols.is_multiple_of(crate::quant::BLOCK as u32)
+                {
+                    return Err(KernelError::InvalidShape {
+                        kernel: self.id(),
+                        reason: format!(
+                            "cols must be a multiple of 32 for {} (GGUF blocks hold 32 weights), \
+                             got {cols}",
+                            self.dtype
+                        ),
+                    });
+                }
                 let (r, c, b) = (*rows as f64, *cols as f64, *batch as f64);
                 // The weights are read once (packed bytes and scales) whatever the batch; each
                 // x is read and each y written once. 2·rows·cols FLOPs per vector.
