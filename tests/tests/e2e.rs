@@ -372,6 +372,26 @@ fn calculator_results_stay_inside_their_cards() {
 }
 
 #[test]
+fn the_kernel_exercise_editor_keeps_its_line_numbers_and_hides_idle_buttons() {
+    let base = e2e::serve_dist();
+    let browser = Browser::launch().expect("launching headless Chromium");
+    browser.goto(&format!("{base}/lessons/fusion")).unwrap();
+    let state = wait_script(
+        &browser,
+        "const ed = document.querySelector('.code-editor'); if (!ed) return null; \
+         const g = getComputedStyle(ed.querySelector('.gutter')); \
+         const t = getComputedStyle(ed.querySelector('textarea')); \
+         const shown = id => getComputedStyle(document.querySelector(`[data-testid=${id}]`)).display; \
+         return [g.fontSize === t.fontSize && g.lineHeight === t.lineHeight, \
+                 shown('kernel-cancel'), shown('kernel-restore')]",
+        Duration::from_secs(60),
+    );
+    // The gutter's lines are the textarea's lines; Stop and Restore are hidden while idle and
+    // with nothing to restore (a `hidden` attribute the button style once overrode).
+    assert_eq!(state, json!([true, "none", "none"]));
+}
+
+#[test]
 fn an_embed_loads_in_a_host_page_on_another_origin_and_fits_its_content() {
     let base = e2e::serve_dist();
     let host_dir = std::env::temp_dir().join(format!("roofline-embed-host-{}", std::process::id()));
