@@ -94,6 +94,18 @@ fn wgsl_replacement_is_run_checked_and_named() {
         "{}",
         run.stdout
     );
+    // A source that does not fit the harness: wgpu's message names it as the replacement, not
+    // as the registry's own file.
+    let renamed = COPY.replace("fn main(", "fn copy(");
+    assert_ne!(renamed, COPY);
+    let run = copy_with(&source_file("run", "renamed.wgsl", &renamed));
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("label = 'replacement for stream/copy.wgsl'"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]

@@ -404,8 +404,15 @@ pub(crate) fn pipeline_entry(
     // out, which computes the same.
     #[cfg(not(target_arch = "wasm32"))]
     let trusted = trusted(gpu, spec, wgsl);
+    // wgpu's messages quote the label: a replacement source (`--wgsl`, an exercise) must not be
+    // named as the registry's file.
+    let label = if wgsl == spec.source {
+        spec.file.to_string()
+    } else {
+        format!("replacement for {}", spec.file)
+    };
     let desc = wgpu::ShaderModuleDescriptor {
-        label: Some(spec.file),
+        label: Some(&label),
         source: wgpu::ShaderSource::Wgsl(crate::unroll::expand(wgsl, constants)),
     };
     #[cfg(not(target_arch = "wasm32"))]
@@ -424,7 +431,7 @@ pub(crate) fn pipeline_entry(
     let module = gpu.device.create_shader_module(desc);
     gpu.device
         .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some(spec.file),
+            label: Some(&label),
             layout: None,
             module: &module,
             entry_point: Some(entry),
