@@ -64,7 +64,7 @@ pub fn run(args: &[String]) -> Result<()> {
         }
         out!("{}", serde_json::to_string(&object)?);
     } else {
-        out!(@nl "{}", out.table);
+        out!(@no_newline "{}", out.table);
     }
     Ok(())
 }

@@ -8,7 +8,7 @@
 /// -1`) ends the program quietly instead of panicking in the standard library's print.
 macro_rules! out {
     () => { out!("") };
-    (@nl $($t:tt)*) => {{
+    (@no_newline $($t:tt)*) => {{
         use std::io::Write as _;
         if let Err(e) = write!(std::io::stdout().lock(), $($t)*) {
             $crate::stdout_failed(e);
